@@ -1,0 +1,242 @@
+//! Account use cases shared by the pages and the API: sign up, authenticate, change the
+//! account. Each validates its input into domain values, runs one command and reports errors
+//! by field.
+
+use std::net::IpAddr;
+
+use domain::user::{AccountChanges, Email, Password, PasswordError, User, UserCommand, UserId, Username};
+use domain::{Claim, ClaimKind, Metadata};
+use projections::users::{self, UserRow};
+use projections::{CommandError, Commands};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::forms::FormErrors;
+use crate::passwords;
+use crate::throttle::{LoginThrottle, RetryAfter};
+
+/// Which password rules apply: the site's (length and not a common password) or, for the
+/// RealWorld API whose contract accepts any password of valid length, length only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordPolicy {
+    Site,
+    LengthOnly,
+}
+
+impl PasswordPolicy {
+    fn parse(self, raw: &str) -> Result<Password, PasswordError> {
+        match self {
+            Self::Site => Password::parse(raw),
+            Self::LengthOnly => Password::parse_length(raw),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("invalid input")]
+    Invalid(FormErrors),
+    #[error("the account was changed meanwhile")]
+    Conflict,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<AccountError> for crate::error::AppError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::Invalid(errors) => Self::BadRequest(errors.summary()),
+            AccountError::Conflict => Self::Conflict,
+            AccountError::Internal(err) => Self::Internal(err),
+        }
+    }
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl From<CommandError<domain::user::UserError>> for AccountError {
+    fn from(err: CommandError<domain::user::UserError>) -> Self {
+        match err {
+            CommandError::Taken(claims) => Self::Invalid(taken(&claims)),
+            CommandError::Rejected(err) => {
+                let mut errors = FormErrors::default();
+                errors.add(err.field(), err.to_string());
+                Self::Invalid(errors)
+            }
+            CommandError::Conflict => Self::Conflict,
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+/// The messages of [`AccountError::Invalid`] for a username or email someone else holds, so the
+/// API can answer those with 409 rather than 422.
+pub const USERNAME_TAKEN: &str = "This username is already taken";
+pub const EMAIL_TAKEN: &str = "An account with this email already exists";
+
+fn taken(claims: &[Claim]) -> FormErrors {
+    let mut errors = FormErrors::default();
+    for claim in claims {
+        match claim.kind {
+            ClaimKind::Username => errors.add("username", USERNAME_TAKEN),
+            ClaimKind::Email => errors.add("email", EMAIL_TAKEN),
+            ClaimKind::Slug => errors.add("slug", "This address is already taken"),
+        }
+    }
+    errors
+}
+
+pub struct SignUp<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub staff: bool,
+}
+
+/// Creates an account; on success the new user as the read model shows it.
+pub async fn sign_up(
+    commands: &Commands,
+    input: SignUp<'_>,
+    policy: PasswordPolicy,
+    request_id: &str,
+) -> Result<UserRow, AccountError> {
+    let mut errors = FormErrors::default();
+    let username = errors.check("username", Username::parse(input.username));
+    let email = errors.check("email", Email::parse(input.email));
+    let password = errors.check("password", policy.parse(input.password));
+    let (Some(username), Some(email), Some(password)) = (username, email, password) else {
+        return Err(AccountError::Invalid(errors));
+    };
+    let id = UserId(Uuid::now_v7());
+    let command = UserCommand::Register {
+        id,
+        username,
+        email,
+        password_hash: passwords::hash(password).await?,
+        staff: input.staff,
+    };
+    let metadata = Metadata::new(Some(id.0), request_id);
+    commands
+        .execute::<User>(&id.to_string(), command, &(), &metadata)
+        .await?;
+    users::by_id(commands.pool(), id.0).await?.ok_or_else(|| {
+        AccountError::Internal(anyhow::anyhow!("registered user {id} is not in the read model"))
+    })
+}
+
+/// `user` if `password` is theirs. Checking against no user takes as long as against a real
+/// one, so unknown users and wrong passwords give the same answer in the same time: `None`.
+pub async fn check_password(user: Option<UserRow>, password: &str) -> anyhow::Result<Option<UserRow>> {
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = passwords::verify(hash, password.to_owned()).await?;
+    Ok(user.filter(|_| matches))
+}
+
+/// Why a login was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown account or wrong password: the same answer for both.
+    #[error("the login and password don't match an account")]
+    Mismatch,
+    #[error("too many failed attempts; wait {} s", .0.0)]
+    Throttled(RetryAfter),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for LoginError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+/// The account `login` (a username or an email) names, if `password` is its password.
+/// Failures are counted per account and per client address, and refused once either is used up.
+pub async fn log_in(
+    db: &PgPool,
+    throttle: &LoginThrottle,
+    login: &str,
+    password: &str,
+    address: IpAddr,
+) -> Result<UserRow, LoginError> {
+    let known = users::by_login(db, login.trim()).await?;
+    // The user id when the login names a known account, so trying the username and then the
+    // email gives no extra guesses.
+    let account_key = known
+        .as_ref()
+        .map_or_else(|| login.to_owned(), |u| u.id.to_string());
+    throttle
+        .check(&account_key, address)
+        .await
+        .map_err(LoginError::Throttled)?;
+    let Some(user) = check_password(known, password).await? else {
+        throttle.record_failure(&account_key, address).await;
+        return Err(LoginError::Mismatch);
+    };
+    throttle.record_success(&account_key, address).await;
+    Ok(user)
+}
+
+/// Raw inputs for an account change; `None` leaves a part unchanged.
+#[derive(Debug, Default)]
+pub struct Changes<'a> {
+    pub username: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub password: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    pub bio: Option<&'a str>,
+    pub image: Option<&'a str>,
+}
+
+/// Applies `changes` to `user`'s account in one command; returns the account afterwards.
+pub async fn change(
+    commands: &Commands,
+    user: &UserRow,
+    changes: Changes<'_>,
+    policy: PasswordPolicy,
+    request_id: &str,
+) -> Result<UserRow, AccountError> {
+    use domain::user::{Bio, DisplayName, ImageUrl};
+    let mut errors = FormErrors::default();
+    let mut parsed = AccountChanges {
+        username: changes
+            .username
+            .and_then(|raw| errors.check("username", Username::parse(raw))),
+        email: changes
+            .email
+            .and_then(|raw| errors.check("email", Email::parse(raw))),
+        display_name: changes
+            .display_name
+            .and_then(|raw| errors.check("display_name", DisplayName::parse(raw))),
+        bio: changes.bio.and_then(|raw| errors.check("bio", Bio::parse(raw))),
+        image: changes
+            .image
+            .and_then(|raw| errors.check("image", ImageUrl::parse(raw))),
+        password_hash: None,
+    };
+    let password = changes
+        .password
+        .and_then(|raw| errors.check("password", policy.parse(raw)));
+    if !errors.is_empty() {
+        return Err(AccountError::Invalid(errors));
+    }
+    if let Some(password) = password {
+        parsed.password_hash = Some(passwords::hash(password).await?);
+    }
+    let metadata = Metadata::new(Some(user.id), request_id);
+    commands
+        .execute::<User>(
+            &user.id.to_string(),
+            UserCommand::ChangeAccount(parsed),
+            &(),
+            &metadata,
+        )
+        .await?;
+    users::by_id(commands.pool(), user.id).await?.ok_or_else(|| {
+        AccountError::Internal(anyhow::anyhow!("user {} vanished from the read model", user.id))
+    })
+}

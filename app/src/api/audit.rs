@@ -1,0 +1,244 @@
+//! `/api/audit` and article versions: the history behind posts and chats, read from the event
+//! log. A post's author and staff see its history; a chat's two people and staff see theirs;
+//! staff see everything. Anyone else gets the same 404 as for something that does not exist.
+
+use axum::Json;
+use axum::extract::State;
+use projections::audit::{self, AuditEvent};
+use projections::users::{self, UserRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::articles::{ArticleResponse, article_at};
+use super::error::ErrorBody;
+use super::{ApiError, ApiPath, ApiQuery, ApiUser, MaybeApiUser};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(article_history))
+        .routes(routes!(article_version))
+        .routes(routes!(room_history))
+        .routes(routes!(global_log))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventsResponse {
+    events: Vec<AuditEvent>,
+}
+
+/// The post a slug names (deleted ones too) with its versions, if `viewer` may see them.
+async fn visible_post(
+    state: &AppState,
+    slug: &str,
+    viewer: &UserRow,
+) -> Result<(Uuid, Vec<audit::PostVersion>), ApiError> {
+    let not_found = || ApiError::not_found("article");
+    // A slug of the wrong shape names nothing (and may hold what Postgres cannot look up).
+    let slug = domain::post::Slug::parse(slug).ok_or_else(not_found)?;
+    let post = audit::post_by_slug(&state.db, slug.as_str())
+        .await?
+        .ok_or_else(not_found)?;
+    let versions = audit::post_versions(&state.db, post)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let author = versions.first().map(|v| v.author).ok_or_else(not_found)?;
+    if author != viewer.id && !viewer.staff {
+        return Err(not_found());
+    }
+    Ok((post, versions))
+}
+
+/// An article's history
+///
+/// Every event of the article, its comments and its favorites, in log order; deleted
+/// articles included. For the author and staff.
+#[utoipa::path(
+    get,
+    path = "/api/audit/articles/{slug}",
+    tag = "Audit",
+    params(("slug" = String, Path, description = "The article's slug")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The events", body = EventsResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such article, or not yours to audit", body = ErrorBody),
+    )
+)]
+async fn article_history(
+    State(state): State<AppState>,
+    ApiUser(viewer): ApiUser,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Json<EventsResponse>, ApiError> {
+    let (post, _) = visible_post(&state, &slug, &viewer).await?;
+    Ok(Json(EventsResponse {
+        events: audit::for_post(&state.db, post).await?,
+    }))
+}
+
+/// An article at one of its versions
+///
+/// The article as it stood after its n-th event (1 = as published), rebuilt from the log.
+/// For the author and staff.
+#[utoipa::path(
+    get,
+    path = "/api/articles/{slug}/versions/{n}",
+    tag = "Audit",
+    params(
+        ("slug" = String, Path, description = "The article's slug"),
+        ("n" = i64, Path, minimum = 1, description = "Which of the article's events"),
+    ),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The article at that version", body = ArticleResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such article or version, or not yours to audit", body = ErrorBody),
+    )
+)]
+async fn article_version(
+    State(state): State<AppState>,
+    ApiUser(viewer): ApiUser,
+    ApiPath((slug, n)): ApiPath<(String, String)>,
+) -> Result<Json<ArticleResponse>, ApiError> {
+    let (post, versions) = visible_post(&state, &slug, &viewer).await?;
+    let n: i64 = n.parse().map_err(|_| ApiError::not_found("version"))?;
+    let version = versions
+        .iter()
+        .find(|v| v.sequence == n)
+        .ok_or_else(|| ApiError::not_found("version"))?;
+    let author = users::by_id(&state.db, version.author).await?;
+    let following = match &author {
+        Some(a) => projections::follows::is_following(&state.db, viewer.id, a.id).await?,
+        None => false,
+    };
+    let profile = projections::wire::Profile {
+        username: author.as_ref().map_or_else(String::new, |a| a.username.clone()),
+        bio: author.as_ref().and_then(|a| a.bio.clone()),
+        image: author.as_ref().and_then(|a| a.image.clone()),
+        following,
+    };
+    let (count, favorited) = audit::favorites_at(&state.db, post, version.position, Some(viewer.id)).await?;
+    Ok(Json(article_at(
+        version,
+        profile,
+        i32::try_from(count).unwrap_or(i32::MAX),
+        favorited,
+    )))
+}
+
+/// A chat's history
+///
+/// Every event of a chat (requests, approval, messages with their edits and deletions, read
+/// receipts), in log order. For its two people and staff.
+#[utoipa::path(
+    get,
+    path = "/api/audit/chat/rooms/{id}",
+    tag = "Audit",
+    params(("id" = Uuid, Path, description = "The room's id")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The events", body = EventsResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such room of yours", body = ErrorBody),
+    )
+)]
+async fn room_history(
+    State(state): State<AppState>,
+    ApiUser(viewer): ApiUser,
+    ApiPath(raw): ApiPath<String>,
+) -> Result<Json<EventsResponse>, ApiError> {
+    let not_found = || ApiError::not_found("chat");
+    let room: Uuid = raw.parse().map_err(|_| not_found())?;
+    let member = projections::chat::rooms::peer(&state.db, room, viewer.id)
+        .await?
+        .is_some();
+    if !member && !viewer.staff {
+        return Err(not_found());
+    }
+    let events = audit::for_chat(&state.db, room).await?;
+    if events.is_empty() {
+        return Err(not_found());
+    }
+    Ok(Json(EventsResponse { events }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct LogQuery {
+    /// Only events after this position (0 for the start of the log).
+    #[param(minimum = 0)]
+    after: Option<i64>,
+    /// Page size, 1 to 1000 (100 when absent).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+    /// Only events of this kind of aggregate (`User`, `Post`, `Comment`, `Favorite`, `Follow`,
+    /// `Chat`).
+    aggregate_type: Option<String>,
+    /// Only events caused by this user (a username).
+    actor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LogResponse {
+    events: Vec<AuditEvent>,
+    /// The position to pass as `after` for the next page.
+    next: i64,
+}
+
+/// The global log
+///
+/// Every event in log order, a page at a time, filterable by kind of aggregate and by actor.
+/// Staff only.
+#[utoipa::path(
+    get,
+    path = "/api/audit/events",
+    tag = "Audit",
+    params(LogQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "A page of the log", body = LogResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "Not staff", body = ErrorBody),
+        (status = 422, description = "A parameter out of range", body = ErrorBody),
+    )
+)]
+async fn global_log(
+    State(state): State<AppState>,
+    MaybeApiUser(viewer): MaybeApiUser,
+    ApiQuery(query): ApiQuery<LogQuery>,
+) -> Result<Json<LogResponse>, ApiError> {
+    let viewer = viewer.ok_or_else(ApiError::missing_token)?;
+    if !viewer.staff {
+        return Err(ApiError::not_found("audit"));
+    }
+    let after = query.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::invalid("after", "must be 0 or more"));
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
+    }
+    let actor = match query.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        // An unknown user caused nothing: an empty page, not an error.
+        Some(name) => Some(
+            users::by_username(&state.db, name)
+                .await?
+                .map_or(Uuid::nil(), |u| u.id),
+        ),
+        None => None,
+    };
+    let filter = audit::Filter {
+        after,
+        aggregate_type: query.aggregate_type.filter(|t| !t.trim().is_empty()),
+        actor,
+        from: None,
+        until: None,
+    };
+    let events = audit::global(&state.db, &filter, limit).await?;
+    let next = events.last().map_or(after, |e| e.position);
+    Ok(Json(LogResponse { events, next }))
+}

@@ -1,0 +1,308 @@
+//! A room's messages: reading, sending, editing, deleting, and read receipts.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use projections::chat::messages::{self, MessageJson, Window};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::rooms::member_room;
+use super::{id, seq};
+use crate::api::error::ErrorBody;
+use crate::api::{ApiError, ApiJson, ApiPath, ApiQuery, ApiUser};
+use crate::request::RequestId;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_messages, send_message))
+        .routes(routes!(edit_message, delete_message))
+        .routes(routes!(mark_read))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageResponse {
+    message: MessageJson,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessagesResponse {
+    /// Ascending by `seq`.
+    messages: Vec<MessageJson>,
+    /// Whether there are more in the direction asked for.
+    has_more: bool,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessagesQuery {
+    /// Only messages before this `seq` (not with `after`).
+    #[param(value_type = Option<i64>, minimum = 0)]
+    before: Option<String>,
+    /// Only messages after this `seq` (not with `before`).
+    #[param(value_type = Option<i64>, minimum = 0)]
+    after: Option<String>,
+    /// How many (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+}
+
+fn number(key: &'static str, raw: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(key, "must be a whole number, 0 or more")),
+    }
+}
+
+/// Messages of a room
+///
+/// The latest messages, or those before or after a `seq`; ascending by `seq` either way.
+#[utoipa::path(
+    get,
+    path = "/api/chat/rooms/{id}/messages",
+    tag = "Chat",
+    params(("id" = Uuid, Path, description = "The room's id"), MessagesQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "A page of messages", body = MessagesResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such room of yours", body = ErrorBody),
+        (status = 422, description = "A bad `limit`, `before` or `after`", body = ErrorBody),
+    )
+)]
+async fn list_messages(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(raw): ApiPath<String>,
+    ApiQuery(query): ApiQuery<MessagesQuery>,
+) -> Result<Json<MessagesResponse>, ApiError> {
+    let room = member_room(&state, &user, &raw).await?;
+    let limit = number("limit", query.limit.as_deref())?.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 100"));
+    }
+    let window = match (
+        number("before", query.before.as_deref())?,
+        number("after", query.after.as_deref())?,
+    ) {
+        (Some(_), Some(_)) => return Err(ApiError::invalid("before", "can't be combined with after")),
+        (Some(before), None) => Window::Before(before),
+        (None, Some(after)) => Window::After(after),
+        (None, None) => Window::Latest,
+    };
+    let (rows, has_more) = messages::page(&state.db, room.id, window, limit).await?;
+    Ok(Json(MessagesResponse {
+        messages: rows.iter().map(MessageJson::from).collect(),
+        has_more,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewMessage {
+    message: NewMessageFields,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewMessageFields {
+    /// 1–4000 characters after trimming.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 4000)]
+    body: Option<String>,
+    /// Chosen by the client; sending again with the same one returns the original message.
+    #[schema(value_type = Uuid, required = true)]
+    client_id: Option<String>,
+}
+
+/// Send a message
+///
+/// 201 with the new message; 200 with the original when `client_id` was used before.
+#[utoipa::path(
+    post,
+    path = "/api/chat/rooms/{id}/messages",
+    tag = "Chat",
+    params(("id" = Uuid, Path, description = "The room's id")),
+    request_body = NewMessage,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "The new message", body = MessageResponse),
+        (status = 200, description = "The message first sent with this `client_id`", body = MessageResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such room of yours", body = ErrorBody),
+        (status = 422, description = "A blank or too long body, or no `client_id`", body = ErrorBody),
+        (status = 429, description = "Too many messages; wait", body = ErrorBody),
+    )
+)]
+async fn send_message(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(raw): ApiPath<String>,
+    RequestId(request_id): RequestId,
+    ApiJson(body): ApiJson<NewMessage>,
+) -> Result<Response, ApiError> {
+    let room = id(&raw)?;
+    let client_id = match body.message.client_id.as_deref() {
+        Some(raw) => raw
+            .parse()
+            .map_err(|_| ApiError::invalid("client_id", "must be a UUID"))?,
+        None => return Err(ApiError::invalid("client_id", "can't be blank")),
+    };
+    if let Err(wait) = state.send_limit.check(user.id).await {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "message",
+            format!("too many messages; wait {} s", wait.0),
+        ));
+    }
+    let (message, created) = state
+        .chats
+        .send(
+            &user,
+            room,
+            client_id,
+            body.message.body.as_deref().unwrap_or(""),
+            &request_id,
+        )
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let message = MessageJson::from(&message);
+    Ok((status, Json(MessageResponse { message })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EditedMessage {
+    message: EditedFields,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EditedFields {
+    /// 1–4000 characters after trimming.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 4000)]
+    body: Option<String>,
+}
+
+/// Edit a message
+///
+/// Only its sender may.
+#[utoipa::path(
+    put,
+    path = "/api/chat/rooms/{id}/messages/{seq}",
+    tag = "Chat",
+    params(
+        ("id" = Uuid, Path, description = "The room's id"),
+        ("seq" = i64, Path, minimum = 1, description = "The message's place in the room"),
+    ),
+    request_body = EditedMessage,
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The message as edited", body = MessageResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "Not the sender", body = ErrorBody),
+        (status = 404, description = "No such room of yours, or no such message", body = ErrorBody),
+        (status = 422, description = "A blank or too long body", body = ErrorBody),
+    )
+)]
+async fn edit_message(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath((raw, raw_seq)): ApiPath<(String, String)>,
+    RequestId(request_id): RequestId,
+    ApiJson(body): ApiJson<EditedMessage>,
+) -> Result<Json<MessageResponse>, ApiError> {
+    let message = state
+        .chats
+        .edit(
+            &user,
+            id(&raw)?,
+            seq(&raw_seq)?,
+            body.message.body.as_deref().unwrap_or(""),
+            &request_id,
+        )
+        .await?;
+    Ok(Json(MessageResponse {
+        message: MessageJson::from(&message),
+    }))
+}
+
+/// Delete a message
+///
+/// Only its sender may. It shows as deleted; its history stays in the audit.
+#[utoipa::path(
+    delete,
+    path = "/api/chat/rooms/{id}/messages/{seq}",
+    tag = "Chat",
+    params(
+        ("id" = Uuid, Path, description = "The room's id"),
+        ("seq" = i64, Path, minimum = 1, description = "The message's place in the room"),
+    ),
+    security(("token" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "Not the sender", body = ErrorBody),
+        (status = 404, description = "No such room of yours, or no such message", body = ErrorBody),
+    )
+)]
+async fn delete_message(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath((raw, raw_seq)): ApiPath<(String, String)>,
+    RequestId(request_id): RequestId,
+) -> Result<StatusCode, ApiError> {
+    state
+        .chats
+        .delete(&user, id(&raw)?, seq(&raw_seq)?, &request_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReadReceipt {
+    /// The last message read.
+    #[schema(value_type = i64, required = true, minimum = 0)]
+    seq: Option<i64>,
+}
+
+/// Mark as read
+///
+/// A read receipt: messages up to `seq` no longer count as unread, and the peer sees how far
+/// the caller has read.
+#[utoipa::path(
+    post,
+    path = "/api/chat/rooms/{id}/read",
+    tag = "Chat",
+    params(("id" = Uuid, Path, description = "The room's id")),
+    request_body = ReadReceipt,
+    security(("token" = [])),
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such room of yours", body = ErrorBody),
+        (status = 422, description = "No `seq`, or a negative one", body = ErrorBody),
+    )
+)]
+async fn mark_read(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(raw): ApiPath<String>,
+    RequestId(request_id): RequestId,
+    ApiJson(body): ApiJson<ReadReceipt>,
+) -> Result<StatusCode, ApiError> {
+    let seq = body
+        .seq
+        .filter(|s| *s >= 0)
+        .ok_or_else(|| ApiError::invalid("seq", "must be a whole number, 0 or more"))?;
+    state.chats.mark_read(&user, id(&raw)?, seq, &request_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,228 @@
+//! Chat requests: asking, the pending lists, and the answers.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use projections::chat::requests::{self, RequestJson, RequestRow};
+use projections::chat::rooms;
+use projections::users::UserRow;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{RoomJson, RoomResponse, id};
+use crate::api::error::ErrorBody;
+use crate::api::{ApiError, ApiJson, ApiPath, ApiUser};
+use crate::chat::Answer;
+use crate::request::RequestId;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_requests, create_request))
+        .routes(routes!(cancel_request))
+        .routes(routes!(approve_request))
+        .routes(routes!(decline_request))
+}
+
+/// A request as `viewer` sees it.
+async fn request_json(state: &AppState, viewer: &UserRow, row: &RequestRow) -> Result<RequestJson, ApiError> {
+    let other = if row.from_id == viewer.id {
+        row.to_id
+    } else {
+        row.from_id
+    };
+    let follows = projections::follows::is_following(&state.db, viewer.id, other).await?;
+    Ok(row.json(|id| id == other && follows))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChatRequestResponse {
+    request: RequestJson,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChatRequestsResponse {
+    /// Pending requests to the caller.
+    incoming: Vec<RequestJson>,
+    /// Pending requests from the caller.
+    outgoing: Vec<RequestJson>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewChatRequest {
+    request: NewChatRequestFields,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewChatRequestFields {
+    /// The username of the person asked.
+    #[schema(value_type = String, required = true, pattern = "^[A-Za-z0-9_-]{3,30}$")]
+    to: Option<String>,
+    /// A note for them, up to 500 characters.
+    #[schema(max_length = 500)]
+    message: Option<String>,
+}
+
+/// Ask for a chat
+#[utoipa::path(
+    post,
+    path = "/api/chat/requests",
+    tag = "Chat",
+    request_body = NewChatRequest,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "The request, pending", body = ChatRequestResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 422, description = "To yourself, already pending, or a room is already open", body = ErrorBody),
+    )
+)]
+async fn create_request(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    RequestId(request_id): RequestId,
+    ApiJson(body): ApiJson<NewChatRequest>,
+) -> Result<Response, ApiError> {
+    let to = body.request.to.unwrap_or_default();
+    if to.trim().is_empty() {
+        return Err(ApiError::invalid("to", "can't be blank"));
+    }
+    let row = state
+        .chats
+        .request(
+            &user,
+            to.trim(),
+            body.request.message.as_deref().unwrap_or(""),
+            &request_id,
+        )
+        .await?;
+    let request = request_json(&state, &user, &row).await?;
+    Ok((StatusCode::CREATED, Json(ChatRequestResponse { request })).into_response())
+}
+
+/// Pending requests
+#[utoipa::path(
+    get,
+    path = "/api/chat/requests",
+    tag = "Chat",
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Pending requests to and from the caller", body = ChatRequestsResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+    )
+)]
+async fn list_requests(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<ChatRequestsResponse>, ApiError> {
+    let (incoming_rows, outgoing_rows) = requests::pending(&state.db, user.id).await?;
+    let mut incoming = Vec::with_capacity(incoming_rows.len());
+    for row in &incoming_rows {
+        incoming.push(request_json(&state, &user, row).await?);
+    }
+    let mut outgoing = Vec::with_capacity(outgoing_rows.len());
+    for row in &outgoing_rows {
+        outgoing.push(request_json(&state, &user, row).await?);
+    }
+    Ok(Json(ChatRequestsResponse { incoming, outgoing }))
+}
+
+/// Approve a request
+///
+/// Only the person asked may. Opens the pair's room: exactly one, even when both approve
+/// crossing requests at once.
+#[utoipa::path(
+    post,
+    path = "/api/chat/requests/{id}/approve",
+    tag = "Chat",
+    params(("id" = Uuid, Path, description = "The request's id")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The room", body = RoomResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "Not the person asked", body = ErrorBody),
+        (status = 404, description = "No such request of yours", body = ErrorBody),
+        (status = 422, description = "Already answered", body = ErrorBody),
+    )
+)]
+async fn approve_request(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(raw): ApiPath<String>,
+    RequestId(request_id): RequestId,
+) -> Result<Json<RoomResponse>, ApiError> {
+    let row = state
+        .chats
+        .answer(&user, id(&raw)?, Answer::Approve, &request_id)
+        .await?;
+    let room = rooms::for_member(&state.db, row.chat_id, user.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("chat"))?;
+    Ok(Json(RoomResponse {
+        room: RoomJson::from(&room),
+    }))
+}
+
+/// Decline a request
+///
+/// Only the person asked may.
+#[utoipa::path(
+    post,
+    path = "/api/chat/requests/{id}/decline",
+    tag = "Chat",
+    params(("id" = Uuid, Path, description = "The request's id")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The request, declined", body = ChatRequestResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "Not the person asked", body = ErrorBody),
+        (status = 404, description = "No such request of yours", body = ErrorBody),
+        (status = 422, description = "Already answered", body = ErrorBody),
+    )
+)]
+async fn decline_request(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(raw): ApiPath<String>,
+    RequestId(request_id): RequestId,
+) -> Result<Json<ChatRequestResponse>, ApiError> {
+    let row = state
+        .chats
+        .answer(&user, id(&raw)?, Answer::Decline, &request_id)
+        .await?;
+    let request = request_json(&state, &user, &row).await?;
+    Ok(Json(ChatRequestResponse { request }))
+}
+
+/// Cancel a request
+///
+/// Only its sender may, while it is pending.
+#[utoipa::path(
+    delete,
+    path = "/api/chat/requests/{id}",
+    tag = "Chat",
+    params(("id" = Uuid, Path, description = "The request's id")),
+    security(("token" = [])),
+    responses(
+        (status = 204, description = "Cancelled"),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "Not the sender", body = ErrorBody),
+        (status = 404, description = "No such request of yours", body = ErrorBody),
+        (status = 422, description = "Already answered", body = ErrorBody),
+    )
+)]
+async fn cancel_request(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(raw): ApiPath<String>,
+    RequestId(request_id): RequestId,
+) -> Result<StatusCode, ApiError> {
+    state
+        .chats
+        .answer(&user, id(&raw)?, Answer::Cancel, &request_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,198 @@
+//! `/api/articles/{slug}/comments`: an article's comments (RealWorld). A comment's `id` is the
+//! comments read model's integer id, scoped to its article.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use domain::post::Slug;
+use projections::comments::{self, CommentRow};
+use projections::posts;
+use projections::wire::{Profile, timestamp};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::error::ErrorBody;
+use super::{ApiError, ApiJson, ApiPath, ApiUser, MaybeApiUser, profiles};
+use crate::blog;
+use crate::request::RequestId;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_comments, add_comment))
+        .routes(routes!(delete_comment))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Comment {
+    #[schema(example = 1)]
+    id: i64,
+    #[schema(format = DateTime, example = "2026-11-24T08:41:21.123Z")]
+    created_at: String,
+    #[schema(format = DateTime, example = "2026-11-24T08:41:21.123Z")]
+    updated_at: String,
+    /// Markdown.
+    body: String,
+    author: Profile,
+}
+
+impl From<CommentRow> for Comment {
+    fn from(row: CommentRow) -> Self {
+        Self {
+            id: row.id,
+            created_at: timestamp(row.created_at),
+            updated_at: timestamp(row.updated_at),
+            author: profiles::profile(
+                &row.author_username,
+                row.author_bio.as_ref(),
+                row.author_image.as_ref(),
+                row.author_followed,
+            ),
+            body: row.body,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentResponse {
+    comment: Comment,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentsResponse {
+    comments: Vec<Comment>,
+}
+
+/// How many comments are read from the database at a time.
+const BATCH: i64 = 500;
+
+/// List comments
+///
+/// Every comment of the article, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/articles/{slug}/comments",
+    tag = "Comments",
+    params(("slug" = String, Path, description = "The article's slug")),
+    security((), ("token" = [])),
+    responses(
+        (status = 200, description = "The comments", body = CommentsResponse),
+        (status = 401, description = "The token is not valid", body = ErrorBody),
+        (status = 404, description = "No such article", body = ErrorBody),
+    )
+)]
+async fn list_comments(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    MaybeApiUser(viewer): MaybeApiUser,
+) -> Result<Json<CommentsResponse>, ApiError> {
+    let post = post_id(&state, &slug).await?;
+    let viewer = viewer.map(|v| v.id);
+    let mut all: Vec<Comment> = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = comments::for_post(&state.db, post, viewer, after, BATCH).await?;
+        let full = batch.len() as i64 == BATCH;
+        after = batch.last().map_or(after, |c| c.id);
+        all.extend(batch.into_iter().map(Comment::from));
+        if !full {
+            break;
+        }
+    }
+    Ok(Json(CommentsResponse { comments: all }))
+}
+
+async fn post_id(state: &AppState, raw_slug: &str) -> Result<Uuid, ApiError> {
+    let slug = Slug::parse(raw_slug).ok_or_else(|| ApiError::not_found("article"))?;
+    posts::owner(&state.db, slug.as_str())
+        .await?
+        .map(|(id, _)| id)
+        .ok_or_else(|| ApiError::not_found("article"))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewCommentRequest {
+    comment: NewComment,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewComment {
+    /// Markdown, 1–10,000 characters.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 10000, example = "Thank you so much!")]
+    body: Option<String>,
+}
+
+/// Add a comment
+#[utoipa::path(
+    post,
+    path = "/api/articles/{slug}/comments",
+    tag = "Comments",
+    params(("slug" = String, Path, description = "The article's slug")),
+    request_body = NewCommentRequest,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "The new comment", body = CommentResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such article", body = ErrorBody),
+        (status = 422, description = "The body is blank or too long", body = ErrorBody),
+    )
+)]
+async fn add_comment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(slug): ApiPath<String>,
+    RequestId(request_id): RequestId,
+    ApiJson(body): ApiJson<NewCommentRequest>,
+) -> Result<Response, ApiError> {
+    let slug = Slug::parse(&slug).ok_or_else(|| ApiError::not_found("article"))?;
+    let text = body.comment.body.unwrap_or_default();
+    let row = blog::comment(&state.commands, &user, slug.as_str(), &text, &request_id)
+        .await
+        .map_err(|e| ApiError::blog(e, "comment"))?;
+    let comment = CommentResponse {
+        comment: Comment::from(row),
+    };
+    Ok((StatusCode::CREATED, Json(comment)).into_response())
+}
+
+/// No comment has this id: what an id of the wrong shape is taken to be, so that it is
+/// reported like any unknown comment (after the article is found).
+const NO_COMMENT: i64 = 0;
+
+/// Delete a comment
+///
+/// Its author, the article's author or staff may.
+#[utoipa::path(
+    delete,
+    path = "/api/articles/{slug}/comments/{id}",
+    tag = "Comments",
+    params(
+        ("slug" = String, Path, description = "The article's slug"),
+        ("id" = i64, Path, minimum = 1, description = "The comment's id"),
+    ),
+    security(("token" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "Not allowed to delete it", body = ErrorBody),
+        (status = 404, description = "No such article, or no such comment on it", body = ErrorBody),
+    )
+)]
+async fn delete_comment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath((slug, id)): ApiPath<(String, String)>,
+    RequestId(request_id): RequestId,
+) -> Result<StatusCode, ApiError> {
+    let slug = Slug::parse(&slug).ok_or_else(|| ApiError::not_found("article"))?;
+    let id = id.parse::<i64>().ok().filter(|id| *id > 0).unwrap_or(NO_COMMENT);
+    blog::delete_comment(&state.commands, &user, slug.as_str(), id, &request_id)
+        .await
+        .map_err(|e| ApiError::blog(e, "comment"))?;
+    Ok(StatusCode::NO_CONTENT)
+}

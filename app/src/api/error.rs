@@ -1,0 +1,181 @@
+//! API errors, as RealWorld clients expect them: a status and `{"errors": {key: [messages]}}`.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::accounts::{self, AccountError};
+use crate::blog::{BlogError, Missing};
+use crate::forms::FormErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{key} {message}")]
+    Status {
+        status: StatusCode,
+        key: &'static str,
+        message: String,
+    },
+    /// 422, with a message per field.
+    #[error("invalid input")]
+    Invalid(FormErrors),
+    /// 409: the username or email (the fields named) belongs to someone else.
+    #[error("already taken")]
+    Taken(Vec<&'static str>),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Messages by what they are about: a field (`title`), a resource (`article`), or `token`,
+    /// `credentials`, `body`, `query`.
+    #[schema(example = json!({ "title": ["can't be blank"] }))]
+    pub errors: BTreeMap<String, Vec<String>>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, key: &'static str, message: impl Into<String>) -> Self {
+        Self::Status {
+            status,
+            key,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(key: &'static str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, key, "not found")
+    }
+
+    pub fn forbidden(key: &'static str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, key, "forbidden")
+    }
+
+    pub fn missing_token() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "token", "is missing")
+    }
+
+    pub fn bad_request(key: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, key, message)
+    }
+
+    pub fn invalid(key: &'static str, message: impl Into<String>) -> Self {
+        let mut errors = FormErrors::default();
+        errors.add(key, message);
+        Self::Invalid(errors)
+    }
+
+    /// A blog use case's refusal. `subject` (`article` or `comment`) is what the caller tried
+    /// to change, named in a 403 or 409.
+    pub fn blog(err: BlogError, subject: &'static str) -> Self {
+        match err {
+            BlogError::Invalid(errors) => Self::Invalid(errors),
+            BlogError::NotFound(Missing::Post) => Self::not_found("article"),
+            BlogError::NotFound(Missing::Comment) => Self::not_found("comment"),
+            BlogError::Forbidden => Self::forbidden(subject),
+            BlogError::Conflict => {
+                Self::new(StatusCode::CONFLICT, subject, "was changed meanwhile; try again")
+            }
+            BlogError::Internal(err) => Self::Internal(err),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Status { status, .. } => *status,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Taken(_) => StatusCode::CONFLICT,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let errors = match self {
+            Self::Status { key, message, .. } => json!({ key: [message] }),
+            Self::Invalid(errors) => {
+                let mut body = serde_json::Map::new();
+                for (field, messages) in errors.fields() {
+                    let messages: Vec<String> = messages.iter().map(|m| lowercase_first(m)).collect();
+                    body.insert(field.to_owned(), json!(messages));
+                }
+                body.into()
+            }
+            Self::Taken(fields) => fields
+                .into_iter()
+                .map(|field| (field.to_owned(), json!(["has already been taken"])))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+            Self::Internal(err) => {
+                tracing::error!(error = ?err, "API request failed");
+                json!({ "server": ["something went wrong; it has been logged"] })
+            }
+        };
+        (status, Json(json!({ "errors": errors }))).into_response()
+    }
+}
+
+/// Form messages start with a capital ("Can't be blank"); the API's read after the field name
+/// ("title can't be blank").
+fn lowercase_first(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::Invalid(errors) => {
+                // A taken username or email is found only when the account is stored, after
+                // every field has passed, so it never comes with other messages.
+                let taken: Vec<&'static str> = errors
+                    .fields()
+                    .filter(|(_, messages)| {
+                        messages
+                            .iter()
+                            .any(|m| m == accounts::USERNAME_TAKEN || m == accounts::EMAIL_TAKEN)
+                    })
+                    .map(|(field, _)| field)
+                    .collect();
+                if taken.is_empty() {
+                    Self::Invalid(errors)
+                } else {
+                    Self::Taken(taken)
+                }
+            }
+            AccountError::Conflict => {
+                Self::new(StatusCode::CONFLICT, "user", "was changed meanwhile; try again")
+            }
+            AccountError::Internal(err) => Self::Internal(err),
+        }
+    }
+}
+
+impl From<crate::chat::ChatFailure> for ApiError {
+    fn from(err: crate::chat::ChatFailure) -> Self {
+        use crate::chat::ChatFailure;
+        match err {
+            ChatFailure::Invalid(errors) => Self::Invalid(errors),
+            ChatFailure::NotFound => Self::not_found("chat"),
+            ChatFailure::Forbidden => Self::forbidden("chat"),
+            ChatFailure::Internal(err) => Self::Internal(err),
+        }
+    }
+}

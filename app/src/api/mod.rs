@@ -1,0 +1,73 @@
+//! The JSON API under `/api`: RealWorld-compatible blog endpoints and Bocha's chat.
+//!
+//! Programs authenticate with `Authorization: Token <token>` (or `Bearer`); the site's own
+//! scripts may use the session cookie instead, with the CSRF token in an `X-CSRF-Token` header
+//! for anything that changes state. Errors are always `{"errors": {"<key>": ["<message>"]}}`.
+//!
+//! Every route is registered through `utoipa_axum::routes!` from a handler annotated with
+//! `#[utoipa::path]`, so the OpenAPI document ([`openapi()`]) lists exactly the routes served;
+//! only the JSON 404 and 405 fallbacks are outside it. A new area adds its `router()` to
+//! [`routes`].
+
+mod articles;
+mod audit;
+mod auth;
+mod chat;
+mod comments;
+mod cors;
+mod docs;
+mod error;
+mod extract;
+mod favorites;
+mod json;
+mod openapi;
+mod paging;
+mod patch;
+mod profiles;
+mod tags;
+mod users;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::any;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use auth::{ApiUser, MaybeApiUser};
+pub use error::{ApiError, ErrorBody};
+pub use extract::{ApiPath, ApiQuery};
+pub use json::ApiJson;
+
+use crate::state::AppState;
+
+/// Every documented route of the API.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(users::router())
+        .merge(profiles::router())
+        .merge(articles::router())
+        .merge(favorites::router())
+        .merge(comments::router())
+        .merge(tags::router())
+        .merge(chat::router())
+        .merge(audit::router())
+        .merge(openapi::router())
+}
+
+/// The API's OpenAPI 3.1 document, derived from its routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
+}
+
+pub fn router() -> Router<AppState> {
+    let (router, _) = routes().split_for_parts();
+    let unknown = || async { ApiError::not_found("route") };
+    router
+        .route("/api", any(unknown))
+        .route("/api/", any(unknown))
+        .route("/api/{*rest}", any(unknown))
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method", "is not allowed here")
+        })
+        .layer(cors::layer())
+}

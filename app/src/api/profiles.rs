@@ -1,0 +1,152 @@
+//! `/api/profiles/{username}`: public profiles and following (RealWorld).
+
+use axum::Json;
+use axum::extract::State;
+use domain::user::Username;
+use projections::follows;
+use projections::users::{self, UserRow};
+use projections::wire::Profile;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::error::ErrorBody;
+use super::{ApiError, ApiPath, ApiUser, MaybeApiUser};
+use crate::blog;
+use crate::request::RequestId;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(show_profile))
+        .routes(routes!(follow_user, unfollow_user))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileResponse {
+    profile: Profile,
+}
+
+/// A person as the API shows them, `following` from the viewer's side.
+pub fn profile(username: &str, bio: Option<&String>, image: Option<&String>, following: bool) -> Profile {
+    Profile {
+        username: username.to_owned(),
+        bio: bio.cloned(),
+        image: image.cloned(),
+        following,
+    }
+}
+
+/// The user called `raw`; a name that could not be a username names nobody.
+async fn find_user(state: &AppState, raw: &str) -> Result<UserRow, ApiError> {
+    if Username::parse(raw).is_err() {
+        return Err(ApiError::not_found("profile"));
+    }
+    users::by_username(&state.db, raw)
+        .await?
+        .ok_or_else(|| ApiError::not_found("profile"))
+}
+
+async fn profile_response(
+    state: &AppState,
+    user: &UserRow,
+    viewer: Option<Uuid>,
+) -> Result<Json<ProfileResponse>, ApiError> {
+    let following = match viewer {
+        Some(viewer) => follows::is_following(&state.db, viewer, user.id).await?,
+        None => false,
+    };
+    Ok(Json(ProfileResponse {
+        profile: profile(&user.username, user.bio.as_ref(), user.image.as_ref(), following),
+    }))
+}
+
+/// Get a profile
+///
+/// `following` says whether the caller follows them (false without a token).
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{username}",
+    tag = "Profile",
+    params(("username" = String, Path, description = "Their username (any case)")),
+    security((), ("token" = [])),
+    responses(
+        (status = 200, description = "The profile", body = ProfileResponse),
+        (status = 401, description = "The token is not valid", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    )
+)]
+async fn show_profile(
+    State(state): State<AppState>,
+    ApiPath(username): ApiPath<String>,
+    MaybeApiUser(viewer): MaybeApiUser,
+) -> Result<Json<ProfileResponse>, ApiError> {
+    let user = find_user(&state, &username).await?;
+    profile_response(&state, &user, viewer.map(|v| v.id)).await
+}
+
+async fn set_following(
+    state: &AppState,
+    viewer: &UserRow,
+    username: &str,
+    on: bool,
+    request_id: &str,
+) -> Result<Json<ProfileResponse>, ApiError> {
+    let user = find_user(state, username).await?;
+    blog::follow(&state.commands, viewer, &user, on, request_id)
+        .await
+        .map_err(|e| ApiError::blog(e, "profile"))?;
+    profile_response(state, &user, Some(viewer.id)).await
+}
+
+/// Follow a user
+///
+/// Idempotent: following someone already followed changes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{username}/follow",
+    tag = "Profile",
+    params(("username" = String, Path, description = "Their username (any case)")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The profile, now followed", body = ProfileResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 422, description = "You can't follow yourself", body = ErrorBody),
+    )
+)]
+async fn follow_user(
+    State(state): State<AppState>,
+    ApiUser(viewer): ApiUser,
+    ApiPath(username): ApiPath<String>,
+    RequestId(request_id): RequestId,
+) -> Result<Json<ProfileResponse>, ApiError> {
+    set_following(&state, &viewer, &username, true, &request_id).await
+}
+
+/// Unfollow a user
+///
+/// Idempotent: unfollowing someone not followed changes nothing.
+#[utoipa::path(
+    delete,
+    path = "/api/profiles/{username}/follow",
+    tag = "Profile",
+    params(("username" = String, Path, description = "Their username (any case)")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The profile, no longer followed", body = ProfileResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 422, description = "You can't unfollow yourself", body = ErrorBody),
+    )
+)]
+async fn unfollow_user(
+    State(state): State<AppState>,
+    ApiUser(viewer): ApiUser,
+    ApiPath(username): ApiPath<String>,
+    RequestId(request_id): RequestId,
+) -> Result<Json<ProfileResponse>, ApiError> {
+    set_following(&state, &viewer, &username, false, &request_id).await
+}

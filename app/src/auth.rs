@@ -1,0 +1,83 @@
+//! Who is making the request, as extractors: `MaybeUser` for pages anyone may see,
+//! `CurrentUser` for pages that need a signed-in user (others are sent to log in).
+
+use axum::extract::{FromRef, FromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use projections::users::{self, UserRow};
+use tower_sessions::Session;
+
+use crate::error::AppError;
+use crate::session;
+use crate::state::AppState;
+
+/// The signed-in user, if any. Resolved once per request and cached in its extensions.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<UserRow>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(cached) = parts.extensions.get::<MaybeUser>() {
+            return Ok(cached.clone());
+        }
+        let user = match parts.extensions.get::<Session>().cloned() {
+            Some(session) => resolve(&session, &AppState::from_ref(state)).await?,
+            None => None,
+        };
+        let user = MaybeUser(user);
+        parts.extensions.insert(user.clone());
+        Ok(user)
+    }
+}
+
+/// Looks up the session's user; a session whose credentials have changed since it began (a
+/// password change elsewhere) or whose user is gone is ended here.
+async fn resolve(session: &Session, state: &AppState) -> Result<Option<UserRow>, AppError> {
+    let Some(signed_in) = session::signed_in(session).await.map_err(AppError::internal)? else {
+        return Ok(None);
+    };
+    match users::by_id(&state.db, signed_in.user_id).await? {
+        Some(user) if user.credentials_version == signed_in.credentials_version => {
+            session::refresh(session, &signed_in)
+                .await
+                .map_err(AppError::internal)?;
+            Ok(Some(user))
+        }
+        _ => {
+            session::log_out(session).await.map_err(AppError::internal)?;
+            Ok(None)
+        }
+    }
+}
+
+/// A signed-in user; anonymous requests are redirected to the login page and come back after.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub UserRow);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match MaybeUser::from_request_parts(parts, state).await? {
+            MaybeUser(Some(user)) => Ok(CurrentUser(user)),
+            MaybeUser(None) => {
+                let uri = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |o| &o.0);
+                // After logging in, a GET comes back to where it was; a form post goes back to
+                // the page, not to the endpoint that received it.
+                let next = if parts.method == axum::http::Method::GET {
+                    uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned()
+                } else {
+                    "/".to_owned()
+                };
+                Err(AppError::LoginRequired { next })
+            }
+        }
+    }
+}

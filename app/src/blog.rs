@@ -1,0 +1,431 @@
+//! Blog use cases shared by the pages and the API: posts, comments, favorites, follows.
+//! Each validates its input into domain values, runs one command and maps refusals to
+//! what a person or a client can act on.
+
+use domain::comment::{Comment, CommentBody, CommentCommand, CommentError, CommentId};
+use domain::post::{
+    Description, Post, PostBody, PostChanges, PostCommand, PostContent, PostError, PostId, PostTitle, Slug,
+    Tags,
+};
+use domain::relation::{Favorite, FavoriteCommand, Follow, FollowCommand, FollowError};
+use domain::user::{ImageUrl, UserId};
+use domain::{Actor, Metadata};
+use projections::comments::{self, CommentRow};
+use projections::users::UserRow;
+use projections::{CommandError, Commands, posts};
+use uuid::Uuid;
+
+use crate::forms::FormErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlogError {
+    #[error("invalid input")]
+    Invalid(FormErrors),
+    #[error("{0} not found")]
+    NotFound(Missing),
+    #[error("forbidden")]
+    Forbidden,
+    #[error("changed meanwhile")]
+    Conflict,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What a use case looked for and did not find: the API names it (`article` or `comment`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Post,
+    Comment,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Post => "post",
+            Self::Comment => "comment",
+        })
+    }
+}
+
+impl From<sqlx::Error> for BlogError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl From<BlogError> for crate::error::AppError {
+    fn from(err: BlogError) -> Self {
+        match err {
+            BlogError::Invalid(errors) => Self::BadRequest(errors.summary()),
+            BlogError::NotFound(_) => Self::NotFound,
+            BlogError::Forbidden => Self::Forbidden,
+            BlogError::Conflict => Self::Conflict,
+            BlogError::Internal(err) => Self::Internal(err),
+        }
+    }
+}
+
+fn command_error<E: std::error::Error + Send + Sync + 'static>(
+    err: CommandError<E>,
+    refusal: impl FnOnce(E) -> BlogError,
+) -> BlogError {
+    match err {
+        CommandError::Rejected(err) => refusal(err),
+        CommandError::Conflict => BlogError::Conflict,
+        other => BlogError::Internal(other.into()),
+    }
+}
+
+fn post_refusal(err: PostError) -> BlogError {
+    match err {
+        PostError::NotFound => BlogError::NotFound(Missing::Post),
+        PostError::NotAuthor | PostError::NotAllowedToDelete => BlogError::Forbidden,
+        PostError::AlreadyPublished => BlogError::Conflict,
+        invalid => {
+            let mut errors = FormErrors::default();
+            errors.add(invalid.field(), invalid.to_string());
+            BlogError::Invalid(errors)
+        }
+    }
+}
+
+fn comment_refusal(err: CommentError) -> BlogError {
+    match err {
+        CommentError::NotFound => BlogError::NotFound(Missing::Comment),
+        CommentError::NotAuthor | CommentError::NotAllowedToDelete => BlogError::Forbidden,
+        CommentError::AlreadyPosted => BlogError::Conflict,
+        CommentError::BodyBlank | CommentError::BodyTooLong => {
+            let mut errors = FormErrors::default();
+            errors.add("body", err.to_string());
+            BlogError::Invalid(errors)
+        }
+    }
+}
+
+fn metadata(user: &UserRow, request_id: &str) -> Metadata {
+    Metadata::new(Some(user.id), request_id)
+}
+
+fn actor(user: &UserRow) -> Actor {
+    Actor {
+        user: UserId(user.id),
+        staff: user.staff,
+    }
+}
+
+/// A post as typed into a form or sent to the API; `None` leaves a part unchanged on edits.
+#[derive(Debug, Default)]
+pub struct PostInput<'a> {
+    pub title: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub body: Option<&'a str>,
+    pub tags: Option<Vec<&'a str>>,
+    /// `Some(None)` removes the cover.
+    pub cover: Option<Option<&'a str>>,
+}
+
+struct ParsedPost {
+    title: Option<PostTitle>,
+    description: Option<Description>,
+    body: Option<PostBody>,
+    tags: Option<Tags>,
+    cover: Option<Option<ImageUrl>>,
+}
+
+fn parse_post(input: &PostInput<'_>) -> Result<ParsedPost, BlogError> {
+    let mut errors = FormErrors::default();
+    let parsed = ParsedPost {
+        title: input
+            .title
+            .and_then(|t| errors.check("title", PostTitle::parse(t))),
+        description: input
+            .description
+            .and_then(|d| errors.check("description", Description::parse(d))),
+        body: input.body.and_then(|b| errors.check("body", PostBody::parse(b))),
+        tags: input
+            .tags
+            .as_ref()
+            .and_then(|t| errors.check("tags", Tags::parse(t.iter().copied()))),
+        // A blank URL parses as "no cover", so `Some(None)` and `Some(Some(""))` agree.
+        cover: input
+            .cover
+            .and_then(|url| errors.check("cover", ImageUrl::parse(url.unwrap_or_default()))),
+    };
+    if errors.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(BlogError::Invalid(errors))
+    }
+}
+
+/// Publishes a post; returns its slug. Titles need not be unique: a title already used gets
+/// the next free number (`tea`, `tea-2`, …), decided by the slug claim, so two posts with the
+/// same title published at the same moment still get different addresses.
+pub async fn publish(
+    commands: &Commands,
+    author: &UserRow,
+    input: PostInput<'_>,
+    request_id: &str,
+) -> Result<String, BlogError> {
+    let parsed = parse_post(&input)?;
+    let mut errors = FormErrors::default();
+    for (field, missing) in [
+        ("title", parsed.title.is_none()),
+        ("description", parsed.description.is_none()),
+        ("body", parsed.body.is_none()),
+    ] {
+        if missing {
+            errors.add(field, "Can't be blank");
+        }
+    }
+    let (Some(title), Some(description), Some(body)) = (parsed.title, parsed.description, parsed.body) else {
+        return Err(BlogError::Invalid(errors));
+    };
+    let base = Slug::from_title(title.as_str());
+    let content = PostContent {
+        title,
+        description,
+        body,
+        tags: parsed.tags.unwrap_or_default(),
+        cover: parsed.cover.flatten(),
+    };
+    let id = PostId(Uuid::now_v7());
+    for _ in 0..5 {
+        let taken = posts::taken_slugs(commands.pool(), base.as_str()).await?;
+        let slug = (1..)
+            .map(|n| base.numbered(n))
+            .find(|s| !taken.iter().any(|t| t == s.as_str()))
+            .unwrap_or(base.clone());
+        let command = PostCommand::Publish {
+            id,
+            author: UserId(author.id),
+            slug: slug.clone(),
+            content: content.clone(),
+        };
+        match commands
+            .execute::<Post>(&id.to_string(), command, &(), &metadata(author, request_id))
+            .await
+        {
+            Ok(_) => return Ok(slug.as_str().to_owned()),
+            // Someone took this number between our look and our commit: look again.
+            Err(CommandError::Taken(_)) => continue,
+            Err(err) => return Err(command_error(err, post_refusal)),
+        }
+    }
+    Err(BlogError::Conflict)
+}
+
+/// The id of the post at `slug` if `user` may edit it: NotFound, else Forbidden for anyone but
+/// its author. The post's rules decide that again when the edit runs; this lets a caller report
+/// who may not edit before what is wrong with the input.
+pub async fn editable(commands: &Commands, user: &UserRow, slug: &str) -> Result<Uuid, BlogError> {
+    let (post_id, author) = posts::owner(commands.pool(), slug)
+        .await?
+        .ok_or(BlogError::NotFound(Missing::Post))?;
+    if author != user.id {
+        return Err(BlogError::Forbidden);
+    }
+    Ok(post_id)
+}
+
+/// Edits the post at `slug` as `user`; only its author may.
+pub async fn edit(
+    commands: &Commands,
+    user: &UserRow,
+    slug: &str,
+    input: PostInput<'_>,
+    request_id: &str,
+) -> Result<(), BlogError> {
+    let post_id = editable(commands, user, slug).await?;
+    let parsed = parse_post(&input)?;
+    let changes = PostChanges {
+        title: parsed.title,
+        description: parsed.description,
+        body: parsed.body,
+        tags: parsed.tags,
+        cover: parsed.cover,
+    };
+    let command = PostCommand::Edit {
+        by: UserId(user.id),
+        changes,
+    };
+    commands
+        .execute::<Post>(&post_id.to_string(), command, &(), &metadata(user, request_id))
+        .await
+        .map_err(|e| command_error(e, post_refusal))?;
+    Ok(())
+}
+
+/// Deletes the post at `slug`: its author or staff may.
+pub async fn delete(
+    commands: &Commands,
+    user: &UserRow,
+    slug: &str,
+    request_id: &str,
+) -> Result<(), BlogError> {
+    let (post_id, _) = posts::owner(commands.pool(), slug)
+        .await?
+        .ok_or(BlogError::NotFound(Missing::Post))?;
+    let command = PostCommand::Delete { by: actor(user) };
+    commands
+        .execute::<Post>(&post_id.to_string(), command, &(), &metadata(user, request_id))
+        .await
+        .map_err(|e| command_error(e, post_refusal))?;
+    Ok(())
+}
+
+/// Adds a comment to the post at `slug`; returns it as lists show it.
+pub async fn comment(
+    commands: &Commands,
+    user: &UserRow,
+    slug: &str,
+    body: &str,
+    request_id: &str,
+) -> Result<CommentRow, BlogError> {
+    let (post_id, post_author) = posts::owner(commands.pool(), slug)
+        .await?
+        .ok_or(BlogError::NotFound(Missing::Post))?;
+    let body = CommentBody::parse(body).map_err(comment_refusal)?;
+    let id = CommentId(Uuid::now_v7());
+    let command = CommentCommand::Post {
+        id,
+        post: PostId(post_id),
+        post_author: UserId(post_author),
+        author: UserId(user.id),
+        body,
+    };
+    let executed = commands
+        .execute::<Comment>(&id.to_string(), command, &(), &metadata(user, request_id))
+        .await
+        .map_err(|e| command_error(e, comment_refusal))?;
+    let position = executed
+        .appended
+        .map(|a| a.cursor.position)
+        .ok_or(BlogError::Conflict)?;
+    comments::by_id(commands.pool(), post_id, position, Some(user.id))
+        .await?
+        .ok_or(BlogError::NotFound(Missing::Comment))
+}
+
+/// The comment `id` of the post at `slug`; which of the two is missing when not found.
+pub async fn find_comment(
+    commands: &Commands,
+    slug: &str,
+    id: i64,
+    viewer: Option<Uuid>,
+) -> Result<CommentRow, BlogError> {
+    let (post_id, _) = posts::owner(commands.pool(), slug)
+        .await?
+        .ok_or(BlogError::NotFound(Missing::Post))?;
+    comments::by_id(commands.pool(), post_id, id, viewer)
+        .await?
+        .ok_or(BlogError::NotFound(Missing::Comment))
+}
+
+pub async fn edit_comment(
+    commands: &Commands,
+    user: &UserRow,
+    slug: &str,
+    id: i64,
+    body: &str,
+    request_id: &str,
+) -> Result<(), BlogError> {
+    let comment = find_comment(commands, slug, id, None).await?;
+    let body = CommentBody::parse(body).map_err(comment_refusal)?;
+    let command = CommentCommand::Edit {
+        by: UserId(user.id),
+        body,
+    };
+    commands
+        .execute::<Comment>(
+            &comment.comment_id.to_string(),
+            command,
+            &(),
+            &metadata(user, request_id),
+        )
+        .await
+        .map_err(|e| command_error(e, comment_refusal))?;
+    Ok(())
+}
+
+pub async fn delete_comment(
+    commands: &Commands,
+    user: &UserRow,
+    slug: &str,
+    id: i64,
+    request_id: &str,
+) -> Result<(), BlogError> {
+    let comment = find_comment(commands, slug, id, None).await?;
+    let command = CommentCommand::Delete { by: actor(user) };
+    commands
+        .execute::<Comment>(
+            &comment.comment_id.to_string(),
+            command,
+            &(),
+            &metadata(user, request_id),
+        )
+        .await
+        .map_err(|e| command_error(e, comment_refusal))?;
+    Ok(())
+}
+
+/// Favorites (or, with `on = false`, unfavorites) the post at `slug`. Idempotent.
+pub async fn favorite(
+    commands: &Commands,
+    user: &UserRow,
+    slug: &str,
+    on: bool,
+    request_id: &str,
+) -> Result<(), BlogError> {
+    let (post_id, _) = posts::owner(commands.pool(), slug)
+        .await?
+        .ok_or(BlogError::NotFound(Missing::Post))?;
+    let (post, who) = (PostId(post_id), UserId(user.id));
+    let command = if on {
+        FavoriteCommand::Favorite { post, user: who }
+    } else {
+        FavoriteCommand::Unfavorite { post, user: who }
+    };
+    commands
+        .execute_retrying::<Favorite>(
+            &Favorite::id(post, who),
+            command,
+            &(),
+            &metadata(user, request_id),
+        )
+        .await
+        .map_err(|e| command_error(e, |never| match never {}))?;
+    Ok(())
+}
+
+/// Follows (or unfollows) `followee`. Idempotent.
+pub async fn follow(
+    commands: &Commands,
+    user: &UserRow,
+    followee: &UserRow,
+    on: bool,
+    request_id: &str,
+) -> Result<(), BlogError> {
+    let (follower, followee) = (UserId(user.id), UserId(followee.id));
+    let command = if on {
+        FollowCommand::Follow { follower, followee }
+    } else {
+        FollowCommand::Unfollow { follower, followee }
+    };
+    commands
+        .execute_retrying::<Follow>(
+            &Follow::id(follower, followee),
+            command,
+            &(),
+            &metadata(user, request_id),
+        )
+        .await
+        .map_err(|e| {
+            command_error(e, |FollowError::FollowingSelf| {
+                let mut errors = FormErrors::default();
+                errors.add("username", FollowError::FollowingSelf.to_string());
+                BlogError::Invalid(errors)
+            })
+        })?;
+    Ok(())
+}

@@ -1,0 +1,301 @@
+//! Chat use cases shared by the pages, the API and the socket: requests and their answers,
+//! messages, read receipts. Each runs one command on the pair's chat, then announces the new
+//! events to live sockets.
+
+use std::sync::Arc;
+
+use domain::Metadata;
+use domain::chat::{
+    Chat, ChatCommand, ChatError, ChatId, ClientId, MessageBody, MessageFacts, MessageId, Note, RequestId,
+};
+use domain::user::UserId;
+use projections::chat::messages::{self, MessageRow};
+use projections::chat::requests::{self, RequestRow};
+use projections::chat::rooms;
+use projections::users::{self, UserRow};
+use projections::{CommandError, Commands};
+use uuid::Uuid;
+
+use crate::forms::FormErrors;
+use crate::live::Live;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatFailure {
+    #[error("invalid input")]
+    Invalid(FormErrors),
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ChatFailure {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl From<ChatFailure> for crate::error::AppError {
+    fn from(err: ChatFailure) -> Self {
+        match err {
+            ChatFailure::Invalid(errors) => Self::BadRequest(errors.summary()),
+            ChatFailure::NotFound => Self::NotFound,
+            ChatFailure::Forbidden => Self::Forbidden,
+            ChatFailure::Internal(err) => Self::Internal(err),
+        }
+    }
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ChatFailure {
+    let mut errors = FormErrors::default();
+    errors.add(field, message);
+    ChatFailure::Invalid(errors)
+}
+
+fn refusal(err: ChatError) -> ChatFailure {
+    match err {
+        ChatError::BodyBlank | ChatError::BodyTooLong => invalid("body", err.to_string()),
+        ChatError::NoteTooLong => invalid("message", err.to_string()),
+        ChatError::RequestToSelf | ChatError::AlreadyPending | ChatError::AlreadyOpen => {
+            invalid("to", err.to_string())
+        }
+        ChatError::NotPending => invalid("request", err.to_string()),
+        ChatError::NotRecipient | ChatError::NotSender | ChatError::NotYourMessage => ChatFailure::Forbidden,
+        ChatError::RequestNotFound
+        | ChatError::NotFound
+        | ChatError::NotOpen
+        | ChatError::MessageNotFound => ChatFailure::NotFound,
+    }
+}
+
+/// The chat side of the app: commands, message facts and live delivery.
+#[derive(Clone)]
+pub struct Chats {
+    commands: Commands,
+    facts: Arc<dyn MessageFacts>,
+    live: Live,
+}
+
+/// How a request is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Approve,
+    Decline,
+    Cancel,
+}
+
+impl Chats {
+    pub fn new(commands: Commands, live: Live) -> Self {
+        let facts = Arc::new(messages::Facts(commands.pool().clone()));
+        Self {
+            commands,
+            facts,
+            live,
+        }
+    }
+
+    pub fn live(&self) -> &Live {
+        &self.live
+    }
+
+    fn db(&self) -> &sqlx::PgPool {
+        self.commands.pool()
+    }
+
+    async fn run(
+        &self,
+        chat: ChatId,
+        command: ChatCommand,
+        user: &UserRow,
+        request_id: &str,
+    ) -> Result<(), ChatFailure> {
+        let id = chat.to_string();
+        let metadata = Metadata::new(Some(user.id), request_id);
+        // Commands on one chat do not depend on what the sender saw (a message goes after
+        // whatever came before it), so a lost race is simply run again.
+        let executed = self
+            .commands
+            .execute_retrying::<Chat>(&id, command, &self.facts, &metadata)
+            .await
+            .map_err(|err| match err {
+                CommandError::Rejected(err) => refusal(err),
+                other => ChatFailure::Internal(other.into()),
+            })?;
+        self.live
+            .announce(self.db(), &id, executed.appended, &executed.events)
+            .await;
+        Ok(())
+    }
+
+    /// `from` asks `to_username` for a chat.
+    pub async fn request(
+        &self,
+        from: &UserRow,
+        to_username: &str,
+        note: &str,
+        request_id: &str,
+    ) -> Result<RequestRow, ChatFailure> {
+        let to = users::by_username(self.db(), to_username)
+            .await?
+            .ok_or(ChatFailure::NotFound)?;
+        let note = Note::parse(note).map_err(refusal)?;
+        let id = RequestId(Uuid::now_v7());
+        let chat = ChatId::for_pair(UserId(from.id), UserId(to.id));
+        let command = ChatCommand::Request {
+            request: id,
+            from: UserId(from.id),
+            to: UserId(to.id),
+            note,
+        };
+        self.run(chat, command, from, request_id).await?;
+        requests::by_id(self.db(), id.0)
+            .await?
+            .ok_or(ChatFailure::NotFound)
+    }
+
+    /// Approves, declines or cancels a request. Only the two people concerned may see it.
+    pub async fn answer(
+        &self,
+        user: &UserRow,
+        request: Uuid,
+        answer: Answer,
+        request_id: &str,
+    ) -> Result<RequestRow, ChatFailure> {
+        let row = requests::by_id(self.db(), request)
+            .await?
+            .ok_or(ChatFailure::NotFound)?;
+        if row.from_id != user.id && row.to_id != user.id {
+            return Err(ChatFailure::NotFound);
+        }
+        let (id, by) = (RequestId(request), UserId(user.id));
+        let command = match answer {
+            Answer::Approve => ChatCommand::Approve { request: id, by },
+            Answer::Decline => ChatCommand::Decline { request: id, by },
+            Answer::Cancel => ChatCommand::Cancel { request: id, by },
+        };
+        self.run(ChatId(row.chat_id), command, user, request_id).await?;
+        requests::by_id(self.db(), request)
+            .await?
+            .ok_or(ChatFailure::NotFound)
+    }
+
+    /// The room, if `user` is in it.
+    async fn member_of(&self, user: &UserRow, room: Uuid) -> Result<ChatId, ChatFailure> {
+        rooms::peer(self.db(), room, user.id)
+            .await?
+            .ok_or(ChatFailure::NotFound)?;
+        Ok(ChatId(room))
+    }
+
+    /// Sends a message. A resend with a `client_id` already used in the room returns the
+    /// original message and `false` instead of storing a second one.
+    pub async fn send(
+        &self,
+        user: &UserRow,
+        room: Uuid,
+        client_id: Uuid,
+        body: &str,
+        request_id: &str,
+    ) -> Result<(MessageRow, bool), ChatFailure> {
+        let chat = self.member_of(user, room).await?;
+        if let Some(original) = messages::by_client_id(self.db(), room, client_id).await? {
+            return Ok((original, false));
+        }
+        let body = MessageBody::parse(body).map_err(refusal)?;
+        let id = Uuid::now_v7();
+        let command = ChatCommand::Send {
+            id: MessageId(id),
+            by: UserId(user.id),
+            client_id: ClientId(client_id),
+            body,
+        };
+        self.run(chat, command, user, request_id).await?;
+        let message = messages::by_client_id(self.db(), room, client_id)
+            .await?
+            .ok_or(ChatFailure::NotFound)?;
+        // A resend that raced its original in records nothing: the stored message is the original.
+        let created = message.id == id;
+        Ok((message, created))
+    }
+
+    pub async fn edit(
+        &self,
+        user: &UserRow,
+        room: Uuid,
+        seq: i64,
+        body: &str,
+        request_id: &str,
+    ) -> Result<MessageRow, ChatFailure> {
+        let chat = self.member_of(user, room).await?;
+        let body = MessageBody::parse(body).map_err(refusal)?;
+        let seq = u64::try_from(seq).map_err(|_| ChatFailure::NotFound)?;
+        self.run(
+            chat,
+            ChatCommand::Edit {
+                by: UserId(user.id),
+                seq,
+                body,
+            },
+            user,
+            request_id,
+        )
+        .await?;
+        messages::by_seq(self.db(), room, seq as i64)
+            .await?
+            .ok_or(ChatFailure::NotFound)
+    }
+
+    pub async fn delete(
+        &self,
+        user: &UserRow,
+        room: Uuid,
+        seq: i64,
+        request_id: &str,
+    ) -> Result<(), ChatFailure> {
+        let chat = self.member_of(user, room).await?;
+        let seq = u64::try_from(seq).map_err(|_| ChatFailure::NotFound)?;
+        self.run(
+            chat,
+            ChatCommand::Delete {
+                by: UserId(user.id),
+                seq,
+            },
+            user,
+            request_id,
+        )
+        .await
+    }
+
+    pub async fn mark_read(
+        &self,
+        user: &UserRow,
+        room: Uuid,
+        seq: i64,
+        request_id: &str,
+    ) -> Result<(), ChatFailure> {
+        let chat = self.member_of(user, room).await?;
+        let seq = u64::try_from(seq).unwrap_or(0);
+        self.run(
+            chat,
+            ChatCommand::MarkRead {
+                by: UserId(user.id),
+                seq,
+            },
+            user,
+            request_id,
+        )
+        .await
+    }
+
+    /// Tells the other person in `room` that `user` is typing.
+    pub async fn typing(&self, user: &UserRow, room: Uuid) -> Result<(), ChatFailure> {
+        let peer = rooms::peer(self.db(), room, user.id)
+            .await?
+            .ok_or(ChatFailure::NotFound)?;
+        let frame = serde_json::json!({ "type": "typing", "room_id": room, "username": user.username });
+        self.live.ephemeral(peer, frame).await;
+        Ok(())
+    }
+}

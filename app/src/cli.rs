@@ -1,0 +1,167 @@
+//! The `bocha` command.
+
+use std::io::IsTerminal;
+
+use clap::{Parser, Subcommand};
+
+use crate::accounts::{self, PasswordPolicy, SignUp};
+use crate::config::{Config, DatabaseArgs};
+use crate::maintenance;
+use crate::startup::{self, App};
+
+#[derive(Debug, Parser)]
+#[command(name = "bocha", version, about = "A blog with private real-time chat")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate the database, then serve pages, API and the chat socket.
+    // Boxed: the configuration is far larger than the other commands' arguments.
+    Serve(Box<Config>),
+    /// Bring the database schema up to date.
+    Migrate(DatabaseArgs),
+    /// Inspect or rebuild the read models.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Work with the event log.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Create a staff account. The password comes from BOCHA_PASSWORD or a prompt.
+    Createsuperuser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProjectionsCommand {
+    /// Each read model's checkpoint, the head of the log and how far behind each is.
+    Status,
+    /// Rebuild read models from the log while the site keeps serving, then swap them in.
+    Rebuild {
+        /// The read model to rebuild (see `status`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        name: Option<String>,
+        /// Rebuild every read model, in one pass over the log.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EventsCommand {
+    /// Write the events of one post, room or user as NDJSON to standard output.
+    Export {
+        #[command(flatten)]
+        subject: maintenance::Subject,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(config) => App::build(*config).await?.run(shutdown_signal()).await,
+        Command::Migrate(database) => {
+            startup::database(&database).await?;
+            tracing::info!("database is up to date");
+            Ok(())
+        }
+        Command::Projections { command, database } => {
+            let pool = startup::database(&database).await?;
+            match command {
+                ProjectionsCommand::Status => maintenance::status(&pool).await,
+                ProjectionsCommand::Rebuild { name, all } => {
+                    maintenance::rebuild(&pool, if all { None } else { name.as_deref() }).await
+                }
+            }
+        }
+        Command::Events {
+            command: EventsCommand::Export { subject },
+            database,
+        } => {
+            let pool = startup::database(&database).await?;
+            maintenance::export(&pool, &subject, &mut std::io::stdout().lock()).await
+        }
+        Command::Createsuperuser {
+            username,
+            email,
+            database,
+        } => {
+            let password = read_password()?;
+            let pool = startup::database(&database).await?;
+            let commands = startup::commands(&pool).await?;
+            let input = SignUp {
+                username: &username,
+                email: &email,
+                password: &password,
+                staff: true,
+            };
+            match accounts::sign_up(&commands, input, PasswordPolicy::Site, "createsuperuser").await {
+                Ok(user) => {
+                    tracing::info!(username = %user.username, "staff account created");
+                    Ok(())
+                }
+                Err(accounts::AccountError::Invalid(errors)) => anyhow::bail!("{}", errors.summary()),
+                Err(err) => Err(err.into()),
+            }
+        }
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("BOCHA_PASSWORD") {
+        return Ok(password);
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("set BOCHA_PASSWORD or run in a terminal to be asked for the password");
+    }
+    let password = rpassword::prompt_password("Password: ")?;
+    let again = rpassword::prompt_password("Password (again): ")?;
+    if password != again {
+        anyhow::bail!("the passwords do not match");
+    }
+    Ok(password)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,167 @@
+//! Settings, from command-line flags or the environment (every flag has an env variable).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Postgres connection URL; the database is created when missing.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/bocha"
+    )]
+    pub database_url: String,
+
+    /// Connections per instance.
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 20)]
+    pub db_pool_size: u32,
+}
+
+/// Everything `bocha serve` needs.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Redis URL, for live chat fan-out and rate limits.
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+
+    /// Prefix for every Redis key and channel, so several sites can share one Redis.
+    #[arg(long, env = "REDIS_PREFIX", default_value = "bocha")]
+    pub redis_prefix: String,
+
+    /// Signs cookies and API tokens; at least 32 characters. Required in production; in
+    /// development a random one is made at start (sessions then end with the process).
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// `production` makes cookies Secure and sends HSTS.
+    #[arg(long = "env", env = "BOCHA_ENV", value_enum, default_value = "development")]
+    pub environment: Environment,
+
+    /// Host names the site answers to (the Host header and WebSocket origins); `*` allows any.
+    #[arg(
+        long,
+        env = "ALLOWED_HOSTS",
+        value_delimiter = ',',
+        default_value = "localhost,127.0.0.1"
+    )]
+    pub allowed_hosts: Vec<String>,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Chat messages one person may send per minute (across all their tabs and instances).
+    #[arg(long, env = "CHAT_SENDS_PER_MINUTE", default_value_t = 120)]
+    pub chat_sends_per_minute: u32,
+
+    /// Seconds a chat socket may stay silent (not even answering pings) before it is closed.
+    #[arg(long, env = "WS_TIMEOUT_SECONDS", default_value_t = 60)]
+    pub ws_timeout_seconds: u64,
+
+    /// Take the client address from the last X-Forwarded-For entry (behind a load balancer).
+    #[arg(long, env = "TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+
+    #[command(flatten)]
+    pub media: MediaArgs,
+}
+
+/// Where uploaded images are kept: a local directory, or an S3-compatible bucket when one is
+/// named. Instances behind a load balancer need the bucket (or a shared directory).
+#[derive(Clone, Args)]
+pub struct MediaArgs {
+    /// Directory for uploaded images, created when missing; unused when S3_BUCKET is set.
+    #[arg(long, env = "MEDIA_DIR", default_value = "media")]
+    pub media_dir: PathBuf,
+
+    /// Keep uploaded images in this S3 bucket instead of MEDIA_DIR.
+    #[arg(long, env = "S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// URL of an S3-compatible service (MinIO, Ceph, R2, …); an http:// URL allows plain HTTP.
+    #[arg(long, env = "S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// The bucket's region.
+    #[arg(long, env = "S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// Access key for the bucket; without one, the instance's AWS credentials are used.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub aws_access_key_id: Option<String>,
+
+    /// Secret for AWS_ACCESS_KEY_ID.
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub aws_secret_access_key: Option<String>,
+}
+
+/// Written by hand so that logging the configuration never prints the secret access key.
+impl std::fmt::Debug for MediaArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaArgs")
+            .field("media_dir", &self.media_dir)
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_region", &self.s3_region)
+            .field("aws_access_key_id", &self.aws_access_key_id)
+            .field(
+                "aws_secret_access_key",
+                &self.aws_secret_access_key.as_ref().map(|_| "<hidden>"),
+            )
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("SECRET_KEY is required when BOCHA_ENV=production")]
+    MissingSecret,
+    #[error("SECRET_KEY must be at least 32 characters")]
+    ShortSecret,
+}
+
+impl Config {
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    /// The secret key, checked; in development a missing key is generated with a warning.
+    pub fn secret(&self) -> Result<String, ConfigError> {
+        match &self.secret_key {
+            Some(key) if key.len() >= 32 => Ok(key.clone()),
+            Some(_) => Err(ConfigError::ShortSecret),
+            None if self.is_production() => Err(ConfigError::MissingSecret),
+            None => {
+                tracing::warn!(
+                    "SECRET_KEY is not set; using a random key, so sessions end when the process does \
+                     and instances do not share them"
+                );
+                Ok(crate::crypto::random_token(48))
+            }
+        }
+    }
+
+    /// Whether `host` (without port) is one the site answers to.
+    pub fn allows_host(&self, host: &str) -> bool {
+        self.allowed_hosts
+            .iter()
+            .any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(host))
+    }
+}

@@ -1,0 +1,129 @@
+//! One error type for pages, mapped to responses in one place.
+//!
+//! User errors become 4xx by variant; anything unexpected becomes an opaque 500 that is logged
+//! once, with its cause, and never shown. Responses carry an [`ErrorPage`] marker that the
+//! error-page middleware turns into a friendly HTML page with the site's frame.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use projections::CommandError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("the form's security token is missing or stale")]
+    Csrf,
+    #[error("sign-in required")]
+    LoginRequired { next: String },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("changed by someone else")]
+    Conflict,
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What the error page shows; attached to error responses for the middleware to render.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(err.into())
+    }
+
+    fn page(&self) -> ErrorPage {
+        let (status, title, message) = match self {
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "There is nothing here. The address may be mistyped, or what was here was deleted.".to_owned(),
+            ),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "You don't have permission to do that.".to_owned(),
+            ),
+            Self::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Form expired",
+                "This form was open too long or came from another site. Go back, reload the page and try again."
+                    .to_owned(),
+            ),
+            Self::BadRequest(message) => (StatusCode::BAD_REQUEST, "Bad request", message.clone()),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "What you sent is larger than this site accepts.".to_owned(),
+            ),
+            Self::Conflict => (
+                StatusCode::CONFLICT,
+                "Changed meanwhile",
+                "Someone changed this at the same moment. Reload the page and try again.".to_owned(),
+            ),
+            Self::TooManyRequests(message) => (StatusCode::TOO_MANY_REQUESTS, "Slow down", message.clone()),
+            Self::LoginRequired { .. } | Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "We could not finish this request. It has been logged; please try again in a moment.".to_owned(),
+            ),
+        };
+        ErrorPage {
+            status,
+            title,
+            message,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let Self::LoginRequired { next } = &self {
+            let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+            return Redirect::to(&format!("/login?{query}")).into_response();
+        }
+        if let Self::Internal(err) = &self {
+            tracing::error!(error = ?err, "request failed");
+        }
+        error_response(self.page())
+    }
+}
+
+fn error_response(page: ErrorPage) -> Response {
+    let mut response = page.status.into_response();
+    response.extensions_mut().insert(page);
+    response
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl From<tera::Error> for AppError {
+    fn from(err: tera::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+/// Commands whose domain errors a page does not handle itself.
+impl<E: std::error::Error + Send + Sync + 'static> From<CommandError<E>> for AppError {
+    fn from(err: CommandError<E>) -> Self {
+        match err {
+            CommandError::Conflict => Self::Conflict,
+            other => Self::Internal(other.into()),
+        }
+    }
+}

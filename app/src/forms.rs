@@ -1,0 +1,59 @@
+//! Field-by-field validation errors, shown next to each field.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Errors by field name; `_form` holds those that belong to the whole form.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(transparent)]
+pub struct FormErrors(BTreeMap<&'static str, Vec<String>>);
+
+impl FormErrors {
+    pub const FORM: &'static str = "_form";
+
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_default().push(message.into());
+    }
+
+    /// Records the error of a failed parse, passing the value through.
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &'static str, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(err) => {
+                self.add(field, capitalize(&err.to_string()));
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every message as "field: message", for places that show them in one line.
+    pub fn summary(&self) -> String {
+        let lines: Vec<String> = self
+            .0
+            .iter()
+            .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field}: {m}")))
+            .collect();
+        lines.join("; ")
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = (&'static str, &[String])> {
+        self.0
+            .iter()
+            .map(|(field, messages)| (*field, messages.as_slice()))
+    }
+}
+
+/// Domain messages complete a sentence ("is already taken"); on a form, beside the field's
+/// label, they read better as a sentence of their own ("Is already taken").
+fn capitalize(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,82 @@
+//! Turning audit events into something a person can read: labels, summaries and line diffs.
+
+use serde::Serialize;
+use similar::{ChangeTag, TextDiff};
+
+/// One line of a diff; `gap` stands for unchanged lines left out.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DiffLine {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// How one field changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldDiff {
+    pub field: &'static str,
+    pub lines: Vec<DiffLine>,
+}
+
+/// Unchanged lines kept around each change.
+const CONTEXT: usize = 2;
+
+/// A line diff of `old` and `new`, unchanged stretches shortened to a little context.
+pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
+    let diff = TextDiff::from_lines(old, new);
+    let mut lines = Vec::new();
+    for (index, group) in diff.grouped_ops(CONTEXT).iter().enumerate() {
+        if index > 0 {
+            lines.push(DiffLine {
+                kind: "gap",
+                text: "…".to_owned(),
+            });
+        }
+        for op in group {
+            for change in diff.iter_changes(op) {
+                let kind = match change.tag() {
+                    ChangeTag::Delete => "remove",
+                    ChangeTag::Insert => "add",
+                    ChangeTag::Equal => "same",
+                };
+                lines.push(DiffLine {
+                    kind,
+                    text: change.value().trim_end_matches('\n').to_owned(),
+                });
+            }
+        }
+    }
+    lines
+}
+
+/// The diff of a field, or nothing when it did not change.
+pub fn field_diff(field: &'static str, old: &str, new: &str) -> Option<FieldDiff> {
+    (old != new).then(|| FieldDiff {
+        field,
+        lines: diff_lines(old, new),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_lines_show_with_a_little_context() {
+        let old = "one\ntwo\nthree\nfour\nfive\nsix\nseven\n";
+        let new = "one\ntwo\nthree\nFOUR\nfive\nsix\nseven\n";
+        let lines = diff_lines(old, new);
+        let kinds: Vec<(&str, &str)> = lines.iter().map(|l| (l.kind, l.text.as_str())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("same", "two"),
+                ("same", "three"),
+                ("remove", "four"),
+                ("add", "FOUR"),
+                ("same", "five"),
+                ("same", "six")
+            ]
+        );
+        assert!(field_diff("Title", "a", "a").is_none());
+    }
+}

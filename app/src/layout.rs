@@ -1,0 +1,76 @@
+//! What every page's frame needs (nav, flash messages, CSRF token), as one extractor.
+
+use axum::extract::{FromRef, FromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use serde::Serialize;
+
+use crate::auth::MaybeUser;
+use crate::csrf::CsrfToken;
+use crate::error::AppError;
+use crate::flash::{self, Flash};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Layout {
+    pub user: Option<NavUser>,
+    pub csrf_token: String,
+    pub flash: Vec<flash::Message>,
+    pub unread_chats: i64,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NavUser {
+    pub username: String,
+    pub display_name: String,
+    pub is_staff: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Layout
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
+        let CsrfToken(csrf_token) = CsrfToken::from_request_parts(parts, state).await?;
+        let flash = Flash::from_request_parts(parts, state).await?.take();
+        let unread_chats = match &user {
+            Some(user) => {
+                projections::chat::rooms::unread_total(&AppState::from_ref(state).db, user.id).await?
+            }
+            None => 0,
+        };
+        let path = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or_else(|| parts.uri.path(), |uri| uri.0.path())
+            .to_owned();
+        Ok(Self {
+            user: user.map(|user| NavUser {
+                display_name: user.shown_name().to_owned(),
+                username: user.username,
+                is_staff: user.staff,
+            }),
+            csrf_token,
+            flash,
+            unread_chats,
+            path,
+        })
+    }
+}
+
+impl Layout {
+    /// The frame for a signed-out visitor, for pages that must render even when the session
+    /// store cannot be read (the 500 page).
+    pub fn anonymous(path: &str) -> Self {
+        Self {
+            user: None,
+            csrf_token: String::new(),
+            flash: Vec::new(),
+            unread_chats: 0,
+            path: path.to_owned(),
+        }
+    }
+}

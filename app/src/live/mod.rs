@@ -1,0 +1,143 @@
+//! Live chat: the sockets of this instance, delivery of new chat events to them, and the
+//! Redis fan-out that reaches the sockets on every other instance.
+//!
+//! A chat command's events reach sockets two ways. The instance that ran the command delivers
+//! them to its own sockets at once (so chat within one instance goes on without Redis), and
+//! the log's publisher sends them through Redis to every instance. The hub drops the copy.
+
+mod hub;
+pub mod socket;
+mod subscriber;
+
+use std::sync::Arc;
+
+use cqrs_es::DomainEvent;
+use domain::chat::ChatEvent;
+use projections::StoredEvent;
+use projections::live::{Delivery, Publisher};
+use projections::log;
+use projections::store::Appended;
+use serde_json::Value;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub use hub::{Frame, Hub};
+
+use crate::redis::Redis;
+
+#[derive(Clone)]
+pub struct Live {
+    pub hub: Hub,
+    publisher: Arc<Publisher>,
+    redis: Redis,
+    channel: String,
+}
+
+impl Live {
+    pub fn new(pool: PgPool, redis: Redis) -> Self {
+        let channel = redis.key("chat");
+        Self {
+            hub: Hub::default(),
+            publisher: Arc::new(Publisher::new(pool, redis.connection(), channel.clone())),
+            redis,
+            channel,
+        }
+    }
+
+    pub async fn register(&self) -> Result<(), sqlx::Error> {
+        self.publisher.register().await
+    }
+
+    /// Starts the publisher and the subscriber; both end with `stop`.
+    pub fn spawn(&self, stop: &CancellationToken) -> Vec<tokio::task::JoinHandle<()>> {
+        vec![
+            tokio::spawn(self.publisher.clone().run(stop.clone().cancelled_owned())),
+            tokio::spawn(subscriber::run(
+                self.redis.client().clone(),
+                self.channel.clone(),
+                self.hub.clone(),
+                stop.clone(),
+            )),
+        ]
+    }
+
+    /// Delivers a command's just-stored chat events to this instance's sockets, and asks the
+    /// publisher to send them to the others.
+    pub async fn announce(
+        &self,
+        db: &PgPool,
+        aggregate_id: &str,
+        appended: Option<Appended>,
+        events: &[ChatEvent],
+    ) {
+        let Some(appended) = appended else { return };
+        self.publisher.wake();
+        let result = async {
+            let mut conn = db.acquire().await?;
+            let stored = match events {
+                // One event (a message, most of the time): its place in the log is the
+                // append's, so it need not be read back.
+                [event] => vec![stored(aggregate_id, appended, event)?],
+                _ => {
+                    let after = appended.sequence.saturating_sub(events.len() as u64) as i64;
+                    log::appended(&mut conn, "Chat", aggregate_id, after).await?
+                }
+            };
+            projections::live::deliveries(&mut conn, &stored)
+                .await
+                .map_err(anyhow::Error::from)
+        }
+        .await;
+        match result {
+            Ok(deliveries) => deliveries.iter().for_each(|d| self.hub.deliver(d)),
+            // The publisher still sends them; they arrive a moment later.
+            Err(err) => tracing::warn!(error = %err, "local delivery failed"),
+        }
+    }
+
+    /// A frame that is not an event (someone is typing): to the user's sockets here and,
+    /// best-effort, everywhere else.
+    pub async fn ephemeral(&self, user: Uuid, frame: Value) {
+        let delivery = Delivery {
+            position: 0,
+            nonce: Some(Uuid::new_v4()),
+            user,
+            frame,
+        };
+        self.hub.deliver(&delivery);
+        let Ok(payload) = serde_json::to_string(&delivery) else {
+            return;
+        };
+        let mut connection = self.redis.connection();
+        if let Err(err) = redis::cmd("PUBLISH")
+            .arg(&self.channel)
+            .arg(payload)
+            .query_async::<()>(&mut connection)
+            .await
+        {
+            tracing::debug!(error = %err, "typing frame not published");
+        }
+    }
+}
+
+/// The stored form of a command's only event, as the log holds it (what deliveries read: its
+/// position, aggregate and payload).
+fn stored(
+    aggregate_id: &str,
+    appended: Appended,
+    event: &ChatEvent,
+) -> Result<StoredEvent, serde_json::Error> {
+    Ok(StoredEvent {
+        position: appended.cursor.position,
+        transaction_id: appended.cursor.transaction_id,
+        aggregate_type: "Chat".to_owned(),
+        aggregate_id: aggregate_id.to_owned(),
+        sequence: i64::try_from(appended.sequence).unwrap_or(i64::MAX),
+        event_type: event.event_type(),
+        event_version: event.event_version(),
+        payload: serde_json::to_value(event)?,
+        metadata: Value::Null,
+        recorded_at: chrono::Utc::now(),
+    })
+}

@@ -1,0 +1,285 @@
+//! `GET /ws`: one socket per tab, carrying every room of its user (protocol in API.md).
+//!
+//! Login and origin are checked before the upgrade. Each socket is a reader and a writer: the
+//! reader runs the client's frames one after another (so one tab's messages keep their order)
+//! through the same use cases as the HTTP API; the writer drains the socket's bounded queue,
+//! pings a third of the way into the allowed silence (`WS_TIMEOUT_SECONDS`, 60 by default), and
+//! gives up on a peer that stays silent for all of it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use projections::chat::messages::{self, MessageJson, Window};
+use projections::chat::rooms;
+use projections::users::{self, UserRow};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::Frame;
+use crate::auth::MaybeUser;
+use crate::chat::ChatFailure;
+use crate::security::host_without_port;
+use crate::state::AppState;
+use crate::tokens;
+
+/// Largest frame accepted from a client.
+const MAX_FRAME: usize = 16 * 1024;
+/// A socket's read buffer to start with.
+const READ_BUFFER: usize = 4 * 1024;
+/// Unsent bytes a socket may hold before it is given up.
+const MAX_WRITE_BUFFER: usize = 1024 * 1024;
+/// Messages per page while catching a client up.
+const SYNC_PAGE: i64 = 200;
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    MaybeUser(session_user): MaybeUser,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, rest)| host_without_port(rest));
+        if !host.is_some_and(|h| state.config.allows_host(h)) {
+            return (StatusCode::FORBIDDEN, "This origin may not open a socket here").into_response();
+        }
+    }
+    let user = match session_user {
+        Some(user) => user,
+        None => match token_user(&state, &headers).await {
+            Some(user) => user,
+            None => return (StatusCode::UNAUTHORIZED, "Log in first").into_response(),
+        },
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    ws.max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        // tungstenite allocates its read buffer up front (128 KiB by default): most sockets sit
+        // idle, and frames are small, so start small and let a big frame grow it.
+        .read_buffer_size(READ_BUFFER)
+        // Each frame is written and flushed as it comes; a peer that stops reading fills this
+        // cap rather than our memory, and its socket is closed.
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .on_upgrade(move |socket| run(socket, state, user))
+}
+
+/// The user of the `Authorization` token, for programs without a session.
+async fn token_user(state: &AppState, headers: &HeaderMap) -> Option<UserRow> {
+    let header = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let id = tokens::verify(&state.keys, tokens::from_header(header)?, chrono::Utc::now())?;
+    users::by_id(&state.db, id).await.ok().flatten()
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientFrame {
+    Send {
+        room_id: Uuid,
+        client_id: Uuid,
+        body: String,
+    },
+    Sync {
+        room_id: Uuid,
+        after: i64,
+    },
+    Read {
+        room_id: Uuid,
+        seq: i64,
+    },
+    Typing {
+        room_id: Uuid,
+    },
+}
+
+fn frame(value: &Value) -> Frame {
+    value.to_string().into()
+}
+
+fn error_frame(code: &str, message: &str, client_id: Option<Uuid>) -> Frame {
+    let mut value = json!({ "type": "error", "code": code, "message": message });
+    if let Some(client_id) = client_id {
+        value["client_id"] = json!(client_id);
+    }
+    frame(&value)
+}
+
+fn failure_frame(failure: ChatFailure, client_id: Option<Uuid>) -> Frame {
+    match failure {
+        ChatFailure::Invalid(errors) => error_frame("invalid", &errors.summary(), client_id),
+        ChatFailure::NotFound => error_frame("not_found", "no such room", client_id),
+        ChatFailure::Forbidden => error_frame("forbidden", "not allowed", client_id),
+        ChatFailure::Internal(err) => {
+            tracing::error!(error = ?err, "socket command failed");
+            error_frame("unavailable", "try again in a moment", client_id)
+        }
+    }
+}
+
+async fn run(socket: WebSocket, state: AppState, user: UserRow) {
+    let timeout_seconds = state.config.ws_timeout_seconds;
+    let live = state.chats.live().clone();
+    let mut subscription = live.hub.subscribe(user.id);
+    let outbox = subscription.sender.clone();
+    let closed = subscription.closed.clone();
+    let (mut sink, mut stream) = socket.split();
+    let started = Instant::now();
+    let heard = Arc::new(AtomicU64::new(0));
+
+    let _ = outbox.try_send(frame(&json!({ "type": "hello", "user": user.username })));
+
+    let writer_heard = heard.clone();
+    let writer_closed = closed.clone();
+    let writer = tokio::spawn(async move {
+        // Ping three times within the allowed silence, so one lost pong does not end a socket.
+        let silence_limit = Duration::from_secs(timeout_seconds.max(3));
+        let mut ping = tokio::time::interval(silence_limit / 3);
+        ping.tick().await;
+        loop {
+            tokio::select! {
+                () = writer_closed.cancelled() => break,
+                next = subscription.frames.recv() => {
+                    let Some(text) = next else { break };
+                    if sink.send(Message::Text(Utf8Bytes::from(&*text))).await.is_err() {
+                        break;
+                    }
+                }
+                _ = ping.tick() => {
+                    let silent = started.elapsed().saturating_sub(Duration::from_millis(writer_heard.load(Ordering::Relaxed)));
+                    if silent > silence_limit || sink.send(Message::Ping(Default::default())).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        writer_closed.cancel();
+        let _ = sink.close().await;
+    });
+
+    loop {
+        let message = tokio::select! {
+            () = closed.cancelled() => break,
+            next = stream.next() => match next {
+                Some(Ok(message)) => message,
+                _ => break,
+            },
+        };
+        heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        match message {
+            Message::Text(text) => handle(&state, &user, text.as_str(), &outbox).await,
+            Message::Binary(_) => {
+                let _ = outbox
+                    .send(error_frame("invalid", "frames are JSON text", None))
+                    .await;
+            }
+            Message::Close(_) => break,
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+    }
+    closed.cancel();
+    let _ = writer.await;
+}
+
+async fn handle(state: &AppState, user: &UserRow, text: &str, outbox: &mpsc::Sender<Frame>) {
+    let parsed: ClientFrame = match serde_json::from_str(text) {
+        Ok(frame) => frame,
+        Err(err) => {
+            let client_id = serde_json::from_str::<Value>(text)
+                .ok()
+                .and_then(|v| v.get("client_id")?.as_str()?.parse().ok());
+            let _ = outbox
+                .send(error_frame(
+                    "invalid",
+                    &format!("unreadable frame: {err}"),
+                    client_id,
+                ))
+                .await;
+            return;
+        }
+    };
+    let request_id = format!("ws-{}", Uuid::new_v4());
+    let reply = match parsed {
+        ClientFrame::Send {
+            room_id,
+            client_id,
+            body,
+        } => {
+            if let Err(wait) = state.send_limit.check(user.id).await {
+                let message = format!("too many messages; wait {} s", wait.0);
+                let _ = outbox
+                    .send(error_frame("rate_limited", &message, Some(client_id)))
+                    .await;
+                return;
+            }
+            match state
+                .chats
+                .send(user, room_id, client_id, &body, &request_id)
+                .await
+            {
+                Ok((message, _)) => frame(
+                    &json!({ "type": "ack", "client_id": client_id, "message": MessageJson::from(&message) }),
+                ),
+                Err(failure) => failure_frame(failure, Some(client_id)),
+            }
+        }
+        ClientFrame::Sync { room_id, after } => match sync(state, user, room_id, after, outbox).await {
+            Ok(latest) => frame(&json!({ "type": "synced", "room_id": room_id, "seq": latest })),
+            Err(failure) => failure_frame(failure, None),
+        },
+        ClientFrame::Read { room_id, seq } => {
+            match state.chats.mark_read(user, room_id, seq, &request_id).await {
+                Ok(()) => return,
+                Err(failure) => failure_frame(failure, None),
+            }
+        }
+        ClientFrame::Typing { room_id } => match state.chats.typing(user, room_id).await {
+            Ok(()) => return,
+            Err(failure) => failure_frame(failure, None),
+        },
+    };
+    let _ = outbox.send(reply).await;
+}
+
+/// Sends every message of `room` after `after`, in order; returns the latest seq.
+async fn sync(
+    state: &AppState,
+    user: &UserRow,
+    room: Uuid,
+    after: i64,
+    outbox: &mpsc::Sender<Frame>,
+) -> Result<i64, ChatFailure> {
+    let room_row = rooms::for_member(&state.db, room, user.id)
+        .await?
+        .ok_or(ChatFailure::NotFound)?;
+    let mut cursor = after.max(0);
+    loop {
+        let (page, more) = messages::page(&state.db, room, Window::After(cursor), SYNC_PAGE).await?;
+        for message in &page {
+            let value = json!({ "type": "message", "message": MessageJson::from(message) });
+            if outbox.send(frame(&value)).await.is_err() {
+                return Err(ChatFailure::Internal(anyhow::anyhow!(
+                    "socket closed during sync"
+                )));
+            }
+            cursor = message.seq;
+        }
+        if !more {
+            return Ok(cursor.max(room_row.last_seq).max(after.max(0)));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Operator commands over the log and the read models: status, rebuild, export.
+
+use std::io::Write;
+
+use clap::Args;
+use projections::{audit, rebuild, users};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::startup;
+
+/// Prints every read model's checkpoint and lag.
+pub async fn status(pool: &PgPool) -> anyhow::Result<()> {
+    let known: Vec<&str> = startup::projectors().iter().map(|p| p.name()).collect();
+    let (statuses, head) = rebuild::status(pool).await?;
+    println!("head of the log: position {head}");
+    println!("{:<16} {:>12} {:>10}", "read model", "checkpoint", "lag");
+    for status in statuses {
+        let note = if status.name == "live" {
+            "  (live publisher)"
+        } else if known.contains(&status.name.as_str()) {
+            ""
+        } else {
+            "  (unknown)"
+        };
+        println!(
+            "{:<16} {:>12} {:>10}{note}",
+            status.name, status.checkpoint.position, status.lag
+        );
+    }
+    Ok(())
+}
+
+/// Rebuilds one read model, or all of them (`None`) in one pass over the log.
+pub async fn rebuild(pool: &PgPool, name: Option<&str>) -> anyhow::Result<()> {
+    let projectors = startup::projectors();
+    let chosen: Vec<_> = match name {
+        None => projectors,
+        Some(name) => {
+            let found: Vec<_> = projectors.into_iter().filter(|p| p.name() == name).collect();
+            if found.is_empty() {
+                let names: Vec<&str> = startup::projectors().iter().map(|p| p.name()).collect();
+                anyhow::bail!("no read model called {name}; there are: {}", names.join(", "));
+            }
+            found
+        }
+    };
+    let names = chosen.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ");
+    eprintln!("rebuilding {names}…");
+    let done = rebuild::rebuild_all(pool, &chosen, |p| {
+        eprintln!(
+            "  {}/{} events, {:.0} events/s, about {} s left",
+            p.done,
+            p.total,
+            p.rate(),
+            p.remaining().as_secs()
+        );
+    })
+    .await?;
+    eprintln!(
+        "rebuilt {names}: {} events in {:.1} s ({:.0} events/s)",
+        done.done,
+        done.elapsed.as_secs_f64(),
+        done.rate()
+    );
+    Ok(())
+}
+
+/// Whose events to export: exactly one of the three.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct Subject {
+    /// A post, by its slug (deleted posts included).
+    #[arg(long)]
+    pub post: Option<String>,
+    /// A chat room, by its id.
+    #[arg(long)]
+    pub room: Option<Uuid>,
+    /// A user, by username: their account and everything they did.
+    #[arg(long)]
+    pub user: Option<String>,
+}
+
+/// Writes the subject's events as NDJSON, one event per line, in log order.
+pub async fn export(pool: &PgPool, subject: &Subject, out: &mut impl Write) -> anyhow::Result<()> {
+    let events = if let Some(slug) = &subject.post {
+        let post = audit::post_by_slug(pool, slug)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no post at {slug}"))?;
+        audit::for_post(pool, post).await?
+    } else if let Some(room) = subject.room {
+        audit::for_chat(pool, room).await?
+    } else if let Some(username) = &subject.user {
+        let user = users::by_username(pool, username)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no user called {username}"))?;
+        audit::for_user(pool, user.id).await?
+    } else {
+        anyhow::bail!("say which post, room or user")
+    };
+    for event in events {
+        serde_json::to_writer(&mut *out, &event)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! Uploaded images: post covers and profile pictures.
+//!
+//! An upload form reads its file field with [`read_image_field`], turns it into a
+//! [`ProcessedImage`] with [`process_upload`] (checked by content, at most 5 MB and 40 MP,
+//! upright, resized, re-encoded without metadata), stores it with [`Media::save`] and keeps the
+//! returned key; pages show it at [`Media::url`]. [`router`] serves `/media/{key}`.
+
+mod images;
+mod storage;
+mod upload;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+pub use images::{
+    ImageError, ImageKind, MAX_BYTES, MAX_PIXELS, ProcessedImage, StoredFormat, process, process_upload,
+};
+pub use storage::{Media, StorageError, StoredImage};
+pub use upload::{UPLOAD_BODY_LIMIT, read_image_field};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Keys name their content (see [`Media::save`]), so a key's bytes never change and browsers and
+/// CDNs may keep them for a year without asking again.
+const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
+
+/// `GET /media/{*key}`. Outside the session layer: serving an image needs no session, and must
+/// not set a cookie that would stop shared caches from keeping it.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/media/{*key}", get(serve_media))
+}
+
+async fn serve_media(State(media): State<Media>, Path(key): Path<String>) -> Response {
+    match media.open(&key).await {
+        Ok(Some(image)) => {
+            let mut response = image.body.into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(image.content_type));
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(image.size));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_FOREVER));
+            // Browsers must not guess a script or page out of what we say is an image.
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            response
+        }
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(err) => {
+            tracing::error!(error = ?err, key, "could not read an image from storage");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// For handlers that do not show the message beside a field: the file's faults are a 400 with
+/// the message, ours an opaque 500.
+impl From<ImageError> for AppError {
+    fn from(err: ImageError) -> Self {
+        match err {
+            ImageError::Internal(cause) => Self::Internal(cause),
+            other => Self::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(err: StorageError) -> Self {
+        Self::Internal(err.into())
+    }
+}

@@ -1,0 +1,198 @@
+//! Signing up, logging in and out.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::accounts::{self, AccountError, LoginError, PasswordPolicy, SignUp};
+use crate::auth::MaybeUser;
+use crate::csrf::{CsrfForm, NoFields};
+use crate::error::AppError;
+use crate::flash::Flash;
+use crate::forms::FormErrors;
+use crate::layout::Layout;
+use crate::request::{ClientIp, RequestId};
+use crate::session;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/signup", get(show_signup).post(sign_up))
+        .route("/login", get(show_login).post(log_in))
+        .route("/logout", post(log_out))
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+struct SignUpForm {
+    username: String,
+    email: String,
+    #[serde(skip_serializing)]
+    password: String,
+}
+
+#[derive(Serialize)]
+struct SignUpView {
+    layout: Layout,
+    form: SignUpForm,
+    errors: FormErrors,
+}
+
+async fn show_signup(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    layout: Layout,
+) -> Result<Response, AppError> {
+    if user.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    let view = SignUpView {
+        layout,
+        form: SignUpForm::default(),
+        errors: FormErrors::default(),
+    };
+    Ok(state
+        .templates
+        .page(StatusCode::OK, "accounts/signup.html", &view)?)
+}
+
+async fn sign_up(
+    State(state): State<AppState>,
+    session: Session,
+    flash: Flash,
+    RequestId(request_id): RequestId,
+    layout: Layout,
+    CsrfForm(form): CsrfForm<SignUpForm>,
+) -> Result<Response, AppError> {
+    let input = SignUp {
+        username: &form.username,
+        email: &form.email,
+        password: &form.password,
+        staff: false,
+    };
+    match accounts::sign_up(&state.commands, input, PasswordPolicy::Site, &request_id).await {
+        Ok(user) => {
+            session::log_in(&session, &user)
+                .await
+                .map_err(AppError::internal)?;
+            flash.success(format!("Welcome to Bocha, {}!", user.username));
+            Ok(Redirect::to(&format!("/@{}", user.username)).into_response())
+        }
+        Err(AccountError::Invalid(errors)) => {
+            let view = SignUpView { layout, form, errors };
+            Ok(state
+                .templates
+                .page(StatusCode::UNPROCESSABLE_ENTITY, "accounts/signup.html", &view)?)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+struct LoginForm {
+    login: String,
+    #[serde(skip_serializing)]
+    password: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LoginView {
+    layout: Layout,
+    form: LoginForm,
+    next: String,
+    errors: FormErrors,
+}
+
+async fn show_login(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(query): Query<NextQuery>,
+    layout: Layout,
+) -> Result<Response, AppError> {
+    let next = safe_next(query.next.as_deref());
+    if user.is_some() {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    let view = LoginView {
+        layout,
+        form: LoginForm::default(),
+        next,
+        errors: FormErrors::default(),
+    };
+    Ok(state
+        .templates
+        .page(StatusCode::OK, "accounts/login.html", &view)?)
+}
+
+async fn log_in(
+    State(state): State<AppState>,
+    session: Session,
+    flash: Flash,
+    ClientIp(ip): ClientIp,
+    layout: Layout,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, AppError> {
+    let (status, message) =
+        match accounts::log_in(&state.db, &state.login_throttle, &form.login, &form.password, ip).await {
+            Ok(user) => {
+                session::log_in(&session, &user)
+                    .await
+                    .map_err(AppError::internal)?;
+                flash.success(format!("Welcome back, {}!", user.shown_name()));
+                return Ok(Redirect::to(&safe_next(Some(&form.next))).into_response());
+            }
+            Err(LoginError::Throttled(wait)) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too many failed attempts. Try again in {} minute{}.",
+                    wait.minutes(),
+                    if wait.minutes() == 1 { "" } else { "s" }
+                ),
+            ),
+            Err(LoginError::Mismatch) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "That username or email and password don't match an account.".to_owned(),
+            ),
+            Err(LoginError::Internal(err)) => return Err(AppError::Internal(err)),
+        };
+    let mut errors = FormErrors::default();
+    errors.add(FormErrors::FORM, message);
+    let view = LoginView {
+        layout,
+        next: form.next.clone(),
+        form,
+        errors,
+    };
+    Ok(state.templates.page(status, "accounts/login.html", &view)?)
+}
+
+async fn log_out(
+    session: Session,
+    flash: Flash,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    session::log_out(&session).await.map_err(AppError::internal)?;
+    flash.info("You have logged out.");
+    Ok(Redirect::to("/").into_response())
+}
+
+/// Only paths on this site: `//evil.example` and `https://…` would send the user elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}

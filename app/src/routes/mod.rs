@@ -1,0 +1,30 @@
+//! The HTML pages, one module per area.
+
+use axum::Router;
+
+use crate::state::AppState;
+
+mod accounts;
+mod chat;
+mod comments;
+mod feeds;
+mod health;
+mod history;
+mod home;
+mod posts;
+mod profiles;
+mod settings;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(home::router())
+        .merge(posts::router())
+        .merge(comments::router())
+        .merge(chat::router())
+        .merge(history::router())
+        .merge(feeds::router())
+        .merge(accounts::router())
+        .merge(settings::router())
+        .merge(profiles::router())
+        .merge(health::router())
+}

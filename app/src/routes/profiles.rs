@@ -1,0 +1,228 @@
+//! Public profile pages at `/@username`: who they are, their posts and favorites, and a
+//! follow button.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use projections::chat::{requests, rooms};
+use projections::follows;
+use projections::posts::{self, PostFilter};
+use projections::users::{self, UserRow};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::blog;
+use crate::csrf::{CsrfForm, NoFields};
+use crate::error::AppError;
+use crate::layout::Layout;
+use crate::request::RequestId;
+use crate::state::AppState;
+use crate::views::{PAGE_SIZE, Pagination, PostCard, page_number};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/{handle}", get(show_profile))
+        .route("/{handle}/favorites", get(show_favorites))
+        .route("/{handle}/follow", post(follow))
+        .route("/{handle}/unfollow", post(unfollow))
+}
+
+#[derive(Serialize)]
+struct ProfileView {
+    layout: Layout,
+    profile: Profile,
+    /// Where the viewer stands in chat with this person (absent on your own profile and for
+    /// visitors).
+    chat: Option<ChatStanding>,
+    /// `posts` or `favorites`.
+    tab: &'static str,
+    posts: Vec<PostCard>,
+    pagination: Pagination,
+}
+
+#[derive(Serialize)]
+struct Profile {
+    username: String,
+    display_name: String,
+    bio: Option<String>,
+    image: Option<String>,
+    joined: String,
+    joined_iso: String,
+    is_self: bool,
+    is_staff: bool,
+    following: bool,
+    followers: i64,
+    follows: i64,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct ChatStanding {
+    /// `none` (may ask), `outgoing` (asked, waiting), `incoming` (they asked) or `open`.
+    state: &'static str,
+    /// The room, or the inbox where an incoming request is answered.
+    url: String,
+    /// Where to post a cancel of the viewer's own pending request.
+    cancel_url: Option<String>,
+}
+
+async fn chat_standing(
+    state: &AppState,
+    viewer: uuid::Uuid,
+    user: uuid::Uuid,
+) -> Result<ChatStanding, AppError> {
+    let chat = domain::chat::ChatId::for_pair(domain::user::UserId(viewer), domain::user::UserId(user));
+    if rooms::for_member(&state.db, chat.0, viewer).await?.is_some() {
+        return Ok(ChatStanding {
+            state: "open",
+            url: format!("/chat/{}", chat.0),
+            cancel_url: None,
+        });
+    }
+    if let Some(request) = requests::pending_between(&state.db, viewer, user).await? {
+        let cancel_url = Some(format!("/chat/requests/{}/cancel", request.id));
+        return Ok(ChatStanding {
+            state: "outgoing",
+            url: "/chat".to_owned(),
+            cancel_url,
+        });
+    }
+    if requests::pending_between(&state.db, user, viewer)
+        .await?
+        .is_some()
+    {
+        return Ok(ChatStanding {
+            state: "incoming",
+            url: "/chat".to_owned(),
+            cancel_url: None,
+        });
+    }
+    Ok(ChatStanding {
+        state: "none",
+        url: "/chat/requests".to_owned(),
+        cancel_url: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<i64>,
+}
+
+/// `/@name` → the user called `name`.
+async fn user_at(state: &AppState, handle: &str) -> Result<UserRow, AppError> {
+    let username = handle.strip_prefix('@').ok_or(AppError::NotFound)?;
+    users::by_username(&state.db, username)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn render(
+    state: &AppState,
+    handle: &str,
+    viewer: Option<UserRow>,
+    layout: Layout,
+    page: Option<i64>,
+    tab: &'static str,
+) -> Result<Response, AppError> {
+    let user = user_at(state, handle).await?;
+    let viewer_id = viewer.as_ref().map(|v| v.id);
+    let following = match viewer_id {
+        Some(me) => follows::is_following(&state.db, me, user.id).await?,
+        None => false,
+    };
+    let (followers, follows) = follows::counts(&state.db, user.id).await?;
+    let chat = match viewer_id {
+        Some(me) if me != user.id => Some(chat_standing(state, me, user.id).await?),
+        _ => None,
+    };
+    let page = page_number(page);
+    let filter = if tab == "favorites" {
+        PostFilter {
+            favorited_by: Some(user.username.clone()),
+            ..PostFilter::default()
+        }
+    } else {
+        PostFilter {
+            author: Some(user.username.clone()),
+            ..PostFilter::default()
+        }
+    };
+    let found = posts::list(&state.db, &filter, viewer_id, PAGE_SIZE, Pagination::offset(page)).await?;
+    let base = if tab == "favorites" {
+        format!("/@{}/favorites", user.username)
+    } else {
+        format!("/@{}", user.username)
+    };
+    let profile = Profile {
+        display_name: user.shown_name().to_owned(),
+        joined: user.created_at.format("%B %-d, %Y").to_string(),
+        joined_iso: user.created_at.to_rfc3339(),
+        is_self: viewer_id == Some(user.id),
+        is_staff: user.staff,
+        url: format!("/@{}", user.username),
+        following,
+        followers,
+        follows,
+        username: user.username,
+        bio: user.bio,
+        image: user.image,
+    };
+    let view = ProfileView {
+        layout,
+        profile,
+        chat,
+        tab,
+        posts: found.items.iter().map(PostCard::from).collect(),
+        pagination: Pagination::new(&base, page, found.total),
+    };
+    Ok(state
+        .templates
+        .page(StatusCode::OK, "profiles/show.html", &view)?)
+}
+
+async fn show_profile(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    Query(query): Query<PageQuery>,
+    MaybeUser(viewer): MaybeUser,
+    layout: Layout,
+) -> Result<Response, AppError> {
+    render(&state, &handle, viewer, layout, query.page, "posts").await
+}
+
+async fn show_favorites(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    Query(query): Query<PageQuery>,
+    MaybeUser(viewer): MaybeUser,
+    layout: Layout,
+) -> Result<Response, AppError> {
+    render(&state, &handle, viewer, layout, query.page, "favorites").await
+}
+
+async fn follow(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    CurrentUser(user): CurrentUser,
+    RequestId(request_id): RequestId,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let followee = user_at(&state, &handle).await?;
+    blog::follow(&state.commands, &user, &followee, true, &request_id).await?;
+    Ok(Redirect::to(&format!("/@{}", followee.username)).into_response())
+}
+
+async fn unfollow(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    CurrentUser(user): CurrentUser,
+    RequestId(request_id): RequestId,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let followee = user_at(&state, &handle).await?;
+    blog::follow(&state.commands, &user, &followee, false, &request_id).await?;
+    Ok(Redirect::to(&format!("/@{}", followee.username)).into_response())
+}

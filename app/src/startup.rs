@@ -1,0 +1,204 @@
+//! Building the application: connections, read models, the router and its layers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderName;
+use axum::middleware;
+use axum::routing::get;
+use projections::chat::{ChatProjector, RequestsProjector};
+use projections::comments::CommentsProjector;
+use projections::favorites::FavoritesProjector;
+use projections::follows::FollowsProjector;
+use projections::posts::PostsProjector;
+use projections::users::UsersProjector;
+use projections::{Commands, Projections, Projector};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+use tower_sessions_sqlx_store::PostgresStore;
+use tracing::Level;
+
+use crate::assets::{self, Assets};
+use crate::chat::Chats;
+use crate::config::Config;
+use crate::crypto::Keys;
+use crate::live::Live;
+use crate::media::Media;
+use crate::rate::SendLimit;
+use crate::redis::Redis;
+use crate::state::{AppState, Shared};
+use crate::templates::Templates;
+use crate::throttle::LoginThrottle;
+use crate::{api, error_pages, live, media, routes, security};
+
+/// Every read model, in the order they are applied.
+pub fn projectors() -> Vec<Arc<dyn Projector>> {
+    vec![
+        Arc::new(UsersProjector),
+        Arc::new(PostsProjector),
+        Arc::new(CommentsProjector),
+        Arc::new(FavoritesProjector),
+        Arc::new(FollowsProjector),
+        Arc::new(RequestsProjector),
+        Arc::new(ChatProjector),
+    ]
+}
+
+/// Connects to Postgres (creating the database if needed) and migrates it.
+pub async fn database(config: &crate::config::DatabaseArgs) -> anyhow::Result<PgPool> {
+    let pool = projections::db::connect(&config.database_url, config.db_pool_size).await?;
+    projections::db::migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// The command side with its read models registered and caught up.
+pub async fn commands(pool: &PgPool) -> anyhow::Result<Commands> {
+    let projections = Arc::new(Projections::new(pool.clone(), projectors()));
+    projections.register().await?;
+    projections.catch_up().await?;
+    Ok(Commands::new(pool.clone(), projections))
+}
+
+/// A bound, ready-to-run application.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl App {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let secret = config.secret()?;
+        let pool = database(&config.database).await?;
+        let commands = commands(&pool).await?;
+        let redis = Redis::new(&config.redis_url, &config.redis_prefix)?;
+        let assets = Assets::load();
+        let media = Media::from_config(&config.media)?;
+        let live = Live::new(pool.clone(), redis.clone());
+        live.register().await?;
+        let state = AppState::new(Shared {
+            chats: Chats::new(commands.clone(), live),
+            send_limit: SendLimit::new(redis.clone(), config.chat_sends_per_minute),
+            templates: Templates::load(assets.clone())?,
+            assets,
+            keys: Keys::derive(&secret),
+            login_throttle: LoginThrottle::new(redis.clone()),
+            media,
+            redis,
+            commands,
+            db: pool,
+            config: Arc::new(config),
+        });
+        let listener = TcpListener::bind(state.config.bind).await?;
+        Ok(Self {
+            listener,
+            router: router(state.clone()),
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests and stops the
+    /// background work.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let stop = CancellationToken::new();
+        let projections = self.state.commands.projections().clone();
+        let worker = tokio::spawn(projections.run(stop.clone().cancelled_owned()));
+        let sessions = PostgresStore::new(self.state.db.clone());
+        let expired = tokio::spawn(delete_expired_sessions(sessions, stop.clone()));
+        let live = self.state.chats.live().clone();
+        let live_tasks = live.spawn(&stop);
+
+        tracing::info!(address = %self.listener.local_addr()?, "serving");
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        // Sockets never finish on their own: close them when shutdown begins, so the server
+        // can wait for the requests in flight and stop.
+        let hub = live.hub.clone();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                hub.close_all();
+            })
+            .await?;
+
+        stop.cancel();
+        let _ = tokio::join!(worker, expired);
+        for task in live_tasks {
+            let _ = task.await;
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn delete_expired_sessions(store: PostgresStore, stop: CancellationToken) {
+    use tower_sessions::ExpiredDeletion;
+    loop {
+        if let Err(err) = store.delete_expired().await {
+            tracing::warn!(error = %err, "could not delete expired sessions");
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+        .with_name("bocha_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.is_production())
+        .with_expiry(Expiry::OnInactivity(time::Duration::weeks(2)));
+    let request_id = HeaderName::from_static("x-request-id");
+
+    let pages = routes::router()
+        .route("/ws", get(live::socket::upgrade))
+        .fallback(error_pages::not_found)
+        .layer(middleware::from_fn(security::no_nul))
+        .layer(middleware::from_fn_with_state(state.clone(), error_pages::render))
+        .layer(sessions.clone());
+    let api = api::router().layer(sessions);
+
+    Router::new()
+        .route("/static/{*name}", get(assets::serve_static))
+        .merge(media::router())
+        .merge(api)
+        .merge(pages)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::allowed_host,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                ),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

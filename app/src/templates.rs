@@ -1,0 +1,77 @@
+//! Tera templates, compiled into the binary, parsed once at start-up.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+use crate::assets::Assets;
+
+#[derive(RustEmbed)]
+#[folder = "../templates"]
+struct Sources;
+
+#[derive(Clone)]
+pub struct Templates {
+    tera: Arc<tera::Tera>,
+}
+
+impl Templates {
+    /// Parses every template; a syntax error stops start-up rather than a page later.
+    pub fn load(assets: Assets) -> Result<Self, tera::Error> {
+        let mut tera = tera::Tera::default();
+        let sources: Vec<(String, String)> = Sources::iter()
+            .filter_map(|name| {
+                let file = Sources::get(&name)?;
+                Some((
+                    name.into_owned(),
+                    String::from_utf8_lossy(&file.data).into_owned(),
+                ))
+            })
+            .collect();
+        tera.add_raw_templates(sources)?;
+        tera.register_function("static_url", StaticUrl(assets));
+        Ok(Self { tera: Arc::new(tera) })
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.tera.get_template_names().map(str::to_owned).collect()
+    }
+
+    /// Renders `name` with `view` (a struct whose fields become the template's variables).
+    pub fn render(&self, name: &str, view: &impl Serialize) -> Result<String, tera::Error> {
+        let context = tera::Context::from_serialize(view)?;
+        self.tera.render(name, &context)
+    }
+
+    /// Renders a page with a status, as a response.
+    pub fn page(
+        &self,
+        status: StatusCode,
+        name: &str,
+        view: &impl Serialize,
+    ) -> Result<Response, tera::Error> {
+        Ok((status, Html(self.render(name, view)?)).into_response())
+    }
+}
+
+/// `static_url(name="app.css")`: the versioned URL of a static file. Its output is built from
+/// our own file names, so it is marked safe (Tera would otherwise escape every `/`).
+struct StaticUrl(Assets);
+
+impl tera::Function for StaticUrl {
+    fn call(&self, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+        let name = args
+            .get("name")
+            .and_then(tera::Value::as_str)
+            .ok_or_else(|| tera::Error::msg("static_url needs name=\"...\""))?;
+        Ok(tera::Value::String(self.0.url(name)))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}

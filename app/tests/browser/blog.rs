@@ -1,0 +1,70 @@
+use crate::driver::Driver;
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn one_person_publishes_with_markdown_another_comments_then_the_author_edits_and_deletes() {
+    let app = TestApp::spawn().await;
+    let author = Driver::start().await;
+    let reader = Driver::start().await;
+    author.sign_up(&app, "writer").await;
+    reader.sign_up(&app, "reader").await;
+
+    author.goto(&app.url("/")).await;
+    author.click("nav a[href='/posts/new']").await;
+    author.fill("#title", "Brewing Oolong").await;
+    author.fill("#description", "Notes from a tasting").await;
+    author
+        .fill(
+            "#body",
+            "## Steps\n\n1. Rinse the leaves\n2. Steep **briefly**\n\n> Patience pays.",
+        )
+        .await;
+    author.fill("#tags", "tea, oolong").await;
+    author.click("button[name=action][value=preview]").await;
+    assert!(
+        author.text(".prose h2").await.contains("Steps"),
+        "the preview renders markdown"
+    );
+    author.click("button[name=action][value=publish]").await;
+    assert_eq!(author.text("h1.post-title").await, "Brewing Oolong");
+    assert_eq!(author.text(".post-body strong").await, "briefly");
+    let post_path = author.path().await;
+
+    reader.goto(&app.url(&post_path)).await;
+    reader
+        .fill("form.comment-form textarea#body", "Lovely, I will try it.")
+        .await;
+    reader.click("form.comment-form button[type=submit]").await;
+    reader
+        .wait_for_text("article.comment", "Lovely, I will try it.")
+        .await;
+
+    author.goto(&app.url(&post_path)).await;
+    assert!(author.text("article.comment").await.contains("Lovely"));
+    author.click("a.post-edit").await;
+    author
+        .fill(
+            "#body",
+            "## Steps\n\n1. Rinse the leaves\n2. Steep for 30 seconds",
+        )
+        .await;
+    author.click("button[name=action][value=publish]").await;
+    author.wait_for_text(".post-body", "30 seconds").await;
+
+    author.click("a.post-delete").await;
+    author.click("form[action$='/delete'] button[type=submit]").await;
+    author.wait_for_path("/").await;
+    author.text("main").await;
+    assert!(
+        !author.exists(&format!("a[href='{post_path}']")).await,
+        "the post left the home page"
+    );
+    reader.goto(&app.url(&post_path)).await;
+    assert!(
+        !reader.exists("h1.post-title").await,
+        "the post is gone for readers too"
+    );
+
+    author.quit().await;
+    reader.quit().await;
+}

@@ -1,0 +1,315 @@
+//! `/api/users` and `/api/user`: registration, login, the current user and its changes.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::api_client::{Api, register};
+use crate::helpers::*;
+
+fn new_user(username: &str, email: &str, password: &str) -> serde_json::Value {
+    json!({ "user": { "username": username, "email": email, "password": password } })
+}
+
+#[tokio::test]
+async fn registering_returns_the_user_with_a_token_that_works_in_both_schemes() {
+    let app = TestApp::spawn().await;
+    let api = Api::new(&app);
+    let answer = api
+        .post("/api/users", new_user("jake", "jake@jake.jake", "password123"))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    let user = &answer.body["user"];
+    assert_eq!(user["username"], "jake");
+    assert_eq!(user["email"], "jake@jake.jake");
+    assert!(user["bio"].is_null() && user["image"].is_null());
+    let token = user["token"].as_str().unwrap();
+
+    for scheme in ["Token", "Bearer"] {
+        let answer = api
+            .send(
+                api.request(Method::GET, "/api/user")
+                    .header("authorization", format!("{scheme} {token}")),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{scheme}");
+        assert_eq!(answer.body["user"]["username"], "jake");
+    }
+}
+
+#[tokio::test]
+async fn blank_fields_are_422_and_taken_names_are_409() {
+    let app = TestApp::spawn().await;
+    let api = Api::new(&app);
+    let answer = api.post("/api/users", new_user("", "", "")).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["username", "email", "password"] {
+        assert_eq!(answer.error(field), "can't be blank", "{field}");
+    }
+    let answer = api
+        .post(
+            "/api/users",
+            json!({ "user": { "username": null, "email": "a@b.c" } }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.error("username"), "can't be blank");
+
+    let answer = api
+        .post("/api/users", new_user("jake", "jake@x.io", "short"))
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.error("password"), "must be at least 8 characters");
+
+    register(&app, "jake").await;
+    let answer = api
+        .post("/api/users", new_user("JAKE", "other@x.io", "password123"))
+        .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert_eq!(answer.error("username"), "has already been taken");
+    let answer = api
+        .post("/api/users", new_user("other", "Jake@Example.com", "password123"))
+        .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert_eq!(answer.error("email"), "has already been taken");
+    assert!(answer.body["errors"].get("username").is_none());
+}
+
+#[tokio::test]
+async fn the_api_accepts_a_common_password_that_the_site_refuses() {
+    let app = TestApp::spawn().await;
+    let answer = Api::new(&app)
+        .post("/api/users", new_user("jake", "jake@x.io", "password123"))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    let browser = app.browser();
+    let response = browser.sign_up("jill", "jill@x.io", "password123").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn login_gives_the_same_401_for_an_unknown_email_and_a_wrong_password() {
+    let app = TestApp::spawn().await;
+    register(&app, "jake").await;
+    let api = Api::new(&app);
+    let login = |email: &str, password: &str| json!({ "user": { "email": email, "password": password } });
+
+    let answer = api
+        .post("/api/users/login", login("jake@example.com", "password123"))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body["user"]["username"], "jake");
+    let token = answer.body["user"]["token"].as_str().unwrap();
+    let me = Api::with_token(&app, token).get("/api/user").await;
+    assert_eq!(me.status, StatusCode::OK);
+
+    let wrong = api
+        .post("/api/users/login", login("jake@example.com", "wrong password"))
+        .await;
+    let unknown = api
+        .post("/api/users/login", login("nobody@example.com", "password123"))
+        .await;
+    for answer in [&wrong, &unknown] {
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(answer.body, json!({ "errors": { "credentials": ["invalid"] } }));
+    }
+
+    let answer = api.post("/api/users/login", login("", "")).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.error("email"), "can't be blank");
+    assert_eq!(answer.error("password"), "can't be blank");
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_throttled_like_the_sites() {
+    let app = TestApp::spawn().await;
+    register(&app, "jake").await;
+    let api = Api::new(&app);
+    let wrong = json!({ "user": { "email": "jake@example.com", "password": "not the password" } });
+    for _ in 0..5 {
+        assert_eq!(
+            api.post("/api/users/login", wrong.clone()).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let answer = api
+        .post(
+            "/api/users/login",
+            json!({ "user": { "email": "jake@example.com", "password": "password123" } }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(answer.headers.contains_key("retry-after"));
+    assert!(
+        answer
+            .error("credentials")
+            .starts_with("too many failed attempts")
+    );
+}
+
+#[tokio::test]
+async fn the_current_user_needs_a_valid_token() {
+    let app = TestApp::spawn().await;
+    let answer = Api::new(&app).get("/api/user").await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.body, json!({ "errors": { "token": ["is missing"] } }));
+    for token in ["garbage", "a.b", ""] {
+        let answer = Api::with_token(&app, token).get("/api/user").await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{token:?}");
+        assert_eq!(answer.error("token"), "is invalid");
+    }
+    let api = Api::new(&app);
+    let answer = api
+        .send(
+            api.request(Method::GET, "/api/user")
+                .header("authorization", "Basic amFrZTpqYWtl"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn updating_the_user_changes_only_what_is_sent() {
+    let app = TestApp::spawn().await;
+    let api = register(&app, "jake").await;
+    let answer = api
+        .put(
+            "/api/user",
+            json!({ "user": { "bio": "I like to skateboard", "image": "https://example.com/jake.jpg" } }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body["user"]["bio"], "I like to skateboard");
+    assert_eq!(answer.body["user"]["image"], "https://example.com/jake.jpg");
+    assert_eq!(answer.body["user"]["username"], "jake");
+
+    // "" and null both clear the nullable fields.
+    let answer = api.put("/api/user", json!({ "user": { "bio": "" } })).await;
+    assert!(answer.body["user"]["bio"].is_null());
+    assert_eq!(answer.body["user"]["image"], "https://example.com/jake.jpg");
+    let answer = api.put("/api/user", json!({ "user": { "image": null } })).await;
+    assert!(answer.body["user"]["image"].is_null());
+
+    // An unchanged email is no change, and no conflict with itself.
+    let answer = api
+        .put("/api/user", json!({ "user": { "email": "jake@example.com" } }))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn invalid_updates_are_refused_with_a_message_per_field() {
+    let app = TestApp::spawn().await;
+    let api = register(&app, "jake").await;
+    register(&app, "jill").await;
+    for (body, field, status) in [
+        (json!({ "email": "" }), "email", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json!({ "email": null }),
+            "email",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "username": "" }),
+            "username",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "username": null }),
+            "username",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "username": "no spaces" }),
+            "username",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "password": "" }),
+            "password",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "password": null }),
+            "password",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "password": "short7c" }),
+            "password",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "image": "javascript:alert(1)" }),
+            "image",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (json!({ "username": "Jill" }), "username", StatusCode::CONFLICT),
+        (
+            json!({ "email": "jill@example.com" }),
+            "email",
+            StatusCode::CONFLICT,
+        ),
+    ] {
+        let answer = api.put("/api/user", json!({ "user": body.clone() })).await;
+        assert_eq!(answer.status, status, "{body}");
+        assert!(!answer.error(field).is_empty(), "{body}: {}", answer.body);
+    }
+    let answer = Api::new(&app)
+        .put("/api/user", json!({ "user": { "bio": "x" } }))
+        .await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.error("token"), "is missing");
+}
+
+#[tokio::test]
+async fn tokens_survive_password_and_name_changes() {
+    let app = TestApp::spawn().await;
+    let api = register(&app, "jake").await;
+    let answer = api
+        .put(
+            "/api/user",
+            json!({ "user": { "password": &"a".repeat(64), "username": "jacob", "email": "jacob@example.com" } }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let fresh = answer.body["user"]["token"].as_str().unwrap().to_owned();
+    for api in [api, Api::with_token(&app, &fresh)] {
+        let me = api.get("/api/user").await;
+        assert_eq!(me.status, StatusCode::OK);
+        assert_eq!(me.body["user"]["username"], "jacob");
+        assert_eq!(me.body["user"]["email"], "jacob@example.com");
+    }
+    let login = Api::new(&app)
+        .post(
+            "/api/users/login",
+            json!({ "user": { "email": "jacob@example.com", "password": "a".repeat(64) } }),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_sites_session_reads_the_api_but_writes_only_with_the_csrf_header() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_in("jake").await;
+    let me = browser.get("/api/user").await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let refused = browser
+        .client
+        .put(browser.url("/api/user"))
+        .json(&json!({ "user": { "bio": "x" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let token = browser.csrf_token().await;
+    let allowed = browser
+        .client
+        .put(browser.url("/api/user"))
+        .header("x-csrf-token", token)
+        .json(&json!({ "user": { "bio": "x" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), StatusCode::OK);
+}

@@ -1,0 +1,597 @@
+//! Chat through real sockets: requests and approval, live messages across two instances,
+//! ordering under load, reconnect and sync, Redis going away, privacy.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+pub struct Socket {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// Why a socket was not opened: the HTTP status of the refused upgrade.
+pub async fn try_connect(app: &TestApp, headers: &[(&'static str, String)]) -> Result<Socket, u16> {
+    let mut request = format!("ws://{}/ws", app.addr).into_client_request().unwrap();
+    for (name, value) in headers {
+        request.headers_mut().insert(*name, value.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((ws, _)) => Ok(Socket { ws }),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(other) => panic!("socket failed: {other}"),
+    }
+}
+
+impl Socket {
+    /// A socket for `browser`'s session on `app` (any instance of the site).
+    pub async fn open(app: &TestApp, browser: &Browser) -> Socket {
+        let cookie = format!(
+            "bocha_session={}",
+            browser.cookie("bocha_session").expect("signed in")
+        );
+        let mut socket = try_connect(app, &[("cookie", cookie)])
+            .await
+            .expect("the socket opens");
+        assert_eq!(socket.next_of("hello").await["type"], "hello");
+        socket
+    }
+
+    pub async fn send(&mut self, frame: Value) {
+        self.ws
+            .send(Message::Text(frame.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    /// The next frame, within five seconds.
+    pub async fn next(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(5), self.ws.next())
+                .await
+                .expect("a frame within 5 s")
+                .expect("the socket is open")
+                .expect("a readable frame");
+            if let Message::Text(text) = message {
+                return serde_json::from_str(&text).unwrap();
+            }
+        }
+    }
+
+    /// The next frame of `kind`, skipping others (typing, read receipts, requests).
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let frame = self.next().await;
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
+    /// No frame of `kind` arrives within `wait`.
+    pub async fn silent_for(&mut self, kind: &str, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return true,
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    let frame: Value = serde_json::from_str(&text).unwrap();
+                    if frame["type"] == kind {
+                        return false;
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+                Ok(_) => return true,
+            }
+        }
+    }
+
+    pub async fn say(&mut self, room: &str, body: &str) -> Value {
+        let client_id = Uuid::new_v4();
+        self.send(json!({ "type": "send", "room_id": room, "client_id": client_id, "body": body }))
+            .await;
+        loop {
+            let frame = self.next().await;
+            if frame["type"] == "ack" && frame["client_id"] == json!(client_id) {
+                return frame["message"].clone();
+            }
+            assert_ne!(frame["type"], "error", "{frame}");
+        }
+    }
+}
+
+/// `asker` requests a chat with `asked` (username); `approver` approves; returns the room id.
+pub async fn open_room(asker: &Browser, approver: &Browser, asked: &str) -> String {
+    let response = asker
+        .submit("/chat/requests", &[("to", asked), ("message", "Shall we talk?")])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let pending: Value = approver.get("/api/chat/requests").await.json().await.unwrap();
+    let id = pending["incoming"][0]["id"]
+        .as_str()
+        .expect("an incoming request")
+        .to_owned();
+    assert_eq!(pending["incoming"][0]["message"], "Shall we talk?");
+    let response = approver
+        .submit(&format!("/chat/requests/{id}/approve"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    location(&response)
+        .strip_prefix("/chat/")
+        .expect("redirect to the room")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn two_people_on_two_instances_chat_live_both_ways() {
+    let first = TestApp::spawn().await;
+    let second = first.another_instance().await;
+    let ann = first.signed_in("ann").await;
+    let ben = second.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+
+    let mut ann_socket = Socket::open(&first, &ann).await;
+    let mut ben_socket = Socket::open(&second, &ben).await;
+    let mut ann_other_tab = Socket::open(&second, &ann).await;
+
+    let sent = ann_socket.say(&room, "Hello from the first instance").await;
+    assert_eq!(sent["seq"], 1);
+    assert_eq!(sent["sender"], "ann");
+    let received = ben_socket.next_of("message").await;
+    assert_eq!(received["message"], sent);
+    assert_eq!(
+        ann_other_tab.next_of("message").await["message"],
+        sent,
+        "the sender's other tab sees it too"
+    );
+
+    let reply = ben_socket.say(&room, "Hello back from the second").await;
+    assert_eq!(reply["seq"], 2);
+    assert_eq!(
+        ann_socket.next_of("message").await["message"]["body"],
+        "Hello back from the second"
+    );
+}
+
+#[tokio::test]
+async fn two_times_five_hundred_concurrent_sends_arrive_complete_in_order_once() {
+    let first = TestApp::spawn().await;
+    let second = first.another_instance().await;
+    let ann = first.signed_in("ann").await;
+    let ben = second.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let ann_socket = Socket::open(&first, &ann).await;
+    let ben_socket = Socket::open(&second, &ben).await;
+
+    const EACH: usize = 500;
+    let burst = |mut socket: Socket, who: &'static str| {
+        let room = room.clone();
+        async move {
+            for i in 0..EACH {
+                let frame = json!({ "type": "send", "room_id": room, "client_id": Uuid::new_v4(), "body": format!("{who} {i}") });
+                socket.send(frame).await;
+            }
+            let mut acks = Vec::new();
+            let mut received = Vec::new();
+            while acks.len() < EACH || received.len() < 2 * EACH {
+                let frame = socket.next().await;
+                match frame["type"].as_str() {
+                    Some("ack") => acks.push(frame["message"].clone()),
+                    Some("message") => received.push(frame["message"].clone()),
+                    Some("error") => panic!("{frame}"),
+                    _ => {}
+                }
+            }
+            (acks, received)
+        }
+    };
+    let ((ann_acks, ann_received), (ben_acks, ben_received)) =
+        tokio::join!(burst(ann_socket, "ann"), burst(ben_socket, "ben"));
+
+    for (who, acks) in [("ann", &ann_acks), ("ben", &ben_acks)] {
+        let bodies: Vec<String> = acks
+            .iter()
+            .map(|m| m["body"].as_str().unwrap().to_owned())
+            .collect();
+        let expected: Vec<String> = (0..EACH).map(|i| format!("{who} {i}")).collect();
+        assert_eq!(
+            bodies, expected,
+            "{who}'s messages are acknowledged in the order sent"
+        );
+        let seqs: Vec<i64> = acks.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "{who}'s messages keep their order"
+        );
+    }
+    for received in [&ann_received, &ben_received] {
+        let mut seqs: Vec<i64> = received.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+        seqs.sort_unstable();
+        assert_eq!(
+            seqs,
+            (1..=(2 * EACH) as i64).collect::<Vec<_>>(),
+            "every message once, none missing"
+        );
+    }
+    let stored: Vec<i64> = sqlx::query_scalar("select seq from messages order by seq")
+        .fetch_all(&first.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        (1..=(2 * EACH) as i64).collect::<Vec<_>>(),
+        "contiguous seq in the store"
+    );
+}
+
+#[tokio::test]
+async fn a_reconnecting_client_catches_up_with_sync_exactly_once() {
+    let app = TestApp::spawn().await;
+    let ann = app.signed_in("ann").await;
+    let ben = app.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let mut ann_socket = Socket::open(&app, &ann).await;
+    let mut ben_socket = Socket::open(&app, &ben).await;
+    ann_socket.say(&room, "before").await;
+    assert_eq!(ben_socket.next_of("message").await["message"]["seq"], 1);
+    drop(ben_socket);
+
+    for i in 0..5 {
+        ann_socket.say(&room, &format!("missed {i}")).await;
+    }
+    let mut ben_socket = Socket::open(&app, &ben).await;
+    ben_socket
+        .send(json!({ "type": "sync", "room_id": room, "after": 1 }))
+        .await;
+    let mut caught_up = Vec::new();
+    loop {
+        let frame = ben_socket.next().await;
+        match frame["type"].as_str() {
+            Some("message") => caught_up.push(frame["message"]["body"].as_str().unwrap().to_owned()),
+            Some("synced") => {
+                assert_eq!(frame["seq"], 6);
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        caught_up,
+        (0..5).map(|i| format!("missed {i}")).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_resend_with_the_same_client_id_returns_the_original() {
+    let app = TestApp::spawn().await;
+    let ann = app.signed_in("ann").await;
+    let ben = app.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let mut socket = Socket::open(&app, &ann).await;
+    let client_id = Uuid::new_v4();
+    let frame = json!({ "type": "send", "room_id": room, "client_id": client_id, "body": "only once" });
+    socket.send(frame.clone()).await;
+    let first = socket.next_of("ack").await;
+    socket.send(frame).await;
+    let second = socket.next_of("ack").await;
+    assert_eq!(first["message"], second["message"]);
+    assert_eq!(app.count("select count(*) from messages").await, 1);
+
+    // Over HTTP as well: the repeat answers 200 with the same message.
+    let body = json!({ "message": { "body": "only once", "client_id": client_id } });
+    let token = ann.csrf_token().await;
+    let response = ann
+        .client
+        .post(ann.url(&format!("/api/chat/rooms/{room}/messages")))
+        .header("x-csrf-token", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let again: Value = response.json().await.unwrap();
+    assert_eq!(again["message"], first["message"]);
+    assert_eq!(app.count("select count(*) from messages").await, 1);
+}
+
+#[tokio::test]
+async fn anonymous_and_foreign_origin_upgrades_are_refused() {
+    let app = TestApp::spawn().await;
+    let ann = app.signed_in("ann").await;
+    assert_eq!(try_connect(&app, &[]).await.err(), Some(401));
+    let cookie = format!("bocha_session={}", ann.cookie("bocha_session").unwrap());
+    let foreign = try_connect(
+        &app,
+        &[
+            ("cookie", cookie.clone()),
+            ("origin", "https://evil.example".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(foreign.err(), Some(403));
+    let own = try_connect(
+        &app,
+        &[
+            ("cookie", cookie),
+            ("origin", format!("http://127.0.0.1:{}", app.addr.port())),
+        ],
+    )
+    .await;
+    assert!(own.is_ok());
+}
+
+#[tokio::test]
+async fn outsiders_get_404_everywhere_and_never_a_frame() {
+    let app = TestApp::spawn().await;
+    let ann = app.signed_in("ann").await;
+    let ben = app.signed_in("ben").await;
+    let eve = app.signed_in("eve").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let mut eve_socket = Socket::open(&app, &eve).await;
+    let mut ann_socket = Socket::open(&app, &ann).await;
+
+    let (status, _) = eve.page(&format!("/chat/{room}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for path in [
+        format!("/api/chat/rooms/{room}"),
+        format!("/api/chat/rooms/{room}/messages"),
+    ] {
+        assert_eq!(eve.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    eve_socket
+        .send(json!({ "type": "sync", "room_id": room, "after": 0 }))
+        .await;
+    let refused = eve_socket.next_of("error").await;
+    assert_eq!(refused["code"], "not_found");
+    eve_socket
+        .send(json!({ "type": "send", "room_id": room, "client_id": Uuid::new_v4(), "body": "let me in" }))
+        .await;
+    assert_eq!(eve_socket.next_of("error").await["code"], "not_found");
+
+    ann_socket.say(&room, "private").await;
+    assert!(
+        eve_socket.silent_for("message", Duration::from_millis(500)).await,
+        "no frame of the room reaches an outsider"
+    );
+    assert_eq!(app.count("select count(*) from messages").await, 1);
+}
+
+#[tokio::test]
+async fn sends_over_the_limit_get_an_error_frame_and_the_socket_stays_open() {
+    let app = TestApp::spawn_with(|config| config.chat_sends_per_minute = 3).await;
+    let ann = app.signed_in("ann").await;
+    let ben = app.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let mut socket = Socket::open(&app, &ann).await;
+    for i in 0..3 {
+        socket.say(&room, &format!("m{i}")).await;
+    }
+    let client_id = Uuid::new_v4();
+    socket
+        .send(json!({ "type": "send", "room_id": room, "client_id": client_id, "body": "one too many" }))
+        .await;
+    let refused = socket.next_of("error").await;
+    assert_eq!(refused["code"], "rate_limited");
+    assert_eq!(refused["client_id"], json!(client_id));
+    socket
+        .send(json!({ "type": "sync", "room_id": room, "after": 3 }))
+        .await;
+    assert_eq!(
+        socket.next_of("synced").await["seq"],
+        3,
+        "the socket still answers"
+    );
+}
+
+#[tokio::test]
+async fn bad_frames_get_an_invalid_error() {
+    let app = TestApp::spawn().await;
+    let ann = app.signed_in("ann").await;
+    let ben = app.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let mut socket = Socket::open(&app, &ann).await;
+    socket.ws.send(Message::Text("not json".into())).await.unwrap();
+    assert_eq!(socket.next_of("error").await["code"], "invalid");
+    socket
+        .send(json!({ "type": "send", "room_id": room, "client_id": Uuid::new_v4(), "body": "   " }))
+        .await;
+    assert_eq!(socket.next_of("error").await["code"], "invalid");
+    let long = "x".repeat(4001);
+    socket
+        .send(json!({ "type": "send", "room_id": room, "client_id": Uuid::new_v4(), "body": long }))
+        .await;
+    assert_eq!(socket.next_of("error").await["code"], "invalid");
+}
+
+#[tokio::test]
+async fn crossing_requests_approved_at_once_make_one_room() {
+    let app = TestApp::spawn().await;
+    let ann = app.signed_in("ann").await;
+    let ben = app.signed_in("ben").await;
+    let (a, b) = tokio::join!(
+        ann.submit("/chat/requests", &[("to", "ben"), ("message", "")]),
+        ben.submit("/chat/requests", &[("to", "ann"), ("message", "")])
+    );
+    assert_eq!(
+        (a.status(), b.status()),
+        (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER)
+    );
+    let for_ann: Value = ann.get("/api/chat/requests").await.json().await.unwrap();
+    let for_ben: Value = ben.get("/api/chat/requests").await.json().await.unwrap();
+    let to_ann = for_ann["incoming"][0]["id"].as_str().unwrap().to_owned();
+    let to_ben = for_ben["incoming"][0]["id"].as_str().unwrap().to_owned();
+    let (ann_approves, ben_approves) = (
+        format!("/chat/requests/{to_ann}/approve"),
+        format!("/chat/requests/{to_ben}/approve"),
+    );
+    let (a, b) = tokio::join!(ann.submit(&ann_approves, &[]), ben.submit(&ben_approves, &[]));
+    assert_eq!(location(&a), location(&b), "both land in the same room");
+    assert_eq!(app.count("select count(*) from chat_rooms").await, 1);
+    assert_eq!(
+        app.count("select count(*) from chat_requests where status = 'approved'")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn requests_follow_the_rules_on_the_pages() {
+    let app = TestApp::spawn().await;
+    let ann = app.signed_in("ann").await;
+    let ben = app.signed_in("ben").await;
+    let (_, profile) = ann.page("/@ben").await;
+    assert!(
+        !select(
+            &profile,
+            "form[action='/chat/requests'] input[name=to][value=ben]"
+        )
+        .is_empty()
+    );
+
+    ann.submit("/chat/requests", &[("to", "ben"), ("message", "hi")])
+        .await;
+    let again = ann
+        .submit("/chat/requests", &[("to", "ben"), ("message", "hi again")])
+        .await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("select count(*) from chat_requests").await,
+        1,
+        "no duplicate pending request"
+    );
+    let myself = ann
+        .submit("/chat/requests", &[("to", "ann"), ("message", "")])
+        .await;
+    assert_eq!(myself.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("select count(*) from chat_requests").await,
+        1,
+        "no request to yourself"
+    );
+
+    // Ben sees it in his inbox, declines; Ann may ask again and cancel.
+    let (_, inbox) = ben.page("/chat").await;
+    let decline = attr(&inbox, "form[action$='/decline']", "action").expect("a decline form");
+    assert_eq!(ben.submit(&decline, &[]).await.status(), StatusCode::SEE_OTHER);
+    ann.submit("/chat/requests", &[("to", "ben"), ("message", "")])
+        .await;
+    let (_, ann_inbox) = ann.page("/chat").await;
+    let cancel = attr(&ann_inbox, "form[action$='/cancel']", "action").expect("a cancel form");
+    assert_eq!(
+        ben.submit(&cancel, &[]).await.status(),
+        StatusCode::FORBIDDEN,
+        "only the sender cancels"
+    );
+    assert_eq!(ann.submit(&cancel, &[]).await.status(), StatusCode::SEE_OTHER);
+    let statuses: Vec<String> = sqlx::query_scalar("select status from chat_requests order by created_at")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(statuses, vec!["declined", "cancelled"]);
+}
+
+#[tokio::test]
+async fn the_inbox_shows_unread_counts_and_reading_clears_them() {
+    let app = TestApp::spawn().await;
+    let ann = app.signed_in("ann").await;
+    let ben = app.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let mut socket = Socket::open(&app, &ann).await;
+    for i in 0..3 {
+        socket.say(&room, &format!("note {i}")).await;
+    }
+    let (_, page) = ben.page("/").await;
+    assert_eq!(text(&page, "#unread-badge").trim(), "3");
+    let (status, inbox) = ben.page("/chat").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(attr(&inbox, "a.room-link", "href"), Some(format!("/chat/{room}")));
+    assert!(text(&inbox, ".room-unread").trim().starts_with("3 "));
+    let rooms: Value = ben.get("/api/chat/rooms").await.json().await.unwrap();
+    assert_eq!(rooms["rooms"][0]["unread"], 3);
+    assert_eq!(rooms["rooms"][0]["last_message"]["body"], "note 2");
+
+    let mut ben_socket = Socket::open(&app, &ben).await;
+    ben_socket
+        .send(json!({ "type": "read", "room_id": room, "seq": 3 }))
+        .await;
+    let receipt = socket.next_of("read").await;
+    assert_eq!(
+        (receipt["username"].as_str(), receipt["seq"].as_i64()),
+        (Some("ben"), Some(3))
+    );
+    let rooms: Value = ben.get("/api/chat/rooms").await.json().await.unwrap();
+    assert_eq!(rooms["rooms"][0]["unread"], 0);
+    let for_ann: Value = ann
+        .get(&format!("/api/chat/rooms/{room}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(for_ann["room"]["peer_last_read_seq"], 3);
+}
+
+#[tokio::test]
+async fn chat_keeps_working_when_redis_goes_away_and_catches_up_when_it_returns() {
+    let redis = crate::redis_server::RedisServer::start();
+    let first = TestApp::spawn_with(|config| config.redis_url = redis.url()).await;
+    let second = first.another_instance().await;
+    let ann = first.signed_in("ann").await;
+    let ben = second.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let mut ann_socket = Socket::open(&first, &ann).await;
+    let mut ann_tab_on_first = Socket::open(&first, &ann).await;
+    let mut ben_socket = Socket::open(&second, &ben).await;
+    ann_socket.say(&room, "while redis is up").await;
+    assert_eq!(ben_socket.next_of("message").await["message"]["seq"], 1);
+
+    redis.stop();
+    // Sending still works and is stored; on the same instance, delivery goes on.
+    let during = ann_socket.say(&room, "while redis is down").await;
+    assert_eq!(during["seq"], 2);
+    assert_eq!(ann_tab_on_first.next_of("message").await["message"]["seq"], 1);
+    assert_eq!(ann_tab_on_first.next_of("message").await["message"]["seq"], 2);
+    assert_eq!(first.count("select count(*) from messages").await, 2);
+
+    redis.restart();
+    // Delivery resumes: the publisher sends what waited, and a sync fills any gap.
+    let after = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            let frame = ben_socket.next_of("message").await;
+            if frame["message"]["seq"] == 2 {
+                return frame;
+            }
+        }
+    })
+    .await
+    .expect("the message sent during the outage arrives once Redis is back");
+    assert_eq!(after["message"]["body"], "while redis is down");
+    ann_socket.say(&room, "after redis returned").await;
+    assert_eq!(ben_socket.next_of("message").await["message"]["seq"], 3);
+}
+
+#[tokio::test]
+async fn a_socket_that_stops_answering_pings_is_closed() {
+    let app = TestApp::spawn_with(|config| config.ws_timeout_seconds = 3).await;
+    let ann = app.signed_in("ann").await;
+    let mut socket = Socket::open(&app, &ann).await;
+    // Not reading means not answering the server's pings.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match socket.ws.next().await {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return true,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert_eq!(ended, Ok(true), "the server closed the silent socket");
+}

@@ -1,0 +1,24 @@
+//! HTTP tests through the real router: the app is served on a free port against a fresh
+//! database, and driven by cookie-keeping clients with redirects off.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod api_articles;
+mod api_audit;
+mod api_chat;
+mod api_client;
+mod api_comments;
+mod api_openapi;
+mod api_profiles;
+mod api_robustness;
+mod api_users;
+mod blog;
+mod chat;
+mod cli;
+mod frame;
+mod helpers;
+mod history;
+mod media;
+mod redis_server;
+mod security;
+mod sessions;

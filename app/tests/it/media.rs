@@ -1,0 +1,205 @@
+//! Stored images served at `/media/...`: from the local directory, from an S3-compatible bucket,
+//! and nothing else.
+
+use std::io::Cursor;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use app::media::{ImageKind, ProcessedImage, process};
+use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
+use reqwest::StatusCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::helpers::*;
+
+fn cover() -> ProcessedImage {
+    let photo = RgbImage::from_fn(120, 80, |x, y| Rgb([x as u8, y as u8, 90]));
+    let mut png = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(photo)
+        .write_to(&mut png, ImageFormat::Png)
+        .unwrap();
+    process(png.get_ref(), ImageKind::Cover).unwrap()
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// Sends `path` exactly as written: HTTP clients tidy `..` out of URLs before sending, attackers
+/// do not. Returns the status code.
+async fn raw_get(addr: SocketAddr, path: &str) -> u16 {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let head = String::from_utf8_lossy(&response);
+    let status = head.split(' ').nth(1).unwrap_or_default();
+    status.parse().unwrap_or_else(|_| panic!("no status in {head:?}"))
+}
+
+#[tokio::test]
+async fn a_saved_image_is_served_for_caching_forever() {
+    let app = TestApp::spawn().await;
+    let image = cover();
+    let key = app.media.save(&image).await.unwrap();
+    assert!(key.starts_with("images/") && key.ends_with(".jpg"), "{key}");
+    assert_eq!(key.len(), "images/".len() + 32 + ".jpg".len(), "{key}");
+    assert_eq!(app.media.save(&image).await.unwrap(), key, "same image, same key");
+
+    let url = app.media.url(&key);
+    assert_eq!(url, format!("/media/{key}"));
+    let response = app.browser().get(&url).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "content-type"), "image/jpeg");
+    assert_eq!(
+        header(&response, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+    assert_eq!(
+        header(&response, "content-length"),
+        image.bytes().len().to_string()
+    );
+    assert!(
+        response.headers().get("set-cookie").is_none(),
+        "no session: shared caches may keep it"
+    );
+    assert_eq!(response.bytes().await.unwrap(), image.bytes());
+}
+
+#[tokio::test]
+async fn missing_and_malformed_keys_are_not_found() {
+    let app = TestApp::spawn().await;
+    let key = app.media.save(&cover()).await.unwrap();
+    let browser = app.browser();
+    for path in [
+        "/media/images/00000000000000000000000000000000.jpg",
+        "/media/images",
+        "/media/",
+        // The stored file, under a name that is not its key.
+        &format!("/media/{}", key.to_uppercase()),
+        &format!("/media/{}", key.replace(".jpg", ".html")),
+    ] {
+        let response = browser.get(path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn paths_out_of_the_media_directory_are_not_found() {
+    let app = TestApp::spawn().await;
+    // A real image right beside the media directory, for a traversal to find.
+    let outside = format!("{}.jpg", uuid::Uuid::new_v4().simple());
+    let beside = app.media_dir.parent().unwrap().join(&outside);
+    std::fs::write(&beside, cover().bytes()).unwrap();
+
+    for path in [
+        format!("/media/../{outside}"),
+        format!("/media/images/../../{outside}"),
+        format!("/media/%2e%2e/{outside}"),
+        format!("/media/images/..%2f..%2f{outside}"),
+        format!("/media/images%2f..%2f..%2f{outside}"),
+        "/media/../../../../etc/passwd".to_owned(),
+        "/media/%2e%2e/%2e%2e/%2e%2e/etc/hostname".to_owned(),
+    ] {
+        assert_eq!(raw_get(app.addr, &path).await, 404, "{path}");
+    }
+    std::fs::remove_file(beside).unwrap();
+}
+
+/// moto's S3-compatible server on a free port, stopped when dropped.
+struct S3Server {
+    child: Child,
+    endpoint: String,
+}
+
+impl S3Server {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server runs: `pip install \"moto[server]\"` (scripts/test installs it)");
+        let server = Self {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..300 {
+            if reqwest::get(&server.endpoint).await.is_ok() {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "moto_server did not answer on {} within 30 seconds",
+            server.endpoint
+        );
+    }
+
+    async fn create_bucket(&self, name: &str) {
+        let response = reqwest::Client::new()
+            .put(format!("{}/{name}", self.endpoint))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{response:?}");
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn images_round_trip_through_an_s3_bucket() {
+    let s3 = S3Server::start().await;
+    s3.create_bucket("bocha-media").await;
+    let endpoint = s3.endpoint.clone();
+    let app = TestApp::spawn_with(|config| {
+        config.media.s3_bucket = Some("bocha-media".to_owned());
+        config.media.s3_endpoint = Some(endpoint);
+        config.media.aws_access_key_id = Some("test-key".to_owned());
+        config.media.aws_secret_access_key = Some("test-secret".to_owned());
+    })
+    .await;
+
+    let image = cover();
+    let key = app.media.save(&image).await.unwrap();
+
+    // It went to the bucket (whose listing moto shows to anyone), and nowhere on disk.
+    let listing = reqwest::get(format!("{}/bocha-media?list-type=2", s3.endpoint))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listing.contains(&format!("<Key>{key}</Key>")), "{listing}");
+    assert!(!app.media_dir.exists(), "the local directory is not used");
+
+    let response = app.browser().get(&app.media.url(&key)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "content-type"), "image/jpeg");
+    assert_eq!(response.bytes().await.unwrap(), image.bytes());
+
+    let missing = app
+        .browser()
+        .get("/media/images/00000000000000000000000000000000.jpg")
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

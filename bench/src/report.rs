@@ -1,0 +1,300 @@
+//! The results of every part, kept as JSON between runs (a run of one part updates its own
+//! section) and written out as Markdown tables.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::chat::{ChatStep, IdleSockets};
+use crate::load::HistoryCase;
+use crate::stats::Summary;
+use crate::wrk::WrkResult;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Results {
+    pub machine: Option<Machine>,
+    pub seed: Option<Seed>,
+    pub reads: Option<Vec<Read>>,
+    pub writes: Option<Vec<WriteResult>>,
+    pub chat: Option<Vec<ChatStep>>,
+    pub idle: Option<IdleSockets>,
+    pub history: Option<Vec<HistoryCase>>,
+    pub rebuild: Option<Rebuild>,
+    pub memory: Memory,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Machine {
+    pub cpus: usize,
+    pub cpu_model: String,
+    pub memory: String,
+    pub postgres: String,
+    pub redis: String,
+    pub commit: String,
+    pub date: String,
+    pub load_before: String,
+    pub read_seconds: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Seed {
+    pub events: u64,
+    pub write_seconds: f64,
+    pub catch_up_events: u64,
+    pub catch_up_seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Read {
+    pub name: String,
+    pub path: String,
+    pub connections: u32,
+    pub result: WrkResult,
+    pub target_rps: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WriteResult {
+    pub name: String,
+    pub concurrency: usize,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Rebuild {
+    pub events: u64,
+    pub seed_seconds: f64,
+    pub seconds: f64,
+    pub events_per_sec: f64,
+    /// Lines the command printed about each read model.
+    pub lines: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Memory {
+    pub idle: Option<u64>,
+    pub under_reads: Option<u64>,
+    pub with_sockets: Option<u64>,
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "✅" } else { "❌" }
+}
+
+impl Results {
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# Benchmark results\n");
+        if let Some(m) = &self.machine {
+            let _ = writeln!(
+                out,
+                "Measured {} on commit `{}`: {} × {} ({} cores), {} of memory, {}, Redis {}. \
+                 Server, Postgres, Redis and load generator share the machine. Load average \
+                 before the run: {}. Reads: wrk, 2 threads, {} s per row, after a warm-up.\n",
+                m.date,
+                m.commit,
+                m.cpus,
+                m.cpu_model,
+                m.cpus,
+                m.memory,
+                m.postgres,
+                m.redis,
+                m.load_before,
+                m.read_seconds
+            );
+        }
+        if let Some(seed) = &self.seed {
+            let _ = writeln!(out, "## Data set\n");
+            let _ = writeln!(
+                out,
+                "500 users, 10,000 posts, 50,000 comments (10,000 under one post), 200 open chats, and \
+                 rooms of 0, 1,000, 10,000 and 100,000 messages: {} events, written in {:.1} s \
+                 ({:.0} events/s); the read models caught up with {} events in {:.1} s ({:.0} events/s).\n",
+                seed.events,
+                seed.write_seconds,
+                seed.events as f64 / seed.write_seconds.max(1e-3),
+                seed.catch_up_events,
+                seed.catch_up_seconds,
+                seed.catch_up_events as f64 / seed.catch_up_seconds.max(1e-3)
+            );
+        }
+        if let Some(reads) = &self.reads {
+            let _ = writeln!(out, "## Reads\n");
+            let _ = writeln!(
+                out,
+                "| page | connections | requests/s | p50 | p99 | errors | target |"
+            );
+            let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---|");
+            for r in reads {
+                let target = if r.connections == 32 {
+                    let ok = r.result.requests_per_sec >= r.target_rps && r.result.p99_ms < 20.0;
+                    if r.target_rps > 0.0 {
+                        format!("≥ {:.0}/s, p99 < 20 ms {}", r.target_rps, verdict(ok))
+                    } else {
+                        format!("p99 < 20 ms {}", verdict(ok))
+                    }
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} `{}` | {} | {:.0} | {:.2} ms | {:.2} ms | {} | {} |",
+                    r.name,
+                    r.path,
+                    r.connections,
+                    r.result.requests_per_sec,
+                    r.result.p50_ms,
+                    r.result.p99_ms,
+                    r.result.errors,
+                    target
+                );
+            }
+            out.push('\n');
+        }
+        if let Some(writes) = &self.writes {
+            let _ = writeln!(out, "## Writes (HTTP API, clients back to back)\n");
+            let _ = writeln!(out, "| write | clients | per second | p50 | p99 | max | errors |");
+            let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+            for w in writes {
+                let s = &w.summary;
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.1} ms | {} |",
+                    w.name, w.concurrency, s.per_sec, s.p50_ms, s.p99_ms, s.max_ms, s.errors
+                );
+            }
+            out.push('\n');
+        }
+        if let Some(steps) = &self.chat {
+            let _ = writeln!(
+                out,
+                "## Chat (200 pairs over WebSockets, each pair split across two instances)\n"
+            );
+            let _ = writeln!(
+                out,
+                "| each person sends every | messages/s | end-to-end p50 | p99 | max | send (ack) p50 | p99 | lost | duplicated | errors |"
+            );
+            let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            for s in steps {
+                let _ = writeln!(
+                    out,
+                    "| {} ms | {:.0} | {:.2} ms | {:.2} ms | {:.1} ms | {:.2} ms | {:.2} ms | {} | {} | {} |",
+                    s.interval_ms,
+                    s.delivered as f64 / s.seconds.max(1e-3),
+                    s.end_to_end.p50_ms,
+                    s.end_to_end.p99_ms,
+                    s.end_to_end.max_ms,
+                    s.ack.p50_ms,
+                    s.ack.p99_ms,
+                    s.lost,
+                    s.duplicated,
+                    s.errors
+                );
+            }
+            if let Some(base) = steps.first() {
+                let _ = writeln!(
+                    out,
+                    "\nAt 200 pairs, one message every 2 s each: end-to-end p99 {:.2} ms (target < 10 ms {}), \
+                     send p99 {:.2} ms (target < 15 ms {}), {} lost, {} duplicated {}.",
+                    base.end_to_end.p99_ms,
+                    verdict(base.end_to_end.p99_ms < 10.0),
+                    base.ack.p99_ms,
+                    verdict(base.ack.p99_ms < 15.0),
+                    base.lost,
+                    base.duplicated,
+                    verdict(base.lost == 0 && base.duplicated == 0)
+                );
+            }
+            if steps.iter().any(|s| s.end_to_end.p99_ms > 50.0) {
+                let _ = writeln!(out, "The last row is the first rate at which p99 passed 50 ms.");
+            }
+            out.push('\n');
+        }
+        if let Some(idle) = &self.idle {
+            let _ = writeln!(out, "## Idle sockets (one instance)\n");
+            let _ = writeln!(
+                out,
+                "| sockets | resident before | after | per socket | connected in |"
+            );
+            let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.1} KB {} | {:.1} s |\n",
+                idle.sockets,
+                mb(idle.rss_before),
+                mb(idle.rss_after),
+                idle.per_socket_bytes / 1024.0,
+                verdict(idle.per_socket_bytes < 30.0 * 1024.0),
+                idle.connect_seconds
+            );
+        }
+        if let Some(history) = &self.history {
+            let _ = writeln!(out, "## History growth (one request at a time)\n");
+            let _ = writeln!(out, "| write | history | p50 | p99 | p50 vs. smallest |");
+            let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+            for case in history {
+                let smallest = history
+                    .iter()
+                    .filter(|c| c.what == case.what)
+                    .min_by_key(|c| c.size)
+                    .map_or(case.summary.p50_ms, |c| c.summary.p50_ms);
+                let ratio = case.summary.p50_ms / smallest.max(1e-6);
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.2} ms | {:.2} ms | {:+.0}% {} |",
+                    case.what,
+                    case.size,
+                    case.summary.p50_ms,
+                    case.summary.p99_ms,
+                    (ratio - 1.0) * 100.0,
+                    verdict(ratio <= 1.2)
+                );
+            }
+            out.push('\n');
+        }
+        if let Some(rebuild) = &self.rebuild {
+            let _ = writeln!(out, "## Rebuild\n");
+            let _ = writeln!(
+                out,
+                "`bocha projections rebuild --all` over {} events (written in {:.1} s): {:.1} s, \
+                 **{:.0} events/s** (target ≥ 20,000 {}). What the command printed:\n",
+                rebuild.events,
+                rebuild.seed_seconds,
+                rebuild.seconds,
+                rebuild.events_per_sec,
+                verdict(rebuild.events_per_sec >= 20_000.0)
+            );
+            let _ = writeln!(out, "```");
+            for line in &rebuild.lines {
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = writeln!(out, "```\n");
+        }
+        let memory = &self.memory;
+        if memory.idle.is_some() || memory.under_reads.is_some() || memory.with_sockets.is_some() {
+            let _ = writeln!(out, "## Memory (resident size of one instance)\n");
+            let _ = writeln!(out, "| when | resident |");
+            let _ = writeln!(out, "|---|---:|");
+            if let Some(idle) = memory.idle {
+                let _ = writeln!(
+                    out,
+                    "| idle, just started | {} (target < 60 MB {}) |",
+                    mb(idle),
+                    verdict(idle < 60 * 1_048_576)
+                );
+            }
+            if let Some(peak) = memory.under_reads {
+                let _ = writeln!(out, "| peak under the read load | {} |", mb(peak));
+            }
+            if let Some(sockets) = memory.with_sockets {
+                let _ = writeln!(out, "| with 10,000 idle sockets | {} |", mb(sockets));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}

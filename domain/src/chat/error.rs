@@ -1,0 +1,34 @@
+use thiserror::Error;
+
+/// Why the chat refuses a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum ChatError {
+    #[error("can't be blank")]
+    BodyBlank,
+    #[error("must be at most 4000 characters")]
+    BodyTooLong,
+    #[error("must be at most 500 characters")]
+    NoteTooLong,
+    #[error("you can't start a chat with yourself")]
+    RequestToSelf,
+    #[error("a request is already waiting for an answer")]
+    AlreadyPending,
+    #[error("you already have a chat with this person")]
+    AlreadyOpen,
+    #[error("request not found")]
+    RequestNotFound,
+    #[error("this request has already been answered")]
+    NotPending,
+    #[error("only the person asked may answer a request")]
+    NotRecipient,
+    #[error("only the person who asked may cancel a request")]
+    NotSender,
+    #[error("chat not found")]
+    NotFound,
+    #[error("this chat has not been approved yet")]
+    NotOpen,
+    #[error("message not found")]
+    MessageNotFound,
+    #[error("only the sender may change a message")]
+    NotYourMessage,
+}

@@ -1,0 +1,75 @@
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use super::values::{ClientId, MessageBody, MessageId, Note, RequestId};
+use crate::claims::Claims;
+use crate::user::UserId;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ChatEvent {
+    ChatRequested {
+        request: RequestId,
+        from: UserId,
+        to: UserId,
+        note: Option<Note>,
+    },
+    ChatRequestApproved {
+        request: RequestId,
+        by: UserId,
+    },
+    ChatRequestDeclined {
+        request: RequestId,
+        by: UserId,
+    },
+    ChatRequestCancelled {
+        request: RequestId,
+        by: UserId,
+    },
+    RoomOpened {
+        participants: [UserId; 2],
+    },
+    MessageSent {
+        id: MessageId,
+        seq: u64,
+        sender: UserId,
+        client_id: ClientId,
+        body: MessageBody,
+    },
+    MessageEdited {
+        seq: u64,
+        by: UserId,
+        body: MessageBody,
+    },
+    MessageDeleted {
+        seq: u64,
+        by: UserId,
+    },
+    MessagesRead {
+        by: UserId,
+        seq: u64,
+    },
+}
+
+impl DomainEvent for ChatEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::ChatRequested { .. } => "ChatRequested",
+            Self::ChatRequestApproved { .. } => "ChatRequestApproved",
+            Self::ChatRequestDeclined { .. } => "ChatRequestDeclined",
+            Self::ChatRequestCancelled { .. } => "ChatRequestCancelled",
+            Self::RoomOpened { .. } => "RoomOpened",
+            Self::MessageSent { .. } => "MessageSent",
+            Self::MessageEdited { .. } => "MessageEdited",
+            Self::MessageDeleted { .. } => "MessageDeleted",
+            Self::MessagesRead { .. } => "MessagesRead",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}
+
+impl Claims for ChatEvent {}

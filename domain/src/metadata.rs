@@ -1,0 +1,41 @@
+//! Who caused an event and in which request: stored beside every event for the audit.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+/// The metadata every command's events carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    /// The signed-in user who issued the command; `None` for sign-up and system work.
+    pub actor: Option<Uuid>,
+    /// The id of the HTTP request (or CLI run) that issued the command.
+    pub request_id: String,
+}
+
+impl Metadata {
+    pub fn new(actor: Option<Uuid>, request_id: impl Into<String>) -> Self {
+        Self {
+            actor,
+            request_id: request_id.into(),
+        }
+    }
+
+    /// Reads back what `to_map` wrote; unknown keys are ignored.
+    pub fn from_map(map: &HashMap<String, String>) -> Self {
+        Self {
+            actor: map.get("actor").and_then(|a| a.parse().ok()),
+            request_id: map.get("request_id").cloned().unwrap_or_default(),
+        }
+    }
+
+    /// The string map cqrs-es stores in the events table's `metadata` column.
+    pub fn to_map(&self) -> HashMap<String, String> {
+        let mut map = HashMap::with_capacity(2);
+        if let Some(actor) = self.actor {
+            map.insert("actor".to_owned(), actor.to_string());
+        }
+        map.insert("request_id".to_owned(), self.request_id.clone());
+        map
+    }
+}

@@ -1,0 +1,124 @@
+use cqrs_es::Aggregate;
+use cqrs_es::event_sink::EventSink;
+use serde::{Deserialize, Serialize};
+
+use super::command::{PostChanges, PostCommand};
+use super::error::PostError;
+use super::event::PostEvent;
+use super::values::PostContent;
+use crate::actor::Actor;
+use crate::user::UserId;
+
+/// A post as its rules need it. It keeps its content to tell a real edit from a resubmitted
+/// form; comments and favorites are aggregates of their own, so a post's state does not grow
+/// with its popularity.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Post {
+    state: Option<Published>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Published {
+    author: UserId,
+    content: PostContent,
+    deleted: bool,
+}
+
+impl Post {
+    pub fn decide(&self, command: PostCommand) -> Result<Vec<PostEvent>, PostError> {
+        match (&self.state, command) {
+            (
+                None,
+                PostCommand::Publish {
+                    id,
+                    author,
+                    slug,
+                    content,
+                },
+            ) => Ok(vec![PostEvent::PostPublished {
+                id,
+                author,
+                slug,
+                content,
+            }]),
+            (None, _) => Err(PostError::NotFound),
+            (Some(_), PostCommand::Publish { .. }) => Err(PostError::AlreadyPublished),
+            (Some(post), _) if post.deleted => Err(PostError::NotFound),
+            (Some(post), PostCommand::Edit { by, changes }) => post.edit(by, changes),
+            (Some(post), PostCommand::Delete { by }) => post.delete(by),
+        }
+    }
+}
+
+impl Published {
+    fn edit(&self, by: UserId, changes: PostChanges) -> Result<Vec<PostEvent>, PostError> {
+        if by != self.author {
+            return Err(PostError::NotAuthor);
+        }
+        let content = apply(&self.content, changes);
+        Ok(if content == self.content {
+            vec![]
+        } else {
+            vec![PostEvent::PostEdited { content }]
+        })
+    }
+
+    fn delete(&self, by: Actor) -> Result<Vec<PostEvent>, PostError> {
+        if by.user != self.author && !by.staff {
+            return Err(PostError::NotAllowedToDelete);
+        }
+        Ok(vec![PostEvent::PostDeleted { by: by.user }])
+    }
+}
+
+fn apply(content: &PostContent, changes: PostChanges) -> PostContent {
+    PostContent {
+        title: changes.title.unwrap_or_else(|| content.title.clone()),
+        description: changes.description.unwrap_or_else(|| content.description.clone()),
+        body: changes.body.unwrap_or_else(|| content.body.clone()),
+        tags: changes.tags.unwrap_or_else(|| content.tags.clone()),
+        cover: changes.cover.unwrap_or_else(|| content.cover.clone()),
+    }
+}
+
+impl Aggregate for Post {
+    const TYPE: &'static str = "Post";
+    type Command = PostCommand;
+    type Event = PostEvent;
+    type Error = PostError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: PostCommand,
+        _: &(),
+        sink: &EventSink<Self>,
+    ) -> Result<(), PostError> {
+        for event in self.decide(command)? {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: PostEvent) {
+        match event {
+            PostEvent::PostPublished { author, content, .. } => {
+                self.state = Some(Published {
+                    author,
+                    content,
+                    deleted: false,
+                });
+            }
+            PostEvent::PostEdited { content } => {
+                if let Some(post) = &mut self.state {
+                    post.content = content;
+                }
+            }
+            PostEvent::PostDeleted { .. } => {
+                if let Some(post) = &mut self.state {
+                    post.deleted = true;
+                }
+            }
+        }
+    }
+}

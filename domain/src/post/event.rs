@@ -1,0 +1,51 @@
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use super::values::{PostContent, PostId, Slug};
+use crate::claims::{Claim, ClaimKind, Claims};
+use crate::user::UserId;
+
+/// What happened to a post. Edits record the whole new content, so any version can be shown
+/// from its event alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum PostEvent {
+    PostPublished {
+        id: PostId,
+        author: UserId,
+        slug: Slug,
+        content: PostContent,
+    },
+    PostEdited {
+        content: PostContent,
+    },
+    PostDeleted {
+        by: UserId,
+    },
+}
+
+impl DomainEvent for PostEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::PostPublished { .. } => "PostPublished",
+            Self::PostEdited { .. } => "PostEdited",
+            Self::PostDeleted { .. } => "PostDeleted",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}
+
+/// A slug is never released, even when its post is deleted: old links must not start
+/// pointing at someone else's post.
+impl Claims for PostEvent {
+    fn claims(&self) -> Vec<Claim> {
+        match self {
+            Self::PostPublished { slug, .. } => vec![Claim::new(ClaimKind::Slug, slug.as_str())],
+            _ => Vec::new(),
+        }
+    }
+}

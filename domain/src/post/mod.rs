@@ -1,0 +1,16 @@
+//! Blog posts: publishing, editing, deleting.
+
+mod aggregate;
+mod command;
+mod error;
+mod event;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+pub use aggregate::Post;
+pub use command::{PostChanges, PostCommand};
+pub use error::PostError;
+pub use event::PostEvent;
+pub use values::{Description, PostBody, PostContent, PostId, PostTitle, Slug, Tag, Tags};

@@ -1,0 +1,202 @@
+//! The post's rules, as given/when/then.
+
+use cqrs_es::test::TestFramework;
+use uuid::Uuid;
+
+use super::*;
+use crate::actor::Actor;
+use crate::claims::{Claim, ClaimKind, Claims};
+use crate::user::UserId;
+
+type PostTest = TestFramework<Post>;
+
+const AUTHOR: UserId = UserId(Uuid::from_u128(1));
+const OTHER: UserId = UserId(Uuid::from_u128(2));
+
+fn content(title: &str, body: &str) -> PostContent {
+    PostContent {
+        title: PostTitle::parse(title).unwrap(),
+        description: Description::parse("About tea").unwrap(),
+        body: PostBody::parse(body).unwrap(),
+        tags: Tags::parse_list("tea, leaves").unwrap(),
+        cover: None,
+    }
+}
+
+fn published() -> PostEvent {
+    PostEvent::PostPublished {
+        id: PostId(Uuid::from_u128(9)),
+        author: AUTHOR,
+        slug: Slug::from_title("Green tea"),
+        content: content("Green tea", "Brew at 80°C."),
+    }
+}
+
+fn edit(by: UserId, changes: PostChanges) -> PostCommand {
+    PostCommand::Edit { by, changes }
+}
+
+#[test]
+fn publishing_records_the_post() {
+    PostTest::with(())
+        .given_no_previous_events()
+        .when(PostCommand::Publish {
+            id: PostId(Uuid::from_u128(9)),
+            author: AUTHOR,
+            slug: Slug::from_title("Green tea"),
+            content: content("Green tea", "Brew at 80°C."),
+        })
+        .then_expect_events(vec![published()]);
+}
+
+#[test]
+fn publishing_twice_is_refused() {
+    let PostEvent::PostPublished {
+        id,
+        author,
+        slug,
+        content,
+    } = published()
+    else {
+        unreachable!()
+    };
+    PostTest::with(())
+        .given(vec![published()])
+        .when(PostCommand::Publish {
+            id,
+            author,
+            slug,
+            content,
+        })
+        .then_expect_error(PostError::AlreadyPublished);
+}
+
+#[test]
+fn the_author_edits_and_the_whole_new_content_is_recorded() {
+    PostTest::with(())
+        .given(vec![published()])
+        .when(edit(
+            AUTHOR,
+            PostChanges {
+                body: Some(PostBody::parse("Brew at 75°C.").unwrap()),
+                ..Default::default()
+            },
+        ))
+        .then_expect_events(vec![PostEvent::PostEdited {
+            content: content("Green tea", "Brew at 75°C."),
+        }]);
+}
+
+#[test]
+fn someone_else_may_not_edit() {
+    PostTest::with(())
+        .given(vec![published()])
+        .when(edit(
+            OTHER,
+            PostChanges {
+                body: Some(PostBody::parse("Mine now").unwrap()),
+                ..Default::default()
+            },
+        ))
+        .then_expect_error(PostError::NotAuthor);
+}
+
+#[test]
+fn an_edit_that_changes_nothing_records_nothing() {
+    PostTest::with(())
+        .given(vec![published()])
+        .when(edit(
+            AUTHOR,
+            PostChanges {
+                title: Some(PostTitle::parse("Green tea").unwrap()),
+                ..Default::default()
+            },
+        ))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn clearing_the_tags_is_an_edit() {
+    let mut expected = content("Green tea", "Brew at 80°C.");
+    expected.tags = Tags::default();
+    PostTest::with(())
+        .given(vec![published()])
+        .when(edit(
+            AUTHOR,
+            PostChanges {
+                tags: Some(Tags::default()),
+                ..Default::default()
+            },
+        ))
+        .then_expect_events(vec![PostEvent::PostEdited { content: expected }]);
+}
+
+#[test]
+fn the_author_deletes() {
+    PostTest::with(())
+        .given(vec![published()])
+        .when(PostCommand::Delete {
+            by: Actor::member(AUTHOR),
+        })
+        .then_expect_events(vec![PostEvent::PostDeleted { by: AUTHOR }]);
+}
+
+#[test]
+fn staff_delete_anyones_post() {
+    PostTest::with(())
+        .given(vec![published()])
+        .when(PostCommand::Delete {
+            by: Actor::staff(OTHER),
+        })
+        .then_expect_events(vec![PostEvent::PostDeleted { by: OTHER }]);
+}
+
+#[test]
+fn other_members_may_not_delete() {
+    PostTest::with(())
+        .given(vec![published()])
+        .when(PostCommand::Delete {
+            by: Actor::member(OTHER),
+        })
+        .then_expect_error(PostError::NotAllowedToDelete);
+}
+
+#[test]
+fn a_deleted_post_is_gone_for_every_command() {
+    let deleted = vec![published(), PostEvent::PostDeleted { by: AUTHOR }];
+    PostTest::with(())
+        .given(deleted.clone())
+        .when(edit(
+            AUTHOR,
+            PostChanges {
+                body: Some(PostBody::parse("back").unwrap()),
+                ..Default::default()
+            },
+        ))
+        .then_expect_error(PostError::NotFound);
+    PostTest::with(())
+        .given(deleted)
+        .when(PostCommand::Delete {
+            by: Actor::staff(OTHER),
+        })
+        .then_expect_error(PostError::NotFound);
+}
+
+#[test]
+fn commands_on_a_missing_post_are_refused() {
+    PostTest::with(())
+        .given_no_previous_events()
+        .when(PostCommand::Delete {
+            by: Actor::staff(OTHER),
+        })
+        .then_expect_error(PostError::NotFound);
+}
+
+#[test]
+fn publishing_claims_the_slug_for_good() {
+    assert_eq!(
+        published().claims(),
+        vec![Claim::new(ClaimKind::Slug, "green-tea")]
+    );
+    assert!(PostEvent::PostDeleted { by: AUTHOR }.releases().is_empty());
+}

@@ -1,0 +1,40 @@
+use thiserror::Error;
+
+/// Why the user aggregate refuses a command. Messages complete a sentence that starts with the
+/// field's name, the way the RealWorld API reports them ("username is already taken").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum UserError {
+    #[error("can't be blank")]
+    UsernameBlank,
+    #[error("must be 3 to 30 characters long")]
+    UsernameLength,
+    #[error("may only contain letters, digits, _ and -")]
+    UsernameCharacters,
+    #[error("can't be blank")]
+    EmailBlank,
+    #[error("is not a valid email address")]
+    EmailInvalid,
+    #[error("must be at most 50 characters")]
+    DisplayNameTooLong,
+    #[error("may not contain control characters")]
+    DisplayNameCharacters,
+    #[error("must be at most 1000 characters")]
+    BioTooLong,
+    #[error("already exists")]
+    AlreadyRegistered,
+    #[error("not found")]
+    NotFound,
+}
+
+impl UserError {
+    /// The form field the error belongs to.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::UsernameBlank | Self::UsernameLength | Self::UsernameCharacters => "username",
+            Self::EmailBlank | Self::EmailInvalid => "email",
+            Self::DisplayNameTooLong | Self::DisplayNameCharacters => "display_name",
+            Self::BioTooLong => "bio",
+            Self::AlreadyRegistered | Self::NotFound => "user",
+        }
+    }
+}

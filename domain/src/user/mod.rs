@@ -1,0 +1,17 @@
+//! People with accounts: registration, profile, credentials.
+
+mod aggregate;
+mod command;
+mod error;
+mod event;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+pub use crate::image::ImageUrl;
+pub use aggregate::User;
+pub use command::{AccountChanges, UserCommand};
+pub use error::UserError;
+pub use event::{UserEvent, upcasters};
+pub use values::{Bio, DisplayName, Email, Password, PasswordError, PasswordHash, UserId, Username};

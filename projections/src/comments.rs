@@ -1,0 +1,220 @@
+//! Read model of comments, shown under their post.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::comment::{Comment, CommentEvent};
+use domain::post::{Post, PostEvent};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::log::StoredEvent;
+use crate::markdown;
+use crate::runtime::{ProjectionError, Projector};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CommentRow {
+    /// The public, integer id.
+    pub id: i64,
+    pub comment_id: Uuid,
+    pub post_id: Uuid,
+    pub body: String,
+    pub body_html: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub author_id: Uuid,
+    pub author_username: String,
+    pub author_display_name: Option<String>,
+    pub author_bio: Option<String>,
+    pub author_image: Option<String>,
+    pub author_followed: bool,
+}
+
+const COLUMNS: &str = r#"
+    c.id, c.comment_id, c.post_id, c.body, c.body_html, c.created_at, c.updated_at,
+    c.author_id, u.username as author_username, u.display_name as author_display_name,
+    u.bio as author_bio, u.image as author_image,
+    exists (select 1 from follows w where w.followee_id = c.author_id and w.follower_id = $2) as author_followed"#;
+
+/// A post's comments, oldest first, `limit` at a time after comment id `after`.
+pub async fn for_post(
+    db: impl PgExecutor<'_>,
+    post: Uuid,
+    viewer: Option<Uuid>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<CommentRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from comments c join users u on u.id = c.author_id \
+         where c.post_id = $1 and c.id > $3 order by c.id limit $4"
+    ))
+    .bind(post)
+    .bind(viewer)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// One comment of one post; a comment of another post is not found.
+pub async fn by_id(
+    db: impl PgExecutor<'_>,
+    post: Uuid,
+    id: i64,
+    viewer: Option<Uuid>,
+) -> Result<Option<CommentRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from comments c join users u on u.id = c.author_id where c.post_id = $1 and c.id = $3"
+    ))
+    .bind(post)
+    .bind(viewer)
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub struct CommentsProjector;
+
+#[async_trait]
+impl Projector for CommentsProjector {
+    fn name(&self) -> &'static str {
+        "comments"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["comments"]
+    }
+
+    /// A run of new comments is inserted in one statement.
+    async fn apply_all(
+        &self,
+        conn: &mut PgConnection,
+        events: &[&StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut run = PostedRun::default();
+        for event in events.iter().filter(|e| e.is::<Comment>() || e.is::<Post>()) {
+            if event.is::<Comment>()
+                && let CommentEvent::CommentPosted {
+                    post, author, body, ..
+                } = event
+                    .decode::<Comment>()
+                    .map_err(|e| ProjectionError::decode(event, e))?
+            {
+                run.push(event, post.0, author.0, body.as_str());
+                continue;
+            }
+            run.flush(conn).await?;
+            self.apply(conn, event).await?;
+        }
+        run.flush(conn).await?;
+        Ok(())
+    }
+
+    async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        let decode_error = |e| ProjectionError::decode(event, e);
+        let at = event.recorded_at;
+        if event.is::<Comment>() {
+            let comment_id: Uuid = event.aggregate_id.parse().unwrap_or_default();
+            match event.decode::<Comment>().map_err(decode_error)? {
+                CommentEvent::CommentPosted {
+                    post, author, body, ..
+                } => {
+                    sqlx::query(
+                        r#"
+                        insert into comments (id, comment_id, post_id, author_id, body, body_html, created_at, updated_at)
+                        values ($1, $2, $3, $4, $5, $6, $7, $7)
+                        "#,
+                    )
+                    .bind(event.position)
+                    .bind(comment_id)
+                    .bind(post.0)
+                    .bind(author.0)
+                    .bind(body.as_str())
+                    .bind(markdown::to_html(body.as_str()))
+                    .bind(at)
+                    .execute(conn)
+                    .await?;
+                }
+                CommentEvent::CommentEdited { body, .. } => {
+                    sqlx::query(
+                        r#"
+                        update comments
+                           set body = $2, body_html = $3, updated_at = greatest($4, updated_at + interval '1 millisecond')
+                         where comment_id = $1
+                        "#,
+                    )
+                    .bind(comment_id)
+                    .bind(body.as_str())
+                    .bind(markdown::to_html(body.as_str()))
+                    .bind(at)
+                    .execute(conn)
+                    .await?;
+                }
+                CommentEvent::CommentDeleted { .. } => {
+                    sqlx::query("delete from comments where comment_id = $1")
+                        .bind(comment_id)
+                        .execute(conn)
+                        .await?;
+                }
+            }
+        } else if event.is::<Post>()
+            && let PostEvent::PostDeleted { .. } = event.decode::<Post>().map_err(decode_error)?
+        {
+            let post: Uuid = event.aggregate_id.parse().unwrap_or_default();
+            sqlx::query("delete from comments where post_id = $1")
+                .bind(post)
+                .execute(conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Consecutive `CommentPosted` events, inserted together.
+#[derive(Default)]
+struct PostedRun {
+    ids: Vec<i64>,
+    comment_ids: Vec<Uuid>,
+    posts: Vec<Uuid>,
+    authors: Vec<Uuid>,
+    bodies: Vec<String>,
+    html: Vec<String>,
+    times: Vec<DateTime<Utc>>,
+}
+
+impl PostedRun {
+    fn push(&mut self, event: &StoredEvent, post: Uuid, author: Uuid, body: &str) {
+        self.ids.push(event.position);
+        self.comment_ids
+            .push(event.aggregate_id.parse().unwrap_or_default());
+        self.posts.push(post);
+        self.authors.push(author);
+        self.bodies.push(body.to_owned());
+        self.html.push(markdown::to_html(body));
+        self.times.push(event.recorded_at);
+    }
+
+    async fn flush(&mut self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            r#"
+            insert into comments (id, comment_id, post_id, author_id, body, body_html, created_at, updated_at)
+            select id, comment_id, post_id, author_id, body, body_html, at, at
+              from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
+                   as c(id, comment_id, post_id, author_id, body, body_html, at)
+            "#,
+        )
+        .bind(&self.ids)
+        .bind(&self.comment_ids)
+        .bind(&self.posts)
+        .bind(&self.authors)
+        .bind(&self.bodies)
+        .bind(&self.html)
+        .bind(&self.times)
+        .execute(conn)
+        .await?;
+        *self = Self::default();
+        Ok(())
+    }
+}

@@ -1,0 +1,87 @@
+//! Connecting to Postgres: create the database when missing, run the migrations.
+
+use std::time::Duration;
+
+use sqlx::migrate::{MigrateDatabase, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
+use sqlx::{ConnectOptions, PgPool, Postgres};
+
+/// The schema: event store first, then the read models.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot reach Postgres at {url}: {source}")]
+    Unreachable { url: String, source: sqlx::Error },
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Connects to `url`, creating the database first when it does not exist yet.
+pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DbError> {
+    let unreachable = |source| DbError::Unreachable {
+        url: redact(url),
+        source,
+    };
+    if !Postgres::database_exists(url).await.map_err(unreachable)? {
+        tracing::info!(database = %redact(url), "creating database");
+        if let Err(err) = Postgres::create_database(url).await {
+            // Another instance may have created it in the meantime.
+            if !Postgres::database_exists(url).await.unwrap_or(false) {
+                return Err(unreachable(err));
+            }
+        }
+    }
+    let mut options: PgConnectOptions = url
+        .parse::<PgConnectOptions>()
+        .map_err(unreachable)?
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+    if is_loopback(options.get_host()) && !url.contains("sslmode=") && std::env::var_os("PGSSLMODE").is_none()
+    {
+        // sqlx's default (`prefer`) negotiates TLS whenever the server offers it, and Debian's
+        // Postgres does; on the loopback interface that protects nothing and cost a third of
+        // the CPU of every query, here and in Postgres. A URL with `sslmode=` decides itself.
+        options = options.ssl_mode(PgSslMode::Disable);
+    }
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        // Not a ping before every use (a round trip per query): a connection that died with
+        // its server fails its next query and is dropped; the pool opens a new one.
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
+        .map_err(unreachable)
+}
+
+/// Brings the schema up to date. Safe to run from several instances at once: sqlx holds an
+/// advisory lock while it migrates.
+pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// Whether Postgres is on this machine: a loopback address or a Unix socket directory.
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.starts_with('/')
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The URL without its password, for logs and error messages.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest
+        .rsplit_once('@')
+        .map(|(userinfo, host)| (userinfo.split_once(':'), host))
+    {
+        Some((Some((user, _password)), host)) => format!("{scheme}://{user}:***@{host}"),
+        _ => url.to_owned(),
+    }
+}

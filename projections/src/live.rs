@@ -1,0 +1,298 @@
+//! Live delivery of chat events: turning stored events into socket frames, and publishing
+//! them on Redis for every instance to pass on to its own sockets.
+//!
+//! The publisher is a consumer of the log like any projector: it keeps a checkpoint and moves
+//! it only after Redis took the frames, so a Redis outage delays pushes but never loses them.
+//! Frames are built from the read models, so the publisher never runs ahead of them. Each
+//! frame carries its event's position: an instance that already delivered it (the one that
+//! handled the command delivers to its own sockets at once) drops the copy.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::chat::{Chat, ChatEvent};
+use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sqlx::{PgConnection, PgPool};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::chat::{messages, requests};
+use crate::log::{self, Cursor, StoredEvent};
+use crate::runtime::ProjectionError;
+
+/// One frame for one person's sockets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The position of the event behind the frame (for de-duplication); 0 for frames that are
+    /// not events (typing), which carry a `nonce` instead.
+    pub position: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<Uuid>,
+    pub user: Uuid,
+    pub frame: Value,
+}
+
+/// The read models a frame is built from; the publisher waits for both.
+const SOURCES: [&str; 2] = ["chat", "chat_requests"];
+const CHECKPOINT: &str = "live";
+const LOCK_KEY: i64 = 0x0b0c_4a01;
+const BATCH: i64 = 500;
+
+/// The frames `events` produce, for each person concerned. The messages, read receipts and
+/// room members a batch needs are read in one query each, however many events it holds.
+pub async fn deliveries(
+    conn: &mut PgConnection,
+    events: &[StoredEvent],
+) -> Result<Vec<Delivery>, ProjectionError> {
+    let mut decoded = Vec::new();
+    for event in events.iter().filter(|e| e.is::<Chat>()) {
+        let room: Uuid = event.aggregate_id.parse().unwrap_or_default();
+        let chat_event = event
+            .decode::<Chat>()
+            .map_err(|e| ProjectionError::decode(event, e))?;
+        decoded.push((event, room, chat_event));
+    }
+
+    let mut message_keys: (Vec<Uuid>, Vec<i64>) = (Vec::new(), Vec::new());
+    let mut read_keys: (Vec<Uuid>, Vec<Uuid>) = (Vec::new(), Vec::new());
+    for (_, room, event) in &decoded {
+        match event {
+            ChatEvent::MessageSent { seq, .. }
+            | ChatEvent::MessageEdited { seq, .. }
+            | ChatEvent::MessageDeleted { seq, .. } => {
+                message_keys.0.push(*room);
+                message_keys.1.push(*seq as i64);
+            }
+            ChatEvent::MessagesRead { by, .. } => {
+                read_keys.0.push(*room);
+                read_keys.1.push(by.0);
+            }
+            _ => {}
+        }
+    }
+    let messages: HashMap<(Uuid, i64), (Value, Vec<Uuid>)> = if message_keys.0.is_empty() {
+        HashMap::new()
+    } else {
+        messages::with_members(&mut *conn, &message_keys.0, &message_keys.1)
+            .await?
+            .into_iter()
+            .map(|(row, members)| {
+                let frame = json!({ "type": "message", "message": messages::MessageJson::from(&row) });
+                ((row.room_id, row.seq), (frame, members))
+            })
+            .collect()
+    };
+    let readers: HashMap<(Uuid, Uuid), (Option<String>, Vec<Uuid>)> = if read_keys.0.is_empty() {
+        HashMap::new()
+    } else {
+        let rows: Vec<(Uuid, Uuid, Option<String>, Vec<Uuid>)> = sqlx::query_as(
+            r#"
+            select r.room, r.reader, u.username,
+                   array(select m.user_id from chat_members m where m.room_id = r.room) as members
+              from (select distinct room, reader from unnest($1::uuid[], $2::uuid[]) as k(room, reader)) r
+              left join users u on u.id = r.reader
+            "#,
+        )
+        .bind(&read_keys.0)
+        .bind(&read_keys.1)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter()
+            .map(|(room, reader, username, members)| ((room, reader), (username, members)))
+            .collect()
+    };
+
+    let mut out = Vec::new();
+    for (event, room, chat_event) in decoded {
+        match chat_event {
+            ChatEvent::MessageSent { seq, .. }
+            | ChatEvent::MessageEdited { seq, .. }
+            | ChatEvent::MessageDeleted { seq, .. } => {
+                if let Some((frame, members)) = messages.get(&(room, seq as i64)) {
+                    for user in members {
+                        out.push(Delivery {
+                            position: event.position,
+                            nonce: None,
+                            user: *user,
+                            frame: frame.clone(),
+                        });
+                    }
+                }
+            }
+            ChatEvent::MessagesRead { by, seq } => {
+                let (username, members) = readers.get(&(room, by.0)).cloned().unwrap_or_default();
+                let frame = json!({ "type": "read", "room_id": room, "username": username, "seq": seq });
+                for user in members {
+                    out.push(Delivery {
+                        position: event.position,
+                        nonce: None,
+                        user,
+                        frame: frame.clone(),
+                    });
+                }
+            }
+            ChatEvent::ChatRequested { request, .. }
+            | ChatEvent::ChatRequestApproved { request, .. }
+            | ChatEvent::ChatRequestDeclined { request, .. }
+            | ChatEvent::ChatRequestCancelled { request, .. } => {
+                // Requests are few (one per chat, answered once): read one at a time.
+                if let Some(row) = requests::by_id(&mut *conn, request.0).await? {
+                    for (viewer, other) in [(row.from_id, row.to_id), (row.to_id, row.from_id)] {
+                        let follows: bool = sqlx::query_scalar(
+                            "select exists (select 1 from follows where follower_id = $1 and followee_id = $2)",
+                        )
+                        .bind(viewer)
+                        .bind(other)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                        let json = row.json(|id| id == other && follows);
+                        out.push(Delivery {
+                            position: event.position,
+                            nonce: None,
+                            user: viewer,
+                            frame: json!({ "type": "request", "request": json }),
+                        });
+                    }
+                }
+            }
+            ChatEvent::RoomOpened { .. } => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Publishes stored chat events on Redis, from its checkpoint, one instance at a time.
+pub struct Publisher {
+    pool: PgPool,
+    redis: ConnectionManager,
+    channel: String,
+    wake: Notify,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Projection(#[from] ProjectionError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("redis error: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("frame does not serialize: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+impl Publisher {
+    pub fn new(pool: PgPool, redis: ConnectionManager, channel: String) -> Self {
+        Self {
+            pool,
+            redis,
+            channel,
+            wake: Notify::new(),
+        }
+    }
+
+    pub async fn register(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("insert into projector_checkpoints (name) values ($1) on conflict do nothing")
+            .bind(CHECKPOINT)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Asks the publisher to look now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Publishes one batch. `Ok(true)` when there may be more.
+    pub async fn publish_pending(&self) -> Result<bool, PublishError> {
+        let mut tx = self.pool.begin().await?;
+        // `set local synchronous_commit = off` (a checkpoint lost in a crash only means frames
+        // sent again, which the hubs drop) in the round trip that takes the lock.
+        let (_, locked): (String, bool) = sqlx::query_as(
+            "select set_config('synchronous_commit', 'off', true), pg_try_advisory_xact_lock($1)",
+        )
+        .bind(LOCK_KEY)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !locked {
+            return Ok(false);
+        }
+        let cursors: Vec<(String, i64, i64)> = sqlx::query_as(
+            "select name, transaction_id::text::bigint, position from projector_checkpoints where name = any($1)",
+        )
+        .bind([&SOURCES[..], &[CHECKPOINT]].concat())
+        .fetch_all(&mut *tx)
+        .await?;
+        let cursor_of = |name: &str| {
+            cursors
+                .iter()
+                .find(|c| c.0 == name)
+                .map_or(Cursor::START, |c| Cursor::new(c.1, c.2))
+        };
+        let from = cursor_of(CHECKPOINT);
+        let upto = SOURCES
+            .iter()
+            .map(|s| cursor_of(s))
+            .min()
+            .unwrap_or(Cursor::START);
+        if upto <= from {
+            return Ok(false);
+        }
+        let events = log::read_between(&mut tx, from, upto, BATCH).await?;
+        let Some(last) = events.last().map(StoredEvent::cursor) else {
+            return Ok(false);
+        };
+        let deliveries = deliveries(&mut tx, &events).await?;
+        if !deliveries.is_empty() {
+            let mut pipe = redis::pipe();
+            for delivery in &deliveries {
+                pipe.publish(&self.channel, serde_json::to_string(delivery)?)
+                    .ignore();
+            }
+            pipe.query_async::<()>(&mut self.redis.clone()).await?;
+        }
+        sqlx::query(
+            "update projector_checkpoints set transaction_id = $2::text::xid8, position = $3, updated_at = now() where name = $1",
+        )
+        .bind(CHECKPOINT)
+        .bind(last.transaction_id.to_string())
+        .bind(last.position)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(events.len() as i64 == BATCH)
+    }
+
+    /// Publishes until `shutdown`: when woken, and every quarter second; after a failure
+    /// (Redis away) it backs off up to two seconds and tries again from its checkpoint.
+    pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let pause = match self.publish_pending().await {
+                Ok(true) => Duration::ZERO,
+                Ok(false) => {
+                    backoff = Duration::from_millis(100);
+                    Duration::from_millis(250)
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "live publishing paused; retrying");
+                    backoff = (backoff * 2).min(Duration::from_secs(2));
+                    backoff
+                }
+            };
+            if pause.is_zero() {
+                continue;
+            }
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,506 @@
+//! Read model of posts: what lists and post pages show, with tags, counts and search.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::comment::{Comment, CommentEvent};
+use domain::post::{Post, PostContent, PostEvent};
+use domain::relation::{Favorite, FavoriteEvent};
+use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::log::StoredEvent;
+use crate::markdown;
+use crate::runtime::{ProjectionError, Projector};
+
+/// A post in a list: everything but the body.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PostSummary {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub cover: Option<String>,
+    pub comments_count: i32,
+    pub favorites_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub author: Author,
+    /// Whether the viewer has favorited it (false for anonymous viewers).
+    pub favorited: bool,
+}
+
+/// A post with its body, for the post page and the API.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PostDetail {
+    #[sqlx(flatten)]
+    pub summary: PostSummary,
+    pub body: String,
+    pub body_html: String,
+}
+
+/// The author as lists show them, with whether the viewer follows them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Author {
+    pub author_id: Uuid,
+    pub author_username: String,
+    pub author_display_name: Option<String>,
+    pub author_bio: Option<String>,
+    pub author_image: Option<String>,
+    pub author_followed: bool,
+}
+
+/// Which posts a list shows. Filters combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct PostFilter {
+    pub tag: Option<String>,
+    /// Username of the author.
+    pub author: Option<String>,
+    /// Username of someone who favorited the posts.
+    pub favorited_by: Option<String>,
+    /// Only posts by authors this user follows.
+    pub followed_by: Option<Uuid>,
+    /// Full-text search over titles, descriptions and bodies; ranks results by relevance.
+    pub search: Option<String>,
+}
+
+/// One page of a list, and how many posts match in all.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+const SUMMARY_COLUMNS: &str = r#"
+    p.id, p.slug, p.title, p.description, p.tags, p.cover, n.comments_count, n.favorites_count,
+    p.created_at, p.updated_at,
+    p.author_id, u.username as author_username, u.display_name as author_display_name,
+    u.bio as author_bio, u.image as author_image"#;
+
+fn push_viewer_flags(query: &mut QueryBuilder<'_, Postgres>, viewer: Option<Uuid>) {
+    query.push(", exists (select 1 from favorites f where f.post_id = p.id and f.user_id = ");
+    query.push_bind(viewer);
+    query.push(") as favorited, exists (select 1 from follows w where w.followee_id = p.author_id and w.follower_id = ");
+    query.push_bind(viewer);
+    query.push(") as author_followed");
+}
+
+/// The conditions of `filter`, appended to a `where` clause over `posts p join users u`.
+fn push_filters(query: &mut QueryBuilder<'_, Postgres>, filter: &PostFilter) {
+    if let Some(tag) = &filter.tag {
+        query
+            .push(" and exists (select 1 from post_tags t where t.post_id = p.id and t.tag = ")
+            .push_bind(tag.clone())
+            .push(")");
+    }
+    if let Some(author) = &filter.author {
+        query
+            .push(" and lower(u.username) = lower(")
+            .push_bind(author.clone())
+            .push(")");
+    }
+    if let Some(fan) = &filter.favorited_by {
+        query
+            .push(" and exists (select 1 from favorites f join users fu on fu.id = f.user_id where f.post_id = p.id and lower(fu.username) = lower(")
+            .push_bind(fan.clone())
+            .push("))");
+    }
+    if let Some(follower) = filter.followed_by {
+        query
+            .push(" and p.author_id in (select followee_id from follows where follower_id = ")
+            .push_bind(follower)
+            .push(")");
+    }
+    if let Some(terms) = &filter.search {
+        query
+            .push(" and p.search @@ websearch_to_tsquery('english', ")
+            .push_bind(terms.clone())
+            .push(")");
+    }
+}
+
+impl PostFilter {
+    fn is_empty(&self) -> bool {
+        self.tag.is_none()
+            && self.author.is_none()
+            && self.favorited_by.is_none()
+            && self.followed_by.is_none()
+            && self.search.is_none()
+    }
+}
+
+/// A page of posts matching `filter`, newest first (best match first when searching).
+///
+/// The total comes with the rows in the same statement, counted once by a subquery (from the
+/// projector's counter when nothing is filtered), so the page itself reads only its own rows
+/// through the index instead of every match.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    filter: &PostFilter,
+    viewer: Option<Uuid>,
+    limit: i64,
+    offset: i64,
+) -> Result<Page<PostSummary>, sqlx::Error> {
+    let mut query = QueryBuilder::new("select");
+    query.push(SUMMARY_COLUMNS);
+    push_viewer_flags(&mut query, viewer);
+    if filter.is_empty() {
+        query.push(", coalesce((select posts from post_totals), 0) as total");
+    } else {
+        query.push(", (select count(*) from posts p join users u on u.id = p.author_id where true");
+        push_filters(&mut query, filter);
+        query.push(") as total");
+    }
+    query.push(
+        " from posts p join users u on u.id = p.author_id join post_counts n on n.post_id = p.id where true",
+    );
+    push_filters(&mut query, filter);
+    match &filter.search {
+        Some(terms) => {
+            query
+                .push(" order by ts_rank(p.search, websearch_to_tsquery('english', ")
+                .push_bind(terms.clone())
+                .push(")) desc, p.created_at desc, p.id desc");
+        }
+        None => {
+            query.push(" order by p.created_at desc, p.id desc");
+        }
+    }
+    query
+        .push(" limit ")
+        .push_bind(limit)
+        .push(" offset ")
+        .push_bind(offset);
+
+    let rows: Vec<CountedSummary> = query.build_query_as().fetch_all(db).await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    Ok(Page {
+        items: rows.into_iter().map(|r| r.summary).collect(),
+        total,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct CountedSummary {
+    #[sqlx(flatten)]
+    summary: PostSummary,
+    total: i64,
+}
+
+/// The post at `slug`, with the viewer's flags.
+pub async fn by_slug(
+    db: impl PgExecutor<'_>,
+    slug: &str,
+    viewer: Option<Uuid>,
+) -> Result<Option<PostDetail>, sqlx::Error> {
+    let mut query = QueryBuilder::new("select");
+    query.push(SUMMARY_COLUMNS);
+    push_viewer_flags(&mut query, viewer);
+    query.push(
+        ", p.body, p.body_html from posts p join users u on u.id = p.author_id \
+         join post_counts n on n.post_id = p.id where p.slug = ",
+    );
+    query.push_bind(slug.to_owned());
+    query.build_query_as().fetch_optional(db).await
+}
+
+/// Just the id and author of the post at `slug`, for commands.
+pub async fn owner(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<(Uuid, Uuid)>, sqlx::Error> {
+    sqlx::query_as("select id, author_id from posts where slug = $1")
+        .bind(slug)
+        .fetch_optional(db)
+        .await
+}
+
+/// Every tag in use, the most used first.
+pub async fn tags(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
+    popular_tags(db, i64::MAX).await
+}
+
+/// The `limit` most used tags, the most used first (ties by name).
+pub async fn popular_tags(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("select tag from tag_counts where posts > 0 order by posts desc, tag limit $1")
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}
+
+/// Slugs already taken that start with `base`, so a new post with the same title gets the
+/// next free number. Claims, not posts: a deleted post keeps its address.
+pub async fn taken_slugs(db: impl PgExecutor<'_>, base: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select value from unique_claims where kind = 'slug' and (value = $1 or value like $1 || '-%')",
+    )
+    .bind(base)
+    .fetch_all(db)
+    .await
+}
+
+pub struct PostsProjector;
+
+#[async_trait]
+impl Projector for PostsProjector {
+    fn name(&self) -> &'static str {
+        "posts"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["posts", "post_counts", "post_tags", "post_totals", "tag_counts"]
+    }
+
+    /// Comments and favorites only move counters: a run of them becomes one update.
+    async fn apply_all(
+        &self,
+        conn: &mut PgConnection,
+        events: &[&StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut counts = Counts::default();
+        for event in events {
+            let decode_error = |e| ProjectionError::decode(event, e);
+            if event.is::<Comment>() {
+                match event.decode::<Comment>().map_err(decode_error)? {
+                    CommentEvent::CommentPosted { post, .. } => counts.add(post.0, 1, 0),
+                    CommentEvent::CommentDeleted { post, .. } => counts.add(post.0, -1, 0),
+                    CommentEvent::CommentEdited { .. } => {}
+                }
+            } else if event.is::<Favorite>() {
+                match event.decode::<Favorite>().map_err(decode_error)? {
+                    FavoriteEvent::PostFavorited { post, .. } => counts.add(post.0, 0, 1),
+                    FavoriteEvent::PostUnfavorited { post, .. } => counts.add(post.0, 0, -1),
+                }
+            } else if event.is::<Post>() {
+                counts.flush(conn).await?;
+                self.apply(conn, event).await?;
+            }
+        }
+        counts.flush(conn).await?;
+        Ok(())
+    }
+
+    async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        let decode_error = |e| ProjectionError::decode(event, e);
+        let at = event.recorded_at;
+        if event.is::<Post>() {
+            let id: Uuid = event.aggregate_id.parse().unwrap_or_default();
+            match event.decode::<Post>().map_err(decode_error)? {
+                PostEvent::PostPublished {
+                    author,
+                    slug,
+                    content,
+                    ..
+                } => insert(conn, id, author.0, slug.as_str(), &content, at).await?,
+                PostEvent::PostEdited { content } => update(conn, id, &content, at).await?,
+                PostEvent::PostDeleted { .. } => {
+                    remove_tags(conn, id).await?;
+                    sqlx::query(
+                        r#"
+                        with gone as (delete from posts where id = $1 returning id),
+                             counts as (delete from post_counts where post_id = $1)
+                        update post_totals set posts = posts - (select count(*) from gone)
+                        "#,
+                    )
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+            }
+        } else if event.is::<Comment>() {
+            let change = match event.decode::<Comment>().map_err(decode_error)? {
+                CommentEvent::CommentPosted { post, .. } => Some((post, 1)),
+                CommentEvent::CommentDeleted { post, .. } => Some((post, -1)),
+                CommentEvent::CommentEdited { .. } => None,
+            };
+            if let Some((post, delta)) = change {
+                sqlx::query("update post_counts set comments_count = comments_count + $2 where post_id = $1")
+                    .bind(post.0)
+                    .bind(delta)
+                    .execute(conn)
+                    .await?;
+            }
+        } else if event.is::<Favorite>() {
+            let (post, delta) = match event.decode::<Favorite>().map_err(decode_error)? {
+                FavoriteEvent::PostFavorited { post, .. } => (post, 1),
+                FavoriteEvent::PostUnfavorited { post, .. } => (post, -1),
+            };
+            sqlx::query("update post_counts set favorites_count = favorites_count + $2 where post_id = $1")
+                .bind(post.0)
+                .bind(delta)
+                .execute(conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// A post's full-text index, from the title, description and body parameters of the statement
+/// that writes them (the expression the column was once generated by). Written with the
+/// content only: as a generated column, Postgres computed it again whenever a counter moved.
+const SEARCH: &str = "setweight(to_tsvector('english', {title}), 'A') \
+     || setweight(to_tsvector('english', {description}), 'B') \
+     || setweight(to_tsvector('english', {body}), 'C')";
+
+fn search(title: &str, description: &str, body: &str) -> String {
+    SEARCH
+        .replace("{title}", title)
+        .replace("{description}", description)
+        .replace("{body}", body)
+}
+
+async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    author: Uuid,
+    slug: &str,
+    content: &PostContent,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let search = search("$4", "$5", "$6");
+    sqlx::query(&format!(
+        r#"
+        insert into posts (id, slug, author_id, title, description, body, body_html, tags, cover, created_at, updated_at, search)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, {search})
+        "#
+    ))
+    .bind(id)
+    .bind(slug)
+    .bind(author)
+    .bind(content.title.as_str())
+    .bind(content.description.as_str())
+    .bind(content.body.as_str())
+    .bind(markdown::to_html(content.body.as_str()))
+    .bind(content.tags.as_strs())
+    .bind(content.cover.as_ref().map(|c| c.as_str()))
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        r#"
+        with counts as (insert into post_counts (post_id) values ($1))
+        insert into post_totals (id, posts) values (true, 1)
+        on conflict (id) do update set posts = post_totals.posts + 1
+        "#,
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    // A new post has no tags to give back yet.
+    add_tags(conn, id, content, at).await
+}
+
+/// `updated_at` moves strictly forward even when two edits land in the same millisecond,
+/// because clients compare it to tell versions apart.
+async fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    content: &PostContent,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let search = search("$2", "$3", "$4");
+    let created: Option<DateTime<Utc>> = sqlx::query_scalar(&format!(
+        r#"
+        update posts
+           set title = $2, description = $3, body = $4, body_html = $5, tags = $6, cover = $7,
+               updated_at = greatest($8, updated_at + interval '1 millisecond'), search = {search}
+         where id = $1
+        returning created_at
+        "#
+    ))
+    .bind(id)
+    .bind(content.title.as_str())
+    .bind(content.description.as_str())
+    .bind(content.body.as_str())
+    .bind(markdown::to_html(content.body.as_str()))
+    .bind(content.tags.as_strs())
+    .bind(content.cover.as_ref().map(|c| c.as_str()))
+    .bind(at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match created {
+        Some(created) => replace_tags(conn, id, content, created).await,
+        None => Ok(()),
+    }
+}
+
+/// A post's tags, and the counts of the tags it leaves and joins.
+async fn replace_tags(
+    conn: &mut PgConnection,
+    id: Uuid,
+    content: &PostContent,
+    created: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    remove_tags(conn, id).await?;
+    add_tags(conn, id, content, created).await
+}
+
+async fn add_tags(
+    conn: &mut PgConnection,
+    id: Uuid,
+    content: &PostContent,
+    created: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        r#"
+        with added as (
+            insert into post_tags (tag, post_id, created_at) select unnest($2::text[]), $1, $3 returning tag
+        )
+        insert into tag_counts (tag, posts) select tag, 1 from added
+        on conflict (tag) do update set posts = tag_counts.posts + 1
+        "#,
+    )
+    .bind(id)
+    .bind(content.tags.as_strs())
+    .bind(created)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn remove_tags(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        r#"
+        with removed as (delete from post_tags where post_id = $1 returning tag)
+        update tag_counts c set posts = c.posts - 1 from removed where c.tag = removed.tag
+        "#,
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Pending changes to posts' comment and favorite counts.
+#[derive(Default)]
+struct Counts(std::collections::HashMap<Uuid, (i32, i32)>);
+
+impl Counts {
+    fn add(&mut self, post: Uuid, comments: i32, favorites: i32) {
+        let entry = self.0.entry(post).or_default();
+        entry.0 += comments;
+        entry.1 += favorites;
+    }
+
+    async fn flush(&mut self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        // `post_id = any(…)` as well as the join: an index lookup per post even when the
+        // planner knows nothing of the table yet (a rebuild's fresh copy).
+        let (ids, deltas): (Vec<Uuid>, Vec<(i32, i32)>) = self.0.drain().unzip();
+        let (comments, favorites): (Vec<i32>, Vec<i32>) = deltas.into_iter().unzip();
+        sqlx::query(
+            r#"
+            update post_counts n
+               set comments_count = n.comments_count + d.comments, favorites_count = n.favorites_count + d.favorites
+              from unnest($1::uuid[], $2::int[], $3::int[]) as d(id, comments, favorites)
+             where n.post_id = any($1::uuid[]) and n.post_id = d.id
+            "#,
+        )
+        .bind(&ids)
+        .bind(&comments)
+        .bind(&favorites)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,326 @@
+//! Rebuilding a read model from the log while the site keeps serving the current one.
+//!
+//! The projector runs from the start of the log into fresh copies of its tables in a schema of
+//! their own (`rebuild_<name>`), in many short transactions, with the same code as the live
+//! catch-up: `search_path` points its unqualified table names at the copies. When it has caught
+//! up, one transaction pauses the live projectors (their advisory lock), applies the last few
+//! events, moves the old tables out and the new ones in, gives the new indexes the old names,
+//! and sets the checkpoint. Until that commit the site reads the old tables; a crash at any
+//! point leaves them in place, and running the rebuild again starts over.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::{Acquire, PgConnection, PgPool};
+
+use crate::log::{self, Cursor, StoredEvent};
+use crate::runtime::{LIVE_LOCK_KEY, ProjectionError, Projector};
+
+/// Events per rebuild transaction.
+const BATCH: i64 = 5_000;
+
+/// How far a rebuild has come.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    pub fn rate(&self) -> f64 {
+        self.done as f64 / self.elapsed.as_secs_f64().max(1e-3)
+    }
+
+    pub fn remaining(&self) -> Duration {
+        let left = self.total.saturating_sub(self.done) as f64;
+        Duration::from_secs_f64(left / self.rate().max(1.0))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error(transparent)]
+    Projection(#[from] ProjectionError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Rebuilds `projector`'s tables from the whole log and swaps them in. `report` is called
+/// every couple of seconds and at the end.
+pub async fn rebuild(
+    pool: &PgPool,
+    projector: Arc<dyn Projector>,
+    report: impl FnMut(Progress),
+) -> Result<Progress, RebuildError> {
+    rebuild_all(pool, &[projector], report).await
+}
+
+/// Rebuilds every one of `projectors` in a single pass over the log: each batch of events is
+/// read once and applied to all of them (their fresh tables live in one schema each, and the
+/// `search_path` names them all; no two read models share a table name), and all are swapped
+/// in by one transaction at the end.
+pub async fn rebuild_all(
+    pool: &PgPool,
+    projectors: &[Arc<dyn Projector>],
+    mut report: impl FnMut(Progress),
+) -> Result<Progress, RebuildError> {
+    let started = Instant::now();
+    let total: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(pool)
+        .await?;
+    let mut progress = Progress {
+        done: 0,
+        total: u64::try_from(total).unwrap_or(0),
+        elapsed: Duration::ZERO,
+    };
+    let fresh: Vec<String> = projectors
+        .iter()
+        .map(|p| format!("rebuild_{}", p.name()))
+        .collect();
+
+    {
+        let mut conn = pool.acquire().await?;
+        for (projector, schema) in projectors.iter().zip(&fresh) {
+            sqlx::query(&format!(r#"drop schema if exists "{schema}" cascade"#))
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(&format!(r#"create schema "{schema}""#))
+                .execute(&mut *conn)
+                .await?;
+            for table in projector.tables() {
+                sqlx::query(&format!(
+                    r#"create table "{schema}"."{table}" (like public."{table}" including all)"#
+                ))
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    let search_path = fresh
+        .iter()
+        .map(|schema| format!(r#""{schema}""#))
+        .chain(std::iter::once("public".to_owned()))
+        .collect::<Vec<_>>()
+        .join(", ");
+
+    // Each batch is read once and applied by every projector at the same time, each on its own
+    // connection and in its own transaction: they write disjoint tables, and most of their time
+    // is spent waiting for Postgres, so two cores keep several of them busy. The next batch is
+    // read while the last one is applied.
+    let mut cursor = Cursor::START;
+    let mut last_report = Instant::now();
+    let mut next = read_batch(pool, cursor);
+    loop {
+        let events = Arc::new(next.await?);
+        if let Some(last) = events.last().map(StoredEvent::cursor) {
+            cursor = last;
+        }
+        let full = events.len() as i64 >= BATCH;
+        next = read_batch(pool, cursor);
+        let mut applying = tokio::task::JoinSet::new();
+        for (projector, schema) in projectors.iter().zip(&fresh) {
+            let (projector, events, pool) = (projector.clone(), events.clone(), pool.clone());
+            let search_path = format!(r#""{schema}", public"#);
+            applying.spawn(async move {
+                let mut conn = pool.acquire().await?;
+                let mut tx = conn.begin().await?;
+                sqlx::query(
+                    "select set_config('synchronous_commit', 'off', true), set_config('search_path', $1, true)",
+                )
+                .bind(search_path)
+                .execute(&mut *tx)
+                .await?;
+                let batch: Vec<&StoredEvent> = events.iter().collect();
+                projector.apply_all(&mut tx, &batch).await?;
+                tx.commit().await?;
+                Ok::<(), RebuildError>(())
+            });
+        }
+        while let Some(outcome) = applying.join_next().await {
+            outcome
+                .map_err(|err| RebuildError::Database(sqlx::Error::Protocol(format!("applying: {err}"))))??;
+        }
+        progress.done += events.len() as u64;
+        progress.elapsed = started.elapsed();
+        if last_report.elapsed() >= Duration::from_secs(2) {
+            report(progress);
+            last_report = Instant::now();
+        }
+        if !full {
+            break;
+        }
+    }
+    drop(next);
+
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    // The live projectors wait (they only ever try this lock) while the tables change hands.
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(LIVE_LOCK_KEY)
+        .execute(&mut *tx)
+        .await?;
+    loop {
+        let applied = apply_in(&mut tx, projectors, &search_path, &mut cursor).await?;
+        progress.done += applied as u64;
+        if (applied as i64) < BATCH {
+            break;
+        }
+    }
+    sqlx::query("set local search_path to public")
+        .execute(&mut *tx)
+        .await?;
+    for (projector, schema) in projectors.iter().zip(&fresh) {
+        let name = projector.name();
+        let retired = format!("retired_{name}");
+        sqlx::query(&format!(r#"drop schema if exists "{retired}" cascade"#))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!(r#"create schema "{retired}""#))
+            .execute(&mut *tx)
+            .await?;
+        for table in projector.tables() {
+            sqlx::query(&format!(r#"alter table public."{table}" set schema "{retired}""#))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&format!(r#"alter table "{schema}"."{table}" set schema public"#))
+                .execute(&mut *tx)
+                .await?;
+            restore_index_names(&mut tx, &retired, table).await?;
+        }
+        sqlx::query(
+            r#"
+            insert into projector_checkpoints (name, transaction_id, position, updated_at)
+            values ($1, $2::text::xid8, $3, now())
+            on conflict (name) do update
+               set transaction_id = excluded.transaction_id, position = excluded.position, updated_at = now()
+            "#,
+        )
+        .bind(name)
+        .bind(cursor.transaction_id.to_string())
+        .bind(cursor.position)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&format!(r#"drop schema "{retired}" cascade"#))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!(r#"drop schema "{schema}" cascade"#))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    progress.elapsed = started.elapsed();
+    report(progress);
+    Ok(progress)
+}
+
+/// The next batch of final events after `after`, read on a connection of its own.
+fn read_batch(
+    pool: &PgPool,
+    after: Cursor,
+) -> impl std::future::Future<Output = Result<Vec<StoredEvent>, RebuildError>> + use<> {
+    let pool = pool.clone();
+    let task = tokio::spawn(async move {
+        let mut conn = pool.acquire().await?;
+        Ok::<_, RebuildError>(log::read_after(&mut conn, after, BATCH).await?)
+    });
+    async move {
+        match task.await {
+            Ok(result) => result,
+            Err(err) => Err(RebuildError::Database(sqlx::Error::Protocol(format!(
+                "reading the log: {err}"
+            )))),
+        }
+    }
+}
+
+/// Applies the next batch of final events to the fresh tables (found through `search_path`),
+/// inside the caller's transaction.
+async fn apply_in(
+    conn: &mut PgConnection,
+    projectors: &[Arc<dyn Projector>],
+    search_path: &str,
+    cursor: &mut Cursor,
+) -> Result<usize, RebuildError> {
+    sqlx::query(&format!("set local search_path to {search_path}"))
+        .execute(&mut *conn)
+        .await?;
+    let events = log::read_after(conn, *cursor, BATCH).await?;
+    let batch: Vec<&StoredEvent> = events.iter().collect();
+    for projector in projectors {
+        projector.apply_all(conn, &batch).await?;
+    }
+    if let Some(last) = events.last().map(StoredEvent::cursor) {
+        *cursor = last;
+    }
+    Ok(events.len())
+}
+
+/// Copies made with `like … including all` get generated index names; give each new index
+/// the name its twin on the old table had, so later migrations find them.
+async fn restore_index_names(conn: &mut PgConnection, retired: &str, table: &str) -> Result<(), sqlx::Error> {
+    let indexes = |schema: &str| {
+        sqlx::query_as::<_, (String, String)>(
+            r#"
+            select i.relname, regexp_replace(pg_get_indexdef(x.indexrelid), '^CREATE (UNIQUE )?INDEX \S+ ON \S+ ', '')
+                   || case when x.indisunique then ' unique' else '' end
+              from pg_index x
+              join pg_class i on i.oid = x.indexrelid
+              join pg_class t on t.oid = x.indrelid
+              join pg_namespace n on n.oid = t.relnamespace
+             where n.nspname = $1 and t.relname = $2
+            "#,
+        )
+        .bind(schema.to_owned())
+        .bind(table.to_owned())
+    };
+    let old = indexes(retired).fetch_all(&mut *conn).await?;
+    let new = indexes("public").fetch_all(&mut *conn).await?;
+    for (new_name, definition) in new {
+        if let Some((old_name, _)) = old.iter().find(|(_, d)| *d == definition)
+            && *old_name != new_name
+        {
+            sqlx::query(&format!(
+                r#"alter index public."{new_name}" rename to "{old_name}""#
+            ))
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Where one read model stands.
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub name: String,
+    pub checkpoint: Cursor,
+    /// Events stored after the checkpoint.
+    pub lag: i64,
+}
+
+/// Every checkpoint with its lag, and the head of the log (its highest position).
+pub async fn status(pool: &PgPool) -> Result<(Vec<Status>, i64), sqlx::Error> {
+    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        r#"
+        select c.name, c.transaction_id::text::bigint, c.position,
+               (select count(*) from events e where (e.transaction_id, e.position) > (c.transaction_id, c.position))
+          from projector_checkpoints c
+         order by c.name
+        "#,
+    )
+    .fetch_all(pool)
+    .await?;
+    let head: Option<i64> = sqlx::query_scalar("select max(position) from events")
+        .fetch_one(pool)
+        .await?;
+    let statuses = rows
+        .into_iter()
+        .map(|(name, t, p, lag)| Status {
+            name,
+            checkpoint: Cursor::new(t, p),
+            lag,
+        })
+        .collect();
+    Ok((statuses, head.unwrap_or(0)))
+}

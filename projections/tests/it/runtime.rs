@@ -1,0 +1,156 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use domain::Metadata;
+use projections::log::{Cursor, StoredEvent};
+use projections::runtime::ProjectionError;
+use projections::testing::TestDb;
+use projections::{EventStore, Projections, Projector};
+use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::counter::{Counter, CounterEvent};
+
+/// Records every event it is given, so tests can see what was applied and how often.
+struct Recorder;
+
+#[async_trait]
+impl Projector for Recorder {
+    fn name(&self) -> &'static str {
+        "recorder"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["recorded"]
+    }
+
+    async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        sqlx::query("insert into recorded (position) values ($1)")
+            .bind(event.position)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn setup() -> (TestDb, Arc<Projections>) {
+    let db = TestDb::new().await;
+    // No primary key: a second application of an event must show up as a duplicate row.
+    sqlx::query("create table recorded (position bigint not null)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let projections = Arc::new(Projections::new(db.pool.clone(), vec![Arc::new(Recorder)]));
+    projections.register().await.unwrap();
+    (db, projections)
+}
+
+async fn recorded(pool: &PgPool) -> Vec<i64> {
+    sqlx::query_scalar("select position from recorded order by position")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// The newest event's cursor. Tests wait for it with `settle` rather than one `catch_up`:
+/// transactions of other tests on the same server may briefly hold the safe horizon back.
+async fn head(pool: &PgPool) -> Cursor {
+    projections::log::head(&mut pool.acquire().await.unwrap())
+        .await
+        .unwrap()
+}
+
+async fn append(pool: &PgPool, id: &str, amount: i64) {
+    let store = EventStore::<Counter>::new(pool.clone());
+    let loaded = store.load(id).await.unwrap();
+    store
+        .append(&loaded, &[CounterEvent::Added { amount }], &Metadata::default())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_event_stored_while_the_projector_is_down_is_applied_when_it_comes_back() {
+    let (db, projections) = setup().await;
+    append(&db.pool, "x", 1).await;
+    projections.settle(head(&db.pool).await).await.unwrap();
+    assert_eq!(recorded(&db.pool).await.len(), 1);
+
+    // The process dies after storing an event and before projecting it.
+    drop(projections);
+    append(&db.pool, "x", 2).await;
+    assert_eq!(recorded(&db.pool).await.len(), 1);
+
+    // A new process starts and catches up from its checkpoint.
+    let restarted = Projections::new(db.pool.clone(), vec![Arc::new(Recorder)]);
+    restarted.register().await.unwrap();
+    restarted.settle(head(&db.pool).await).await.unwrap();
+    let positions = recorded(&db.pool).await;
+    assert_eq!(positions.len(), 2);
+    assert!(positions[0] < positions[1]);
+}
+
+#[tokio::test]
+async fn concurrent_catch_ups_apply_each_event_once() {
+    let (db, projections) = setup().await;
+    for i in 0..200 {
+        append(&db.pool, &format!("agg-{}", i % 7), i).await;
+    }
+    // Two "instances" with their own runtimes, several catch-ups each, all at once.
+    let other = Arc::new(Projections::new(db.pool.clone(), vec![Arc::new(Recorder)]));
+    let runs = (0..8).map(|i| {
+        let p = if i % 2 == 0 {
+            projections.clone()
+        } else {
+            other.clone()
+        };
+        let pool = db.pool.clone();
+        tokio::spawn(async move { p.settle(head(&pool).await).await })
+    });
+    for run in runs {
+        run.await.unwrap().unwrap();
+    }
+    projections.catch_up().await.unwrap();
+    let positions = recorded(&db.pool).await;
+    assert_eq!(positions.len(), 200);
+    let mut unique = positions.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), 200, "an event was applied twice");
+}
+
+#[tokio::test]
+async fn an_event_committed_after_a_later_position_is_not_skipped() {
+    let (db, projections) = setup().await;
+    let insert = "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+                  values ('Counter', $1, 1, 'Added', '1', '{\"Added\":{\"amount\":1}}', '{}') returning position";
+
+    // Transaction A takes the lower position and stays open.
+    let mut a = PgConnection::connect(&db.url).await.unwrap();
+    let mut a_tx = a.begin().await.unwrap();
+    let a_position: i64 = sqlx::query_scalar(insert)
+        .bind("a")
+        .fetch_one(&mut *a_tx)
+        .await
+        .unwrap();
+
+    // Transaction B takes a higher position and commits first.
+    let b_position: i64 = sqlx::query_scalar(insert)
+        .bind("b")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(b_position > a_position);
+
+    // A reader now must not move past A's position, even though B is visible.
+    projections.catch_up().await.unwrap();
+    assert!(
+        recorded(&db.pool).await.is_empty(),
+        "nothing is applied while A may still commit"
+    );
+    assert!(projections.lowest_checkpoint().await.unwrap().position < a_position);
+
+    a_tx.commit().await.unwrap();
+    projections.settle(head(&db.pool).await).await.unwrap();
+    let mut positions = recorded(&db.pool).await;
+    positions.sort_unstable();
+    assert_eq!(positions, vec![a_position, b_position]);
+}

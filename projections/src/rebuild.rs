@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::{Acquire, PgConnection, PgPool};
+use sqlx::{Acquire, PgConnection, PgPool, Postgres, Transaction};
 
 use crate::log::{self, Cursor, StoredEvent};
 use crate::runtime::{LIVE_LOCK_KEY, ProjectionError, Projector};
@@ -153,13 +153,8 @@ pub async fn rebuild_all(
     }
     drop(next);
 
-    let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin().await?;
-    // The live projectors wait (they only ever try this lock) while the tables change hands.
-    sqlx::query("select pg_advisory_xact_lock($1)")
-        .bind(LIVE_LOCK_KEY)
-        .execute(&mut *tx)
-        .await?;
+    let tables: Vec<&str> = projectors.iter().flat_map(|p| p.tables()).copied().collect();
+    let mut tx = lock_for_swap(pool, &tables).await?;
     loop {
         let applied = apply_in(&mut tx, projectors, &search_path, &mut cursor).await?;
         progress.done += applied as u64;
@@ -212,6 +207,59 @@ pub async fn rebuild_all(
     progress.elapsed = started.elapsed();
     report(progress);
     Ok(progress)
+}
+
+/// How often the swap asks for the live tables before giving up.
+const SWAP_ATTEMPTS: u32 = 200;
+
+/// Opens the transaction that swaps the tables in: it holds the live projectors' lock (they only
+/// ever try it, so they skip a turn) and every live table in access-exclusive mode.
+///
+/// A reader takes its table locks one at a time, in whatever order its joins name them. A swap
+/// that took them one `alter` at a time could hold one a reader needs while waiting for one the
+/// reader holds, and Postgres would end that by failing the reader's page with a deadlock error.
+/// So the swap asks for all of them at once with a short timeout and, when it runs out, lets go
+/// of everything and asks again: readers are only ever delayed, never failed.
+async fn lock_for_swap(
+    pool: &PgPool,
+    tables: &[&str],
+) -> Result<Transaction<'static, Postgres>, RebuildError> {
+    let list = tables
+        .iter()
+        .map(|table| format!(r#"public."{table}""#))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut attempt = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        sqlx::query("select pg_advisory_xact_lock($1)")
+            .bind(LIVE_LOCK_KEY)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("select set_config('lock_timeout', '100ms', true), set_config('statement_timeout', '500ms', true)")
+            .execute(&mut *tx)
+            .await?;
+        match sqlx::query(&format!("lock table {list} in access exclusive mode"))
+            .execute(&mut *tx)
+            .await
+        {
+            Ok(_) => {
+                sqlx::query("select set_config('lock_timeout', '0', true), set_config('statement_timeout', '0', true)")
+                    .execute(&mut *tx)
+                    .await?;
+                return Ok(tx);
+            }
+            // 55P03: lock_not_available; 57014: query_canceled (the statement timeout).
+            Err(sqlx::Error::Database(err))
+                if matches!(err.code().as_deref(), Some("55P03" | "57014")) && attempt < SWAP_ATTEMPTS =>
+            {
+                tx.rollback().await?;
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt.min(10)))).await;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
 }
 
 /// The next batch of final events after `after`, read on a connection of its own.

@@ -142,7 +142,10 @@ impl Projections {
         }
     }
 
-    async fn catch_up_batch(&self, wait: Option<Duration>) -> Result<Option<(Cursor, usize)>, ProjectionError> {
+    async fn catch_up_batch(
+        &self,
+        wait: Option<Duration>,
+    ) -> Result<Option<(Cursor, usize)>, ProjectionError> {
         let mut tx = self.pool.begin().await?;
         // Read models can be rebuilt from the log, and the checkpoint commits with them: a
         // commit lost in a crash is simply applied again, so waiting for the disk buys nothing

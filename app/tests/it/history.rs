@@ -146,19 +146,28 @@ async fn rebuilding_every_read_model_gives_identical_tables_while_the_site_serve
         "every table has rows"
     );
 
-    // Readers keep getting answers while the tables are rebuilt and swapped.
-    let reader = ann.client.clone();
-    let url = ann.url(&format!("/posts/{slug}"));
-    let reads = tokio::spawn(async move {
-        let mut statuses = Vec::new();
-        for _ in 0..40 {
-            statuses.push(reader.get(&url).send().await.unwrap().status());
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        statuses
-    });
+    // Readers keep getting answers while the tables are rebuilt and swapped: several at once,
+    // back to back, on pages whose queries join the tables in different orders.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut readers = tokio::task::JoinSet::new();
+    for path in [
+        format!("/posts/{slug}"),
+        format!("/posts/{slug}"),
+        "/".to_owned(),
+        "/@ann".to_owned(),
+    ] {
+        let (client, url, done) = (ann.client.clone(), ann.url(&path), done.clone());
+        readers.spawn(async move {
+            let mut statuses = Vec::new();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) || statuses.is_empty() {
+                statuses.push(client.get(&url).send().await.unwrap().status());
+            }
+            statuses
+        });
+    }
     app::maintenance::rebuild(&app.db.pool, None).await.unwrap();
-    let statuses = reads.await.unwrap();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let statuses: Vec<StatusCode> = readers.join_all().await.into_iter().flatten().collect();
     assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
 
     let after = read_models(&app).await;

@@ -211,15 +211,22 @@ impl Publisher {
     pub async fn publish_pending(&self) -> Result<bool, PublishError> {
         let mut tx = self.pool.begin().await?;
         // `set local synchronous_commit = off` (a checkpoint lost in a crash only means frames
-        // sent again, which the hubs drop) in the round trip that takes the lock.
-        let (_, locked): (String, bool) = sqlx::query_as(
-            "select set_config('synchronous_commit', 'off', true), pg_try_advisory_xact_lock($1)",
+        // sent again, which the hubs drop) in the round trip that takes the lock. When another
+        // instance holds the lock, wait for it rather than give up: it may have read its range
+        // before our events were projected, and nobody would publish them until the next
+        // wake-up or poll. Postgres hands the lock over the moment the holder commits.
+        let taken = sqlx::query(
+            "select set_config('synchronous_commit', 'off', true), \
+                    set_config('lock_timeout', '1s', true), pg_advisory_xact_lock($1)",
         )
         .bind(LOCK_KEY)
-        .fetch_one(&mut *tx)
-        .await?;
-        if !locked {
-            return Ok(false);
+        .execute(&mut *tx)
+        .await;
+        match taken {
+            Ok(_) => {}
+            // 55P03: lock_not_available; the holder is slow, and publishes what we would have.
+            Err(sqlx::Error::Database(err)) if err.code().as_deref() == Some("55P03") => return Ok(false),
+            Err(err) => return Err(err.into()),
         }
         let cursors: Vec<(String, i64, i64)> = sqlx::query_as(
             "select name, transaction_id::text::bigint, position from projector_checkpoints where name = any($1)",

@@ -32,8 +32,18 @@ pub struct CommentRow {
 const COLUMNS: &str = r#"
     c.id, c.comment_id, c.post_id, c.body, c.body_html, c.created_at, c.updated_at,
     c.author_id, u.username as author_username, u.display_name as author_display_name,
-    u.bio as author_bio, u.image as author_image,
-    exists (select 1 from follows w where w.followee_id = c.author_id and w.follower_id = $2) as author_followed"#;
+    u.bio as author_bio, u.image as author_image"#;
+
+/// Whether the viewer (`$2`) follows each comment's author. An anonymous viewer follows no
+/// one: a constant spares a lookup per comment.
+fn followed(viewer: Option<Uuid>) -> &'static str {
+    match viewer {
+        Some(_) => {
+            "exists (select 1 from follows w where w.followee_id = c.author_id and w.follower_id = $2) as author_followed"
+        }
+        None => "false as author_followed",
+    }
+}
 
 /// A post's comments, oldest first, `limit` at a time after comment id `after`.
 pub async fn for_post(
@@ -44,8 +54,9 @@ pub async fn for_post(
     limit: i64,
 ) -> Result<Vec<CommentRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "select {COLUMNS} from comments c join users u on u.id = c.author_id \
-         where c.post_id = $1 and c.id > $3 order by c.id limit $4"
+        "select {COLUMNS}, {} from comments c join users u on u.id = c.author_id \
+         where c.post_id = $1 and c.id > $3 order by c.id limit $4",
+        followed(viewer)
     ))
     .bind(post)
     .bind(viewer)
@@ -63,7 +74,8 @@ pub async fn by_id(
     viewer: Option<Uuid>,
 ) -> Result<Option<CommentRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "select {COLUMNS} from comments c join users u on u.id = c.author_id where c.post_id = $1 and c.id = $3"
+        "select {COLUMNS}, {} from comments c join users u on u.id = c.author_id where c.post_id = $1 and c.id = $3",
+        followed(viewer)
     ))
     .bind(post)
     .bind(viewer)

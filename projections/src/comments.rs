@@ -96,6 +96,10 @@ impl Projector for CommentsProjector {
         &["comments"]
     }
 
+    fn lookup_indexes(&self) -> &'static [&'static str] {
+        &["comments_by_post"]
+    }
+
     /// A run of new comments is inserted in one statement.
     async fn apply_all(
         &self,
@@ -112,6 +116,17 @@ impl Projector for CommentsProjector {
                     .map_err(|e| ProjectionError::decode(event, e))?
             {
                 run.push(event, post.0, author.0, body.as_str());
+                continue;
+            }
+            // Only a post's deletion touches comments; other post events must not cut the run.
+            if event.is::<Post>()
+                && !matches!(
+                    event
+                        .decode::<Post>()
+                        .map_err(|e| ProjectionError::decode(event, e))?,
+                    PostEvent::PostDeleted { .. }
+                )
+            {
                 continue;
             }
             run.flush(conn).await?;

@@ -39,6 +39,17 @@ impl Projector for FavoritesProjector {
                 run.2.push(event.recorded_at);
                 continue;
             }
+            // Only a post's deletion touches favorites; other post events must not cut the run.
+            if event.is::<Post>()
+                && !matches!(
+                    event
+                        .decode::<Post>()
+                        .map_err(|e| ProjectionError::decode(event, e))?,
+                    PostEvent::PostDeleted { .. }
+                )
+            {
+                continue;
+            }
             insert_run(conn, &mut run).await?;
             self.apply(conn, event).await?;
         }

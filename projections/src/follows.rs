@@ -1,6 +1,7 @@
 //! Read model of follows: who follows whom.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use domain::relation::{Follow, FollowEvent};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
@@ -43,6 +44,30 @@ impl Projector for FollowsProjector {
         &["follows"]
     }
 
+    /// A run of new follows is inserted in one statement.
+    async fn apply_all(
+        &self,
+        conn: &mut PgConnection,
+        events: &[&StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut run = FollowedRun::default();
+        for event in events.iter().filter(|e| e.is::<Follow>()) {
+            if let FollowEvent::UserFollowed { follower, followee } = event
+                .decode::<Follow>()
+                .map_err(|e| ProjectionError::decode(event, e))?
+            {
+                run.followers.push(follower.0);
+                run.followees.push(followee.0);
+                run.times.push(event.recorded_at);
+                continue;
+            }
+            run.flush(conn).await?;
+            self.apply(conn, event).await?;
+        }
+        run.flush(conn).await?;
+        Ok(())
+    }
+
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
         if !event.is::<Follow>() {
             return Ok(());
@@ -69,6 +94,37 @@ impl Projector for FollowsProjector {
                     .await?;
             }
         }
+        Ok(())
+    }
+}
+
+/// Consecutive `UserFollowed` events, inserted together. A pair followed twice in a run keeps
+/// the first time, as when applied one by one.
+#[derive(Default)]
+struct FollowedRun {
+    followers: Vec<Uuid>,
+    followees: Vec<Uuid>,
+    times: Vec<DateTime<Utc>>,
+}
+
+impl FollowedRun {
+    async fn flush(&mut self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        if self.followers.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            r#"
+            insert into follows (follower_id, followee_id, created_at)
+            select * from unnest($1::uuid[], $2::uuid[], $3::timestamptz[])
+            on conflict do nothing
+            "#,
+        )
+        .bind(&self.followers)
+        .bind(&self.followees)
+        .bind(&self.times)
+        .execute(conn)
+        .await?;
+        *self = Self::default();
         Ok(())
     }
 }

@@ -254,7 +254,13 @@ impl Projector for PostsProjector {
         &["posts", "post_counts", "post_tags", "post_totals", "tag_counts"]
     }
 
-    /// Comments and favorites only move counters: a run of them becomes one update.
+    fn lookup_indexes(&self) -> &'static [&'static str] {
+        &["post_tags_post"]
+    }
+
+    /// Comments and favorites only move counters: all of them become one update at the end.
+    /// Counters touch no row that post events read, so they commute with every post event but
+    /// the publication of the very post they count (a count that came first must stay lost).
     async fn apply_all(
         &self,
         conn: &mut PgConnection,
@@ -275,7 +281,9 @@ impl Projector for PostsProjector {
                     FavoriteEvent::PostUnfavorited { post, .. } => counts.add(post.0, 0, -1),
                 }
             } else if event.is::<Post>() {
-                counts.flush(conn).await?;
+                if counts.touches(&event.aggregate_id) {
+                    counts.flush(conn).await?;
+                }
                 self.apply(conn, event).await?;
             }
         }
@@ -352,6 +360,7 @@ fn search(title: &str, description: &str, body: &str) -> String {
         .replace("{body}", body)
 }
 
+/// The post, its counters, the total and its tags, in one statement (one round trip).
 async fn insert(
     conn: &mut PgConnection,
     id: Uuid,
@@ -363,8 +372,19 @@ async fn insert(
     let search = search("$4", "$5", "$6");
     sqlx::query(&format!(
         r#"
-        insert into posts (id, slug, author_id, title, description, body, body_html, tags, cover, created_at, updated_at, search)
-        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, {search})
+        with post as (
+            insert into posts (id, slug, author_id, title, description, body, body_html, tags, cover, created_at, updated_at, search)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, {search})
+        ), counts as (
+            insert into post_counts (post_id) values ($1)
+        ), totals as (
+            insert into post_totals (id, posts) values (true, 1)
+            on conflict (id) do update set posts = post_totals.posts + 1
+        ), added as (
+            insert into post_tags (tag, post_id, created_at) select unnest($8::text[]), $1, $10 returning tag
+        )
+        insert into tag_counts (tag, posts) select tag, 1 from added
+        on conflict (tag) do update set posts = tag_counts.posts + 1
         "#
     ))
     .bind(id)
@@ -379,22 +399,14 @@ async fn insert(
     .bind(at)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        r#"
-        with counts as (insert into post_counts (post_id) values ($1))
-        insert into post_totals (id, posts) values (true, 1)
-        on conflict (id) do update set posts = post_totals.posts + 1
-        "#,
-    )
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    // A new post has no tags to give back yet.
-    add_tags(conn, id, content, at).await
+    Ok(())
 }
 
 /// `updated_at` moves strictly forward even when two edits land in the same millisecond,
 /// because clients compare it to tell versions apart.
+///
+/// One statement: every part reads the tags as they were before it, so tags the post keeps are
+/// left alone, and only the ones it leaves or joins move their counts (no row changes twice).
 async fn update(
     conn: &mut PgConnection,
     id: Uuid,
@@ -402,13 +414,31 @@ async fn update(
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     let search = search("$2", "$3", "$4");
-    let created: Option<DateTime<Utc>> = sqlx::query_scalar(&format!(
+    sqlx::query(&format!(
         r#"
-        update posts
-           set title = $2, description = $3, body = $4, body_html = $5, tags = $6, cover = $7,
-               updated_at = greatest($8, updated_at + interval '1 millisecond'), search = {search}
-         where id = $1
-        returning created_at
+        with post as (
+            update posts
+               set title = $2, description = $3, body = $4, body_html = $5, tags = $6, cover = $7,
+                   updated_at = greatest($8, updated_at + interval '1 millisecond'), search = {search}
+             where id = $1
+            returning created_at
+        ), old as (
+            select tag from post_tags where post_id = $1
+        ), removed as (
+            delete from post_tags t
+             where t.post_id = $1 and not (t.tag = any($6::text[])) and exists (select 1 from post)
+            returning tag
+        ), left_behind as (
+            update tag_counts c set posts = c.posts - 1 from removed where c.tag = removed.tag
+        ), added as (
+            insert into post_tags (tag, post_id, created_at)
+            select n.tag, $1, post.created_at
+              from unnest($6::text[]) as n(tag), post
+             where n.tag not in (select tag from old)
+            returning tag
+        )
+        insert into tag_counts (tag, posts) select tag, 1 from added
+        on conflict (tag) do update set posts = tag_counts.posts + 1
         "#
     ))
     .bind(id)
@@ -419,44 +449,7 @@ async fn update(
     .bind(content.tags.as_strs())
     .bind(content.cover.as_ref().map(|c| c.as_str()))
     .bind(at)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match created {
-        Some(created) => replace_tags(conn, id, content, created).await,
-        None => Ok(()),
-    }
-}
-
-/// A post's tags, and the counts of the tags it leaves and joins.
-async fn replace_tags(
-    conn: &mut PgConnection,
-    id: Uuid,
-    content: &PostContent,
-    created: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    remove_tags(conn, id).await?;
-    add_tags(conn, id, content, created).await
-}
-
-async fn add_tags(
-    conn: &mut PgConnection,
-    id: Uuid,
-    content: &PostContent,
-    created: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        r#"
-        with added as (
-            insert into post_tags (tag, post_id, created_at) select unnest($2::text[]), $1, $3 returning tag
-        )
-        insert into tag_counts (tag, posts) select tag, 1 from added
-        on conflict (tag) do update set posts = tag_counts.posts + 1
-        "#,
-    )
-    .bind(id)
-    .bind(content.tags.as_strs())
-    .bind(created)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -479,6 +472,10 @@ async fn remove_tags(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Erro
 struct Counts(std::collections::HashMap<Uuid, (i32, i32)>);
 
 impl Counts {
+    fn touches(&self, post: &str) -> bool {
+        post.parse().is_ok_and(|id: Uuid| self.0.contains_key(&id))
+    }
+
     fn add(&mut self, post: Uuid, comments: i32, favorites: i32) {
         let entry = self.0.entry(post).or_default();
         entry.0 += comments;

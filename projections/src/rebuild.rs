@@ -2,13 +2,15 @@
 //!
 //! The projector runs from the start of the log into fresh copies of its tables in a schema of
 //! their own (`rebuild_<name>`), in many short transactions, with the same code as the live
-//! catch-up: `search_path` points its unqualified table names at the copies. When it has caught
+//! catch-up: `search_path` points its unqualified table names at the copies. Indexes that only
+//! readers need are built after the copies are loaded. When it has caught
 //! up, one transaction pauses the live projectors (their advisory lock), applies the last few
 //! events, moves the old tables out and the new ones in, gives the new indexes the old names,
 //! and sets the checkpoint. Until that commit the site reads the old tables; a crash at any
 //! point leaves them in place, and running the rebuild again starts over.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::{Acquire, PgConnection, PgPool, Postgres, Transaction};
@@ -18,6 +20,8 @@ use crate::runtime::{LIVE_LOCK_KEY, ProjectionError, Projector};
 
 /// Events per rebuild transaction.
 const BATCH: i64 = 5_000;
+/// Batches read ahead of the slowest projector.
+const READ_AHEAD: usize = 4;
 
 /// How far a rebuild has come.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +83,10 @@ pub async fn rebuild_all(
         .map(|p| format!("rebuild_{}", p.name()))
         .collect();
 
+    // The copies start with their primary keys, unique indexes and the indexes `apply` looks
+    // rows up by; the other indexes are built once the copies are loaded, under the names the
+    // live ones have, so the swap moves them in unchanged.
+    let mut deferred: Vec<(String, Vec<String>)> = Vec::new();
     {
         let mut conn = pool.acquire().await?;
         for (projector, schema) in projectors.iter().zip(&fresh) {
@@ -90,10 +98,19 @@ pub async fn rebuild_all(
                 .await?;
             for table in projector.tables() {
                 sqlx::query(&format!(
-                    r#"create table "{schema}"."{table}" (like public."{table}" including all)"#
+                    r#"create table "{schema}"."{table}" (like public."{table}" including all excluding indexes)"#
                 ))
                 .execute(&mut *conn)
                 .await?;
+                let mut later = Vec::new();
+                for index in live_indexes(&mut conn, table, schema).await? {
+                    if index.unique || projector.lookup_indexes().contains(&index.name.as_str()) {
+                        sqlx::query(&index.create).execute(&mut *conn).await?;
+                    } else {
+                        later.push(index.create);
+                    }
+                }
+                deferred.push((format!(r#""{schema}"."{table}""#), later));
             }
         }
     }
@@ -104,54 +121,106 @@ pub async fn rebuild_all(
         .collect::<Vec<_>>()
         .join(", ");
 
-    // Each batch is read once and applied by every projector at the same time, each on its own
-    // connection and in its own transaction: they write disjoint tables, and most of their time
-    // is spent waiting for Postgres, so two cores keep several of them busy. The next batch is
-    // read while the last one is applied.
-    let mut cursor = Cursor::START;
-    let mut last_report = Instant::now();
-    let mut next = read_batch(pool, cursor);
-    loop {
-        let events = Arc::new(next.await?);
-        if let Some(last) = events.last().map(StoredEvent::cursor) {
-            cursor = last;
-        }
-        let full = events.len() as i64 >= BATCH;
-        next = read_batch(pool, cursor);
-        let mut applying = tokio::task::JoinSet::new();
-        for (projector, schema) in projectors.iter().zip(&fresh) {
-            let (projector, events, pool) = (projector.clone(), events.clone(), pool.clone());
-            let search_path = format!(r#""{schema}", public"#);
-            applying.spawn(async move {
-                let mut conn = pool.acquire().await?;
+    // Every projector applies the log on a connection of its own, batch after batch, each in
+    // its own transaction: they write disjoint tables, so none waits for another, and the two
+    // cores stay busy with whichever has work. The log is read once, a few batches ahead of
+    // the slowest of them.
+    let applied: Arc<Vec<AtomicU64>> = Arc::new(projectors.iter().map(|_| AtomicU64::new(0)).collect());
+    let mut senders = Vec::with_capacity(projectors.len());
+    let mut appliers = tokio::task::JoinSet::new();
+    for (index, (projector, schema)) in projectors.iter().zip(&fresh).enumerate() {
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Arc<Vec<StoredEvent>>>(READ_AHEAD);
+        senders.push(sender);
+        let (projector, pool, applied) = (projector.clone(), pool.clone(), applied.clone());
+        let search_path = format!(r#""{schema}", public"#);
+        appliers.spawn(async move {
+            let mut conn = pool.acquire().await?;
+            while let Some(events) = batches.recv().await {
                 let mut tx = conn.begin().await?;
                 sqlx::query(
                     "select set_config('synchronous_commit', 'off', true), set_config('search_path', $1, true)",
                 )
-                .bind(search_path)
+                .bind(&search_path)
                 .execute(&mut *tx)
                 .await?;
                 let batch: Vec<&StoredEvent> = events.iter().collect();
                 projector.apply_all(&mut tx, &batch).await?;
                 tx.commit().await?;
-                Ok::<(), RebuildError>(())
-            });
+                applied[index].fetch_add(events.len() as u64, Ordering::Relaxed);
+            }
+            Ok::<(), RebuildError>(())
+        });
+    }
+    let slowest = |applied: &[AtomicU64]| {
+        applied
+            .iter()
+            .map(|a| a.load(Ordering::Relaxed))
+            .min()
+            .unwrap_or(0)
+    };
+
+    let mut cursor = Cursor::START;
+    let mut last_report = Instant::now();
+    let mut next = Some(read_batch(pool, cursor));
+    let mut interrupted = false;
+    while let Some(reading) = next.take() {
+        let events = Arc::new(reading.await?);
+        if let Some(last) = events.last().map(StoredEvent::cursor) {
+            cursor = last;
         }
-        while let Some(outcome) = applying.join_next().await {
-            outcome
-                .map_err(|err| RebuildError::Database(sqlx::Error::Protocol(format!("applying: {err}"))))??;
+        if events.len() as i64 >= BATCH {
+            next = Some(read_batch(pool, cursor));
         }
-        progress.done += events.len() as u64;
-        progress.elapsed = started.elapsed();
+        for sender in &senders {
+            // Only a failed projector stops listening; its error is collected below.
+            if sender.send(events.clone()).await.is_err() {
+                interrupted = true;
+            }
+        }
+        if interrupted {
+            break;
+        }
         if last_report.elapsed() >= Duration::from_secs(2) {
+            progress.done = slowest(&applied);
+            progress.elapsed = started.elapsed();
             report(progress);
             last_report = Instant::now();
         }
-        if !full {
-            break;
-        }
     }
     drop(next);
+    drop(senders);
+    while let Some(outcome) = appliers.join_next().await {
+        outcome
+            .map_err(|err| RebuildError::Database(sqlx::Error::Protocol(format!("applying: {err}"))))??;
+    }
+    if interrupted {
+        return Err(RebuildError::Database(sqlx::Error::Protocol(
+            "a projector stopped before the end of the log".into(),
+        )));
+    }
+    progress.done = slowest(&applied);
+
+    let mut building = tokio::task::JoinSet::new();
+    for (table, statements) in deferred {
+        let pool = pool.clone();
+        building.spawn(async move {
+            let mut tx = pool.begin().await?;
+            sqlx::query("select set_config('maintenance_work_mem', '128MB', true)")
+                .execute(&mut *tx)
+                .await?;
+            for statement in statements {
+                sqlx::query(&statement).execute(&mut *tx).await?;
+            }
+            // The planner would otherwise meet the swapped-in tables without statistics.
+            sqlx::query(&format!("analyze {table}")).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<(), RebuildError>(())
+        });
+    }
+    while let Some(outcome) = building.join_next().await {
+        outcome
+            .map_err(|err| RebuildError::Database(sqlx::Error::Protocol(format!("indexing: {err}"))))??;
+    }
 
     let tables: Vec<&str> = projectors.iter().flat_map(|p| p.tables()).copied().collect();
     let mut tx = lock_for_swap(pool, &tables).await?;
@@ -304,8 +373,48 @@ async fn apply_in(
     Ok(events.len())
 }
 
-/// Copies made with `like … including all` get generated index names; give each new index
-/// the name its twin on the old table had, so later migrations find them.
+/// An index of a live table, and the statement that gives a copy of the table in `schema` the
+/// same index under the same name.
+struct LiveIndex {
+    name: String,
+    unique: bool,
+    create: String,
+}
+
+async fn live_indexes(
+    conn: &mut PgConnection,
+    table: &str,
+    schema: &str,
+) -> Result<Vec<LiveIndex>, sqlx::Error> {
+    let rows: Vec<(String, bool, String)> = sqlx::query_as(
+        r#"
+        select i.relname, x.indisunique,
+               case when c.oid is not null
+                    then format('alter table %I.%I add constraint %I %s', $2, t.relname, c.conname, pg_get_constraintdef(c.oid))
+                    else regexp_replace(pg_get_indexdef(x.indexrelid), ' ON \S+ ', format(' ON %I.%I ', $2, t.relname))
+               end
+          from pg_index x
+          join pg_class i on i.oid = x.indexrelid
+          join pg_class t on t.oid = x.indrelid
+          join pg_namespace n on n.oid = t.relnamespace
+          left join pg_constraint c on c.conindid = x.indexrelid and c.conrelid = t.oid
+         where n.nspname = 'public' and t.relname = $1
+         order by i.relname
+        "#,
+    )
+    .bind(table.to_owned())
+    .bind(schema.to_owned())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, unique, create)| LiveIndex { name, unique, create })
+        .collect())
+}
+
+/// The copies' indexes are made under the live names (see `live_indexes`); should any still
+/// differ, give each new index the name its twin on the old table had, so later migrations find
+/// them.
 async fn restore_index_names(conn: &mut PgConnection, retired: &str, table: &str) -> Result<(), sqlx::Error> {
     let indexes = |schema: &str| {
         sqlx::query_as::<_, (String, String)>(

@@ -31,6 +31,13 @@ pub trait Projector: Send + Sync {
     /// them and swaps them in.
     fn tables(&self) -> &'static [&'static str];
 
+    /// Indexes (by name) of those tables that `apply` finds rows through, besides primary keys
+    /// and unique indexes. A rebuild fills its copies with only these and builds the others
+    /// once the copies are loaded, which is much cheaper than keeping them up to date row by row.
+    fn lookup_indexes(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Applies one event inside the catch-up's transaction. Events of aggregate types the
     /// projector does not read should be ignored cheaply.
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError>;

@@ -70,12 +70,16 @@ async fn render_list(
         tab,
         heading,
     } = spec;
-    let found = posts::list(&state.db, &filter, viewer, PAGE_SIZE, Pagination::offset(page)).await?;
-    let popular_tags = posts::popular_tags(&state.db, POPULAR_TAGS)
+    // One connection for both queries: the pool checks a connection with a round trip to
+    // Postgres every time one comes back to it.
+    let mut db = state.db.acquire().await?;
+    let found = posts::list(&mut *db, &filter, viewer, PAGE_SIZE, Pagination::offset(page)).await?;
+    let popular_tags = posts::popular_tags(&mut *db, POPULAR_TAGS)
         .await?
         .iter()
         .map(|t| TagLink::new(t))
         .collect();
+    drop(db);
     let view = ListView {
         layout,
         tab,

@@ -159,11 +159,15 @@ pub(super) async fn post_page(
     errors: FormErrors,
 ) -> Result<Response, AppError> {
     let viewer_id = viewer.map(|v| v.id);
-    let post = posts::by_slug(&state.db, slug, viewer_id)
+    // One connection for both queries: the pool checks a connection with a round trip to
+    // Postgres every time one comes back to it.
+    let mut db = state.db.acquire().await?;
+    let post = posts::by_slug(&mut *db, slug, viewer_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (post_id, author_id) = (post.summary.id, post.summary.author.author_id);
-    let mut rows = comments::for_post(&state.db, post_id, viewer_id, after, COMMENTS_PER_PAGE + 1).await?;
+    let mut rows = comments::for_post(&mut *db, post_id, viewer_id, after, COMMENTS_PER_PAGE + 1).await?;
+    drop(db);
     let more_comments_url = (rows.len() as i64 > COMMENTS_PER_PAGE).then(|| {
         rows.truncate(COMMENTS_PER_PAGE as usize);
         let last = rows.last().map_or(0, |c| c.id);

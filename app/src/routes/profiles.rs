@@ -11,6 +11,7 @@ use projections::follows;
 use projections::posts::{self, PostFilter};
 use projections::users::{self, UserRow};
 use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgExecutor};
 
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::blog;
@@ -69,19 +70,19 @@ struct ChatStanding {
 }
 
 async fn chat_standing(
-    state: &AppState,
+    db: &mut PgConnection,
     viewer: uuid::Uuid,
     user: uuid::Uuid,
 ) -> Result<ChatStanding, AppError> {
     let chat = domain::chat::ChatId::for_pair(domain::user::UserId(viewer), domain::user::UserId(user));
-    if rooms::for_member(&state.db, chat.0, viewer).await?.is_some() {
+    if rooms::for_member(&mut *db, chat.0, viewer).await?.is_some() {
         return Ok(ChatStanding {
             state: "open",
             url: format!("/chat/{}", chat.0),
             cancel_url: None,
         });
     }
-    if let Some(request) = requests::pending_between(&state.db, viewer, user).await? {
+    if let Some(request) = requests::pending_between(&mut *db, viewer, user).await? {
         let cancel_url = Some(format!("/chat/requests/{}/cancel", request.id));
         return Ok(ChatStanding {
             state: "outgoing",
@@ -89,10 +90,7 @@ async fn chat_standing(
             cancel_url,
         });
     }
-    if requests::pending_between(&state.db, user, viewer)
-        .await?
-        .is_some()
-    {
+    if requests::pending_between(&mut *db, user, viewer).await?.is_some() {
         return Ok(ChatStanding {
             state: "incoming",
             url: "/chat".to_owned(),
@@ -112,11 +110,9 @@ struct PageQuery {
 }
 
 /// `/@name` → the user called `name`.
-async fn user_at(state: &AppState, handle: &str) -> Result<UserRow, AppError> {
+async fn user_at(db: impl PgExecutor<'_>, handle: &str) -> Result<UserRow, AppError> {
     let username = handle.strip_prefix('@').ok_or(AppError::NotFound)?;
-    users::by_username(&state.db, username)
-        .await?
-        .ok_or(AppError::NotFound)
+    users::by_username(db, username).await?.ok_or(AppError::NotFound)
 }
 
 async fn render(
@@ -127,15 +123,18 @@ async fn render(
     page: Option<i64>,
     tab: &'static str,
 ) -> Result<Response, AppError> {
-    let user = user_at(state, handle).await?;
+    // One connection for every query: the pool checks a connection with a round trip to
+    // Postgres every time one comes back to it.
+    let mut db = state.db.acquire().await?;
+    let user = user_at(&mut *db, handle).await?;
     let viewer_id = viewer.as_ref().map(|v| v.id);
     let following = match viewer_id {
-        Some(me) => follows::is_following(&state.db, me, user.id).await?,
+        Some(me) => follows::is_following(&mut *db, me, user.id).await?,
         None => false,
     };
-    let (followers, follows) = follows::counts(&state.db, user.id).await?;
+    let (followers, follows) = follows::counts(&mut *db, user.id).await?;
     let chat = match viewer_id {
-        Some(me) if me != user.id => Some(chat_standing(state, me, user.id).await?),
+        Some(me) if me != user.id => Some(chat_standing(&mut db, me, user.id).await?),
         _ => None,
     };
     let page = page_number(page);
@@ -150,7 +149,8 @@ async fn render(
             ..PostFilter::default()
         }
     };
-    let found = posts::list(&state.db, &filter, viewer_id, PAGE_SIZE, Pagination::offset(page)).await?;
+    let found = posts::list(&mut *db, &filter, viewer_id, PAGE_SIZE, Pagination::offset(page)).await?;
+    drop(db);
     let base = if tab == "favorites" {
         format!("/@{}/favorites", user.username)
     } else {
@@ -210,7 +210,7 @@ async fn follow(
     RequestId(request_id): RequestId,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let followee = user_at(&state, &handle).await?;
+    let followee = user_at(&state.db, &handle).await?;
     blog::follow(&state.commands, &user, &followee, true, &request_id).await?;
     Ok(Redirect::to(&format!("/@{}", followee.username)).into_response())
 }
@@ -222,7 +222,7 @@ async fn unfollow(
     RequestId(request_id): RequestId,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let followee = user_at(&state, &handle).await?;
+    let followee = user_at(&state.db, &handle).await?;
     blog::follow(&state.commands, &user, &followee, false, &request_id).await?;
     Ok(Redirect::to(&format!("/@{}", followee.username)).into_response())
 }

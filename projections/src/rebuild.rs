@@ -83,8 +83,8 @@ pub async fn rebuild_all(
         .map(|p| format!("rebuild_{}", p.name()))
         .collect();
 
-    // The copies start with their primary keys, unique indexes and the indexes `apply` looks
-    // rows up by; the other indexes are built once the copies are loaded, under the names the
+    // The copies start with their primary keys, unique constraints and the indexes `apply`
+    // looks rows up by; the other indexes are built once the copies are loaded, under the names the
     // live ones have, so the swap moves them in unchanged.
     let mut deferred: Vec<(String, Vec<String>)> = Vec::new();
     {
@@ -104,7 +104,7 @@ pub async fn rebuild_all(
                 .await?;
                 let mut later = Vec::new();
                 for index in live_indexes(&mut conn, table, schema).await? {
-                    if index.unique || projector.lookup_indexes().contains(&index.name.as_str()) {
+                    if index.constraint || projector.lookup_indexes().contains(&index.name.as_str()) {
                         sqlx::query(&index.create).execute(&mut *conn).await?;
                     } else {
                         later.push(index.create);
@@ -135,7 +135,9 @@ pub async fn rebuild_all(
         let search_path = format!(r#""{schema}", public"#);
         appliers.spawn(async move {
             let mut conn = pool.acquire().await?;
+            let mut busy = Duration::ZERO;
             while let Some(events) = batches.recv().await {
+                let began = Instant::now();
                 let mut tx = conn.begin().await?;
                 sqlx::query(
                     "select set_config('synchronous_commit', 'off', true), set_config('search_path', $1, true)",
@@ -147,7 +149,9 @@ pub async fn rebuild_all(
                 projector.apply_all(&mut tx, &batch).await?;
                 tx.commit().await?;
                 applied[index].fetch_add(events.len() as u64, Ordering::Relaxed);
+                busy += began.elapsed();
             }
+            tracing::debug!(projector = projector.name(), ?busy, "applied the log");
             Ok::<(), RebuildError>(())
         });
     }
@@ -217,10 +221,12 @@ pub async fn rebuild_all(
             Ok::<(), RebuildError>(())
         });
     }
+    let indexing = Instant::now();
     while let Some(outcome) = building.join_next().await {
         outcome
             .map_err(|err| RebuildError::Database(sqlx::Error::Protocol(format!("indexing: {err}"))))??;
     }
+    tracing::debug!(took = ?indexing.elapsed(), "built the deferred indexes");
 
     let tables: Vec<&str> = projectors.iter().flat_map(|p| p.tables()).copied().collect();
     let mut tx = lock_for_swap(pool, &tables).await?;
@@ -377,7 +383,8 @@ async fn apply_in(
 /// same index under the same name.
 struct LiveIndex {
     name: String,
-    unique: bool,
+    /// Whether it enforces a primary key or unique constraint.
+    constraint: bool,
     create: String,
 }
 
@@ -388,7 +395,7 @@ async fn live_indexes(
 ) -> Result<Vec<LiveIndex>, sqlx::Error> {
     let rows: Vec<(String, bool, String)> = sqlx::query_as(
         r#"
-        select i.relname, x.indisunique,
+        select i.relname, c.oid is not null,
                case when c.oid is not null
                     then format('alter table %I.%I add constraint %I %s', $2, t.relname, c.conname, pg_get_constraintdef(c.oid))
                     else regexp_replace(pg_get_indexdef(x.indexrelid), ' ON \S+ ', format(' ON %I.%I ', $2, t.relname))
@@ -408,7 +415,11 @@ async fn live_indexes(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(name, unique, create)| LiveIndex { name, unique, create })
+        .map(|(name, constraint, create)| LiveIndex {
+            name,
+            constraint,
+            create,
+        })
         .collect())
 }
 

@@ -31,9 +31,10 @@ pub trait Projector: Send + Sync {
     /// them and swaps them in.
     fn tables(&self) -> &'static [&'static str];
 
-    /// Indexes (by name) of those tables that `apply` finds rows through, besides primary keys
-    /// and unique indexes. A rebuild fills its copies with only these and builds the others
-    /// once the copies are loaded, which is much cheaper than keeping them up to date row by row.
+    /// Indexes (by name) of those tables that `apply` needs besides primary keys and unique
+    /// constraints: the ones it finds rows through, and unique indexes an `on conflict` relies
+    /// on. A rebuild fills its copies with only these and builds the others once the copies are
+    /// loaded, which is much cheaper than keeping them up to date row by row.
     fn lookup_indexes(&self) -> &'static [&'static str] {
         &[]
     }

@@ -130,8 +130,10 @@ impl Projector for ChatProjector {
         &["chat_rooms", "chat_members", "messages"]
     }
 
-    /// Runs of sent messages (most of a busy log) are written in one statement;
-    /// anything else is applied alone, after the run before it.
+    /// Runs of sent messages (most of a busy log) are written in one statement; anything else
+    /// is applied alone. Every event changes and reads only its own room's rows, so an event
+    /// of a room the run has no message in goes ahead of the run; one of a room in the run
+    /// waits for the run to be written first.
     async fn apply_all(
         &self,
         conn: &mut PgConnection,
@@ -152,7 +154,9 @@ impl Projector for ChatProjector {
             {
                 run.push(event, id.0, seq, sender.0, client_id.0, body.as_str().to_owned());
             } else {
-                run.flush(conn).await?;
+                if run.has_room(&event.aggregate_id) {
+                    run.flush(conn).await?;
+                }
                 self.apply(conn, event).await?;
             }
         }
@@ -275,6 +279,8 @@ impl Projector for ChatProjector {
 /// Consecutive `MessageSent` events, written together.
 #[derive(Default)]
 struct SentRun {
+    /// The rooms the run has messages in.
+    touched: std::collections::HashSet<Uuid>,
     rooms: Vec<Uuid>,
     seqs: Vec<i64>,
     ids: Vec<Uuid>,
@@ -285,8 +291,14 @@ struct SentRun {
 }
 
 impl SentRun {
+    fn has_room(&self, room: &str) -> bool {
+        self.touched.contains(&room.parse().unwrap_or_default())
+    }
+
     fn push(&mut self, event: &StoredEvent, id: Uuid, seq: u64, sender: Uuid, client_id: Uuid, body: String) {
-        self.rooms.push(event.aggregate_id.parse().unwrap_or_default());
+        let room = event.aggregate_id.parse().unwrap_or_default();
+        self.touched.insert(room);
+        self.rooms.push(room);
         self.seqs.push(seq as i64);
         self.ids.push(id);
         self.senders.push(sender);

@@ -258,15 +258,17 @@ impl Projector for PostsProjector {
         &["post_tags_post"]
     }
 
-    /// Comments and favorites only move counters: all of them become one update at the end.
-    /// Counters touch no row that post events read, so they commute with every post event but
-    /// the publication of the very post they count (a count that came first must stay lost).
+    /// Comments and favorites only move counters: all of them become one update at the end,
+    /// and new posts are inserted together. Each post event changes only its own post's rows
+    /// (and adds to or takes from shared totals), so it can go ahead of the waiting inserts and
+    /// counters unless they concern the same post: then they are written first, as in order.
     async fn apply_all(
         &self,
         conn: &mut PgConnection,
         events: &[&StoredEvent],
     ) -> Result<(), ProjectionError> {
         let mut counts = Counts::default();
+        let mut published = Published::default();
         for event in events {
             let decode_error = |e| ProjectionError::decode(event, e);
             if event.is::<Comment>() {
@@ -281,12 +283,30 @@ impl Projector for PostsProjector {
                     FavoriteEvent::PostUnfavorited { post, .. } => counts.add(post.0, 0, -1),
                 }
             } else if event.is::<Post>() {
-                if counts.touches(&event.aggregate_id) {
-                    counts.flush(conn).await?;
+                let id: Uuid = event.aggregate_id.parse().unwrap_or_default();
+                let counted = counts.touches(id);
+                if counted || published.has(id) {
+                    // Counters land on inserted posts only.
+                    published.flush(conn).await?;
+                    if counted {
+                        counts.flush(conn).await?;
+                    }
                 }
-                self.apply(conn, event).await?;
+                match event.decode::<Post>().map_err(decode_error)? {
+                    PostEvent::PostPublished {
+                        author,
+                        slug,
+                        content,
+                        ..
+                    } => published.push(id, author.0, slug.as_str(), &content, event.recorded_at),
+                    PostEvent::PostEdited { content } => {
+                        update(conn, id, &content, event.recorded_at).await?
+                    }
+                    PostEvent::PostDeleted { .. } => delete(conn, id).await?,
+                }
             }
         }
+        published.flush(conn).await?;
         counts.flush(conn).await?;
         Ok(())
     }
@@ -304,19 +324,7 @@ impl Projector for PostsProjector {
                     ..
                 } => insert(conn, id, author.0, slug.as_str(), &content, at).await?,
                 PostEvent::PostEdited { content } => update(conn, id, &content, at).await?,
-                PostEvent::PostDeleted { .. } => {
-                    remove_tags(conn, id).await?;
-                    sqlx::query(
-                        r#"
-                        with gone as (delete from posts where id = $1 returning id),
-                             counts as (delete from post_counts where post_id = $1)
-                        update post_totals set posts = posts - (select count(*) from gone)
-                        "#,
-                    )
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
-                }
+                PostEvent::PostDeleted { .. } => delete(conn, id).await?,
             }
         } else if event.is::<Comment>() {
             let change = match event.decode::<Comment>().map_err(decode_error)? {
@@ -402,6 +410,111 @@ async fn insert(
     Ok(())
 }
 
+async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    remove_tags(conn, id).await?;
+    sqlx::query(
+        r#"
+        with gone as (delete from posts where id = $1 returning id),
+             counts as (delete from post_counts where post_id = $1)
+        update post_totals set posts = posts - (select count(*) from gone)
+        "#,
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Consecutive new posts, inserted as [`insert`] would one by one. Their tags travel as flat
+/// arrays beside them (Postgres arrays cannot hold lists of different lengths).
+#[derive(Default)]
+struct Published {
+    ids: Vec<Uuid>,
+    slugs: Vec<String>,
+    authors: Vec<Uuid>,
+    titles: Vec<String>,
+    descriptions: Vec<String>,
+    bodies: Vec<String>,
+    html: Vec<String>,
+    covers: Vec<Option<String>>,
+    times: Vec<DateTime<Utc>>,
+    tag_posts: Vec<Uuid>,
+    tags: Vec<String>,
+}
+
+impl Published {
+    fn has(&self, id: Uuid) -> bool {
+        self.ids.contains(&id)
+    }
+
+    fn push(&mut self, id: Uuid, author: Uuid, slug: &str, content: &PostContent, at: DateTime<Utc>) {
+        self.ids.push(id);
+        self.slugs.push(slug.to_owned());
+        self.authors.push(author);
+        self.titles.push(content.title.as_str().to_owned());
+        self.descriptions.push(content.description.as_str().to_owned());
+        self.bodies.push(content.body.as_str().to_owned());
+        self.html.push(markdown::to_html(content.body.as_str()));
+        self.covers
+            .push(content.cover.as_ref().map(|c| c.as_str().to_owned()));
+        self.times.push(at);
+        for tag in content.tags.as_strs() {
+            self.tag_posts.push(id);
+            self.tags.push(tag.to_owned());
+        }
+    }
+
+    async fn flush(&mut self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        let search = search("p.title", "p.description", "p.body");
+        sqlx::query(&format!(
+            r#"
+            with p as (
+                select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                                     $7::text[], $8::text[], $9::timestamptz[])
+                       with ordinality as p(id, slug, author_id, title, description, body, body_html, cover, at, n)
+            ), t as (
+                select * from unnest($10::uuid[], $11::text[]) with ordinality as t(post_id, tag, n)
+            ), post as (
+                insert into posts (id, slug, author_id, title, description, body, body_html, tags, cover, created_at, updated_at, search)
+                select p.id, p.slug, p.author_id, p.title, p.description, p.body, p.body_html,
+                       array(select t.tag from t where t.post_id = p.id order by t.n), p.cover, p.at, p.at, {search}
+                  from p
+                 order by p.n
+            ), counts as (
+                insert into post_counts (post_id) select id from p order by n
+            ), totals as (
+                insert into post_totals (id, posts) select true, count(*) from p
+                on conflict (id) do update set posts = post_totals.posts + excluded.posts
+            ), added as (
+                insert into post_tags (tag, post_id, created_at)
+                select t.tag, t.post_id, p.at from t join p on p.id = t.post_id order by t.n
+                returning tag
+            )
+            insert into tag_counts (tag, posts) select tag, count(*) from added group by tag
+            on conflict (tag) do update set posts = tag_counts.posts + excluded.posts
+            "#
+        ))
+        .bind(&self.ids)
+        .bind(&self.slugs)
+        .bind(&self.authors)
+        .bind(&self.titles)
+        .bind(&self.descriptions)
+        .bind(&self.bodies)
+        .bind(&self.html)
+        .bind(&self.covers)
+        .bind(&self.times)
+        .bind(&self.tag_posts)
+        .bind(&self.tags)
+        .execute(&mut *conn)
+        .await?;
+        *self = Self::default();
+        Ok(())
+    }
+}
+
 /// `updated_at` moves strictly forward even when two edits land in the same millisecond,
 /// because clients compare it to tell versions apart.
 ///
@@ -472,8 +585,8 @@ async fn remove_tags(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Erro
 struct Counts(std::collections::HashMap<Uuid, (i32, i32)>);
 
 impl Counts {
-    fn touches(&self, post: &str) -> bool {
-        post.parse().is_ok_and(|id: Uuid| self.0.contains_key(&id))
+    fn touches(&self, post: Uuid) -> bool {
+        self.0.contains_key(&post)
     }
 
     fn add(&mut self, post: Uuid, comments: i32, favorites: i32) {

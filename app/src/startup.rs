@@ -9,6 +9,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
 use axum::middleware;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use projections::chat::{ChatProjector, RequestsProjector};
 use projections::comments::CommentsProjector;
 use projections::favorites::FavoritesProjector;
@@ -129,7 +130,14 @@ impl App {
         // Sockets never finish on their own: close them when shutdown begins, so the server
         // can wait for the requests in flight and stop.
         let hub = live.hub.clone();
-        axum::serve(self.listener, service)
+        // A socket often gets two small frames back to back (a message, then its ack); with
+        // Nagle's algorithm the second waits for the peer's delayed ACK, up to 40 ms.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "TCP_NODELAY not set");
+            }
+        });
+        axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 hub.close_all();

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::log::StoredEvent;
 use crate::markdown;
+use crate::posts;
 use crate::runtime::{ProjectionError, Projector};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -119,14 +120,7 @@ impl Projector for CommentsProjector {
                 continue;
             }
             // Only a post's deletion touches comments; other post events must not cut the run.
-            if event.is::<Post>()
-                && !matches!(
-                    event
-                        .decode::<Post>()
-                        .map_err(|e| ProjectionError::decode(event, e))?,
-                    PostEvent::PostDeleted { .. }
-                )
-            {
+            if event.is::<Post>() && !posts::deletes_a_post(event)? {
                 continue;
             }
             run.flush(conn).await?;

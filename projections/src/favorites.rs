@@ -7,6 +7,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::log::StoredEvent;
+use crate::posts;
 use crate::runtime::{ProjectionError, Projector};
 
 pub struct FavoritesProjector;
@@ -40,14 +41,7 @@ impl Projector for FavoritesProjector {
                 continue;
             }
             // Only a post's deletion touches favorites; other post events must not cut the run.
-            if event.is::<Post>()
-                && !matches!(
-                    event
-                        .decode::<Post>()
-                        .map_err(|e| ProjectionError::decode(event, e))?,
-                    PostEvent::PostDeleted { .. }
-                )
-            {
+            if event.is::<Post>() && !posts::deletes_a_post(event)? {
                 continue;
             }
             insert_run(conn, &mut run).await?;

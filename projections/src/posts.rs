@@ -80,6 +80,15 @@ const SUMMARY_COLUMNS: &str = r#"
 
 /// An anonymous viewer has favorited and followed nothing: saying so in the SQL spares two
 /// lookups per row, and a statement without parameters is planned once per connection.
+/// Whether `event`, a post's event, deletes the post: the only post event that touches the
+/// rows of the read models hanging off a post (comments, favorites).
+pub(crate) fn deletes_a_post(event: &StoredEvent) -> Result<bool, ProjectionError> {
+    let decoded = event
+        .decode::<Post>()
+        .map_err(|e| ProjectionError::decode(event, e))?;
+    Ok(matches!(decoded, PostEvent::PostDeleted { .. }))
+}
+
 fn push_viewer_flags(query: &mut QueryBuilder<'_, Postgres>, viewer: Option<Uuid>) {
     let Some(viewer) = viewer else {
         query.push(", false as favorited, false as author_followed");

@@ -78,8 +78,6 @@ const SUMMARY_COLUMNS: &str = r#"
     p.author_id, u.username as author_username, u.display_name as author_display_name,
     u.bio as author_bio, u.image as author_image"#;
 
-/// An anonymous viewer has favorited and followed nothing: saying so in the SQL spares two
-/// lookups per row, and a statement without parameters is planned once per connection.
 /// Whether `event`, a post's event, deletes the post: the only post event that touches the
 /// rows of the read models hanging off a post (comments, favorites).
 pub(crate) fn deletes_a_post(event: &StoredEvent) -> Result<bool, ProjectionError> {
@@ -89,6 +87,8 @@ pub(crate) fn deletes_a_post(event: &StoredEvent) -> Result<bool, ProjectionErro
     Ok(matches!(decoded, PostEvent::PostDeleted { .. }))
 }
 
+/// An anonymous viewer has favorited and followed nothing: saying so in the SQL spares two
+/// lookups per row, and a statement without parameters is planned once per connection.
 fn push_viewer_flags(query: &mut QueryBuilder<'_, Postgres>, viewer: Option<Uuid>) {
     let Some(viewer) = viewer else {
         query.push(", false as favorited, false as author_followed");
@@ -320,46 +320,9 @@ impl Projector for PostsProjector {
         Ok(())
     }
 
+    /// One event is a run of one: the same statements as a batch.
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
-        let decode_error = |e| ProjectionError::decode(event, e);
-        let at = event.recorded_at;
-        if event.is::<Post>() {
-            let id: Uuid = event.aggregate_id.parse().unwrap_or_default();
-            match event.decode::<Post>().map_err(decode_error)? {
-                PostEvent::PostPublished {
-                    author,
-                    slug,
-                    content,
-                    ..
-                } => insert(conn, id, author.0, slug.as_str(), &content, at).await?,
-                PostEvent::PostEdited { content } => update(conn, id, &content, at).await?,
-                PostEvent::PostDeleted { .. } => delete(conn, id).await?,
-            }
-        } else if event.is::<Comment>() {
-            let change = match event.decode::<Comment>().map_err(decode_error)? {
-                CommentEvent::CommentPosted { post, .. } => Some((post, 1)),
-                CommentEvent::CommentDeleted { post, .. } => Some((post, -1)),
-                CommentEvent::CommentEdited { .. } => None,
-            };
-            if let Some((post, delta)) = change {
-                sqlx::query("update post_counts set comments_count = comments_count + $2 where post_id = $1")
-                    .bind(post.0)
-                    .bind(delta)
-                    .execute(conn)
-                    .await?;
-            }
-        } else if event.is::<Favorite>() {
-            let (post, delta) = match event.decode::<Favorite>().map_err(decode_error)? {
-                FavoriteEvent::PostFavorited { post, .. } => (post, 1),
-                FavoriteEvent::PostUnfavorited { post, .. } => (post, -1),
-            };
-            sqlx::query("update post_counts set favorites_count = favorites_count + $2 where post_id = $1")
-                .bind(post.0)
-                .bind(delta)
-                .execute(conn)
-                .await?;
-        }
-        Ok(())
+        self.apply_all(conn, &[event]).await
     }
 }
 
@@ -377,48 +340,6 @@ fn search(title: &str, description: &str, body: &str) -> String {
         .replace("{body}", body)
 }
 
-/// The post, its counters, the total and its tags, in one statement (one round trip).
-async fn insert(
-    conn: &mut PgConnection,
-    id: Uuid,
-    author: Uuid,
-    slug: &str,
-    content: &PostContent,
-    at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    let search = search("$4", "$5", "$6");
-    sqlx::query(&format!(
-        r#"
-        with post as (
-            insert into posts (id, slug, author_id, title, description, body, body_html, tags, cover, created_at, updated_at, search)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, {search})
-        ), counts as (
-            insert into post_counts (post_id) values ($1)
-        ), totals as (
-            insert into post_totals (id, posts) values (true, 1)
-            on conflict (id) do update set posts = post_totals.posts + 1
-        ), added as (
-            insert into post_tags (tag, post_id, created_at) select unnest($8::text[]), $1, $10 returning tag
-        )
-        insert into tag_counts (tag, posts) select tag, 1 from added
-        on conflict (tag) do update set posts = tag_counts.posts + 1
-        "#
-    ))
-    .bind(id)
-    .bind(slug)
-    .bind(author)
-    .bind(content.title.as_str())
-    .bind(content.description.as_str())
-    .bind(content.body.as_str())
-    .bind(markdown::to_html(content.body.as_str()))
-    .bind(content.tags.as_strs())
-    .bind(content.cover.as_ref().map(|c| c.as_str()))
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
     remove_tags(conn, id).await?;
     sqlx::query(
@@ -434,7 +355,7 @@ async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Consecutive new posts, inserted as [`insert`] would one by one. Their tags travel as flat
+/// Consecutive new posts with their counters, the total and their tags, in one statement. Their tags travel as flat
 /// arrays beside them (Postgres arrays cannot hold lists of different lengths).
 #[derive(Default)]
 struct Published {

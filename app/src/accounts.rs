@@ -12,8 +12,9 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::forms::FormErrors;
-use crate::passwords;
-use crate::throttle::{LoginThrottle, RetryAfter};
+use crate::limits::{Limits, RetryAfter};
+use crate::passwords::{self, HashError};
+use crate::pools::{Busy, Pool, WorkError};
 
 /// Which password rules apply: the site's (length and not a common password) or, for the
 /// RealWorld API whose contract accepts any password of valid length, length only.
@@ -39,6 +40,8 @@ pub enum AccountError {
     #[error("the account was changed meanwhile")]
     Conflict,
     #[error(transparent)]
+    Busy(#[from] Busy),
+    #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
@@ -47,7 +50,17 @@ impl From<AccountError> for crate::error::AppError {
         match err {
             AccountError::Invalid(errors) => Self::BadRequest(errors.summary()),
             AccountError::Conflict => Self::Conflict,
+            AccountError::Busy(busy) => Self::Busy(busy),
             AccountError::Internal(err) => Self::Internal(err),
+        }
+    }
+}
+
+impl From<HashError> for AccountError {
+    fn from(err: HashError) -> Self {
+        match err {
+            HashError::Work(WorkError::Busy(busy)) => Self::Busy(busy),
+            other => Self::Internal(other.into()),
         }
     }
 }
@@ -100,6 +113,7 @@ pub struct SignUp<'a> {
 /// Creates an account; on success the new user as the read model shows it.
 pub async fn sign_up(
     commands: &Commands,
+    passwords: &Pool,
     input: SignUp<'_>,
     policy: PasswordPolicy,
     request_id: &str,
@@ -116,7 +130,7 @@ pub async fn sign_up(
         id,
         username,
         email,
-        password_hash: passwords::hash(password).await?,
+        password_hash: passwords::hash(passwords, password).await?,
         staff: input.staff,
     };
     let metadata = Metadata::new(Some(id.0), request_id);
@@ -128,15 +142,7 @@ pub async fn sign_up(
     })
 }
 
-/// `user` if `password` is theirs. Checking against no user takes as long as against a real
-/// one, so unknown users and wrong passwords give the same answer in the same time: `None`.
-pub async fn check_password(user: Option<UserRow>, password: &str) -> anyhow::Result<Option<UserRow>> {
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = passwords::verify(hash, password.to_owned()).await?;
-    Ok(user.filter(|_| matches))
-}
-
-/// Why a login was refused.
+/// Why a login (or any other check of a password) was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     /// Unknown account or wrong password: the same answer for both.
@@ -144,6 +150,8 @@ pub enum LoginError {
     Mismatch,
     #[error("too many failed attempts; wait {} s", .0.0)]
     Throttled(RetryAfter),
+    #[error(transparent)]
+    Busy(#[from] Busy),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -154,14 +162,56 @@ impl From<sqlx::Error> for LoginError {
     }
 }
 
+impl From<WorkError> for LoginError {
+    fn from(err: WorkError) -> Self {
+        match err {
+            WorkError::Busy(busy) => Self::Busy(busy),
+            WorkError::Failed(err) => Self::Internal(err.into()),
+        }
+    }
+}
+
+/// What checks a password: the limits it is counted against and the pool it is hashed on.
+#[derive(Clone, Copy)]
+pub struct Guard<'a> {
+    pub limits: &'a Limits,
+    pub passwords: &'a Pool,
+    pub address: IpAddr,
+}
+
+impl Guard<'_> {
+    /// `user` if `password` is theirs. The attempt is counted before the hash is computed, so
+    /// a burst of guesses is refused before it costs anything; a right password gives its count
+    /// back. Checking against no user takes as long as against a real one, so unknown users and
+    /// wrong passwords give the same answer in the same time.
+    pub async fn check(
+        &self,
+        user: Option<UserRow>,
+        account_key: &str,
+        password: &str,
+    ) -> Result<UserRow, LoginError> {
+        let attempt = self
+            .limits
+            .password_attempt(account_key, self.address)
+            .await
+            .map_err(LoginError::Throttled)?;
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        if !passwords::verify(self.passwords, hash, password.to_owned()).await? {
+            return Err(LoginError::Mismatch);
+        }
+        self.limits
+            .password_correct(attempt, account_key, self.address)
+            .await;
+        user.ok_or(LoginError::Mismatch)
+    }
+}
+
 /// The account `login` (a username or an email) names, if `password` is its password.
-/// Failures are counted per account and per client address, and refused once either is used up.
 pub async fn log_in(
     db: &PgPool,
-    throttle: &LoginThrottle,
+    guard: Guard<'_>,
     login: &str,
     password: &str,
-    address: IpAddr,
 ) -> Result<UserRow, LoginError> {
     let known = users::by_login(db, login.trim()).await?;
     // The user id when the login names a known account, so trying the username and then the
@@ -169,16 +219,15 @@ pub async fn log_in(
     let account_key = known
         .as_ref()
         .map_or_else(|| login.to_owned(), |u| u.id.to_string());
-    throttle
-        .check(&account_key, address)
+    guard.check(known, &account_key, password).await
+}
+
+/// Whether `password` is `user`'s own, before a change that needs it; limited like a login.
+pub async fn confirm_password(guard: Guard<'_>, user: &UserRow, password: &str) -> Result<(), LoginError> {
+    guard
+        .check(Some(user.clone()), &user.id.to_string(), password)
         .await
-        .map_err(LoginError::Throttled)?;
-    let Some(user) = check_password(known, password).await? else {
-        throttle.record_failure(&account_key, address).await;
-        return Err(LoginError::Mismatch);
-    };
-    throttle.record_success(&account_key, address).await;
-    Ok(user)
+        .map(drop)
 }
 
 /// Raw inputs for an account change; `None` leaves a part unchanged.
@@ -195,6 +244,7 @@ pub struct Changes<'a> {
 /// Applies `changes` to `user`'s account in one command; returns the account afterwards.
 pub async fn change(
     commands: &Commands,
+    passwords: &Pool,
     user: &UserRow,
     changes: Changes<'_>,
     policy: PasswordPolicy,
@@ -224,8 +274,12 @@ pub async fn change(
     if !errors.is_empty() {
         return Err(AccountError::Invalid(errors));
     }
+    if let Some(Some(image)) = &parsed.image {
+        // Kept from the sweep of unused uploads before the command that uses it runs.
+        crate::media::uploads::claim(commands.pool(), image.as_str()).await?;
+    }
     if let Some(password) = password {
-        parsed.password_hash = Some(passwords::hash(password).await?);
+        parsed.password_hash = Some(passwords::hash(passwords, password).await?);
     }
     let metadata = Metadata::new(Some(user.id), request_id);
     commands

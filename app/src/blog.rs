@@ -189,6 +189,9 @@ pub async fn publish(
         tags: parsed.tags.unwrap_or_default(),
         cover: parsed.cover.flatten(),
     };
+    if let Some(cover) = &content.cover {
+        claim_upload(commands, cover.as_str()).await?;
+    }
     let id = PostId(Uuid::now_v7());
     for _ in 0..5 {
         let taken = posts::taken_slugs(commands.pool(), base.as_str()).await?;
@@ -215,6 +218,12 @@ pub async fn publish(
     Err(BlogError::Conflict)
 }
 
+/// Keeps an uploaded image from being swept as unused, before the command that uses it runs.
+async fn claim_upload(commands: &Commands, url: &str) -> Result<(), BlogError> {
+    crate::media::uploads::claim(commands.pool(), url).await?;
+    Ok(())
+}
+
 /// The id of the post at `slug` if `user` may edit it: NotFound, else Forbidden for anyone but
 /// its author. The post's rules decide that again when the edit runs; this lets a caller report
 /// who may not edit before what is wrong with the input.
@@ -238,6 +247,9 @@ pub async fn edit(
 ) -> Result<(), BlogError> {
     let post_id = editable(commands, user, slug).await?;
     let parsed = parse_post(&input)?;
+    if let Some(Some(cover)) = &parsed.cover {
+        claim_upload(commands, cover.as_str()).await?;
+    }
     let changes = PostChanges {
         title: parsed.title,
         description: parsed.description,

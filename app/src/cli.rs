@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use crate::accounts::{self, PasswordPolicy, SignUp};
 use crate::config::{Config, DatabaseArgs};
 use crate::maintenance;
+use crate::pools::Pools;
 use crate::startup::{self, App};
 
 #[derive(Debug, Parser)]
@@ -110,7 +111,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 password: &password,
                 staff: true,
             };
-            match accounts::sign_up(&commands, input, PasswordPolicy::Site, "createsuperuser").await {
+            match accounts::sign_up(
+                &commands,
+                &Pools::for_this_machine().passwords,
+                input,
+                PasswordPolicy::Site,
+                "createsuperuser",
+            )
+            .await
+            {
                 Ok(user) => {
                     tracing::info!(username = %user.username, "staff account created");
                     Ok(())

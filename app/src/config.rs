@@ -81,6 +81,60 @@ pub struct Config {
 
     #[command(flatten)]
     pub media: MediaArgs,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// What one client, or all of them together, may hold of an instance.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Accounts that may be made from one address per hour.
+    #[arg(long, env = "SIGNUPS_PER_HOUR", default_value_t = LimitArgs::DEFAULT.signups_per_hour)]
+    pub signups_per_hour: u32,
+
+    /// Open connections per instance; more wait to be accepted.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = LimitArgs::DEFAULT.max_connections)]
+    pub max_connections: usize,
+
+    /// Chat sockets one person may hold open on one instance.
+    #[arg(long, env = "SOCKETS_PER_USER", default_value_t = LimitArgs::DEFAULT.sockets_per_user)]
+    pub sockets_per_user: usize,
+
+    /// Chat sockets one address may hold open on one instance.
+    #[arg(long, env = "SOCKETS_PER_ADDRESS", default_value_t = LimitArgs::DEFAULT.sockets_per_address)]
+    pub sockets_per_address: usize,
+
+    /// Seconds a client has to send a request's headers (and the most an idle kept-alive
+    /// connection waits for the next request).
+    #[arg(long, env = "HEADER_TIMEOUT_SECONDS", default_value_t = LimitArgs::DEFAULT.header_timeout_seconds)]
+    pub header_timeout_seconds: u64,
+
+    /// Seconds a request may take from its headers to its answer, reading its body included;
+    /// past it the answer is 408.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = LimitArgs::DEFAULT.request_timeout_seconds)]
+    pub request_timeout_seconds: u64,
+}
+
+impl LimitArgs {
+    pub const DEFAULT: Self = Self {
+        signups_per_hour: 20,
+        // At ~13 KB an idle socket, 10,000 connections stay near 130 MB.
+        max_connections: 10_000,
+        // A person with many tabs and devices; one instance holds a few of each.
+        sockets_per_user: 16,
+        // A household or office behind one address.
+        sockets_per_address: 64,
+        header_timeout_seconds: 10,
+        // Enough for a 5 MB upload at 200 KB/s.
+        request_timeout_seconds: 30,
+    };
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 /// Where uploaded images are kept: a local directory, or an S3-compatible bucket when one is

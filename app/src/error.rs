@@ -8,6 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use projections::CommandError;
 
+use crate::faults;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
@@ -24,8 +26,12 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("changed by someone else")]
     Conflict,
-    #[error("{0}")]
-    TooManyRequests(String),
+    /// 429: this client must wait `retry_after` seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
+    /// 503: the work this needs is at capacity.
+    #[error(transparent)]
+    Busy(#[from] crate::pools::Busy),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -36,6 +42,8 @@ pub struct ErrorPage {
     pub status: StatusCode,
     pub title: &'static str,
     pub message: String,
+    /// Seconds to wait before trying again, sent as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -44,6 +52,7 @@ impl AppError {
     }
 
     fn page(&self) -> ErrorPage {
+        let retry_after = self.retry_after();
         let (status, title, message) = match self {
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
@@ -72,7 +81,13 @@ impl AppError {
                 "Changed meanwhile",
                 "Someone changed this at the same moment. Reload the page and try again.".to_owned(),
             ),
-            Self::TooManyRequests(message) => (StatusCode::TOO_MANY_REQUESTS, "Slow down", message.clone()),
+            Self::TooManyRequests { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "Slow down", message.clone()),
+            Self::Busy(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy right now",
+                "The site is very busy at the moment and could not take this request. Nothing was lost; please try again in a few seconds."
+                    .to_owned(),
+            ),
             Self::LoginRequired { .. } | Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
@@ -83,6 +98,23 @@ impl AppError {
             status,
             title,
             message,
+            retry_after,
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            Self::Busy(busy) => Some(busy.retry_after),
+            _ => None,
+        }
+    }
+
+    /// A 429 for a rate limit, with its message for a person.
+    pub fn throttled(message: impl Into<String>, wait: crate::limits::RetryAfter) -> Self {
+        Self::TooManyRequests {
+            message: message.into(),
+            retry_after: wait.0,
         }
     }
 }
@@ -94,6 +126,10 @@ impl IntoResponse for AppError {
             return Redirect::to(&format!("/login?{query}")).into_response();
         }
         if let Self::Internal(err) = &self {
+            if faults::unavailable(err) {
+                tracing::warn!(error = %err, "a dependency is unavailable");
+                return error_response(faults::page());
+            }
             tracing::error!(error = ?err, "request failed");
         }
         error_response(self.page())
@@ -102,6 +138,11 @@ impl IntoResponse for AppError {
 
 fn error_response(page: ErrorPage) -> Response {
     let mut response = page.status.into_response();
+    if let Some(seconds) = page.retry_after {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, seconds.into());
+    }
     response.extensions_mut().insert(page);
     response
 }

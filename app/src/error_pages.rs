@@ -98,6 +98,7 @@ async fn rejection_page(response: Response) -> Result<(ErrorPage, Response), Res
         status: head.status,
         title,
         message,
+        retry_after: None,
     };
     Ok((page, Response::from_parts(head, axum::body::Body::empty())))
 }

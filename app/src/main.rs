@@ -1,5 +1,13 @@
 use clap::Parser;
+use mimalloc::MiMalloc;
 use tracing_subscriber::EnvFilter;
+
+/// glibc's allocator keeps what a burst freed: blocks under its mmap threshold go to per-thread
+/// arenas that are rarely trimmed, so after 150 concurrent logins the process stayed at 2.9 GB.
+/// mimalloc returns freed pages to the system within milliseconds, so resident memory comes back
+/// to idle after a burst (measured in bench/, the hostile-load part).
+#[global_allocator]
+static ALLOCATOR: MiMalloc = MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

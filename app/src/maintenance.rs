@@ -3,11 +3,12 @@
 use std::io::Write;
 
 use clap::Args;
+use projections::audit::Scope;
 use projections::{audit, rebuild, users};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::startup;
+use crate::{exports, startup};
 
 /// Prints every read model's checkpoint and lag.
 pub async fn status(pool: &PgPool) -> anyhow::Result<()> {
@@ -83,25 +84,21 @@ pub struct Subject {
 
 /// Writes the subject's events as NDJSON, one event per line, in log order.
 pub async fn export(pool: &PgPool, subject: &Subject, out: &mut impl Write) -> anyhow::Result<()> {
-    let events = if let Some(slug) = &subject.post {
+    let scope = if let Some(slug) = &subject.post {
         let post = audit::post_by_slug(pool, slug)
             .await?
             .ok_or_else(|| anyhow::anyhow!("no post at {slug}"))?;
-        audit::for_post(pool, post).await?
+        Scope::Post(post)
     } else if let Some(room) = subject.room {
-        audit::for_chat(pool, room).await?
+        Scope::Chat(room)
     } else if let Some(username) = &subject.user {
         let user = users::by_username(pool, username)
             .await?
             .ok_or_else(|| anyhow::anyhow!("no user called {username}"))?;
-        audit::for_user(pool, user.id).await?
+        Scope::User(user.id)
     } else {
         anyhow::bail!("say which post, room or user")
     };
-    for event in events {
-        serde_json::to_writer(&mut *out, &event)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
+    exports::write(pool, scope, out).await?;
     Ok(())
 }

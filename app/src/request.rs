@@ -62,3 +62,24 @@ fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<IpAddr> {
         .ok()?;
     last.rsplit(',').next()?.trim().parse().ok()
 }
+
+/// The request's id and the client's address together, for handlers that record the one in a
+/// command's metadata and count the other against a limit.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub request_id: String,
+    pub ip: IpAddr,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let RequestId(request_id) = RequestId::from_request_parts(parts, state).await?;
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        Ok(Self { request_id, ip })
+    }
+}

@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::HeaderName;
+use axum::http::{HeaderName, StatusCode};
 use axum::middleware;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use projections::chat::{ChatProjector, RequestsProjector};
 use projections::comments::CommentsProjector;
 use projections::favorites::FavoritesProjector;
@@ -20,8 +19,9 @@ use projections::{Commands, Projections, Projector};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::PostgresStore;
@@ -31,14 +31,14 @@ use crate::assets::{self, Assets};
 use crate::chat::Chats;
 use crate::config::Config;
 use crate::crypto::Keys;
+use crate::limits::Limits;
 use crate::live::Live;
 use crate::media::Media;
-use crate::rate::SendLimit;
+use crate::pools::Pools;
 use crate::redis::Redis;
 use crate::state::{AppState, Shared};
 use crate::templates::Templates;
-use crate::throttle::LoginThrottle;
-use crate::{api, error_pages, live, media, routes, security};
+use crate::{api, error_pages, live, media, routes, security, server};
 
 /// Every read model, in the order they are applied.
 pub fn projectors() -> Vec<Arc<dyn Projector>> {
@@ -87,11 +87,15 @@ impl App {
         live.register().await?;
         let state = AppState::new(Shared {
             chats: Chats::new(commands.clone(), live),
-            send_limit: SendLimit::new(redis.clone(), config.chat_sends_per_minute),
+            limits: Limits::new(
+                redis.clone(),
+                config.chat_sends_per_minute,
+                config.limits.signups_per_hour,
+            ),
+            pools: Pools::for_this_machine(),
             templates: Templates::load(assets.clone())?,
             assets,
             keys: Keys::derive(&secret),
-            login_throttle: LoginThrottle::new(redis.clone()),
             media,
             redis,
             commands,
@@ -120,32 +124,25 @@ impl App {
         let stop = CancellationToken::new();
         let projections = self.state.commands.projections().clone();
         let worker = tokio::spawn(projections.run(stop.clone().cancelled_owned()));
-        let sessions = PostgresStore::new(self.state.db.clone());
-        let expired = tokio::spawn(delete_expired_sessions(sessions, stop.clone()));
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone(), stop.clone()));
         let live = self.state.chats.live().clone();
         let live_tasks = live.spawn(&stop);
 
         tracing::info!(address = %self.listener.local_addr()?, "serving");
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         // Sockets never finish on their own: close them when shutdown begins, so the server
         // can wait for the requests in flight and stop.
         let hub = live.hub.clone();
-        // A socket often gets two small frames back to back (a message, then its ack); with
-        // Nagle's algorithm the second waits for the peer's delayed ACK, up to 40 ms.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %err, "TCP_NODELAY not set");
-            }
+        let serving = CancellationToken::new();
+        let cancel = serving.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            hub.close_all();
+            cancel.cancel();
         });
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                hub.close_all();
-            })
-            .await?;
+        server::serve(self.listener, self.router, &self.state.config.limits, serving).await;
 
         stop.cancel();
-        let _ = tokio::join!(worker, expired);
+        let _ = tokio::join!(worker, housekeeping);
         for task in live_tasks {
             let _ = task.await;
         }
@@ -154,11 +151,19 @@ impl App {
     }
 }
 
-async fn delete_expired_sessions(store: PostgresStore, stop: CancellationToken) {
+/// Once an hour: expired sessions, and uploads nothing used within a day (with their files).
+/// Every instance does it; the statements are safe to run side by side.
+async fn housekeeping(state: AppState, stop: CancellationToken) {
     use tower_sessions::ExpiredDeletion;
+    let sessions = PostgresStore::new(state.db.clone());
     loop {
-        if let Err(err) = store.delete_expired().await {
+        if let Err(err) = sessions.delete_expired().await {
             tracing::warn!(error = %err, "could not delete expired sessions");
+        }
+        match media::uploads::sweep(&state.db, &state.media, media::uploads::KEPT_UNUSED).await {
+            Ok(0) => {}
+            Ok(swept) => tracing::info!(swept, "deleted unused uploads"),
+            Err(err) => tracing::warn!(error = %err, "could not sweep unused uploads"),
         }
         tokio::select! {
             () = stop.cancelled() => return,
@@ -190,12 +195,21 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(pages)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        // From the headers to the answer, reading the body included: a client trickling a body
+        // holds a connection this long at most. Socket upgrades answer at once and are not cut.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(state.config.limits.request_timeout_seconds.max(1)),
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), security::headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::allowed_host,
         ))
-        .layer(CompressionLayer::new())
+        // Brotli's default quality (11) costs tens of milliseconds of CPU for one page: any client
+        // asking for `br` could make every page that expensive. Quality 4 compresses about as
+        // well as gzip at the same speed.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()

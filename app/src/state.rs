@@ -12,11 +12,11 @@ use crate::assets::Assets;
 use crate::chat::Chats;
 use crate::config::Config;
 use crate::crypto::Keys;
+use crate::limits::Limits;
 use crate::media::Media;
-use crate::rate::SendLimit;
+use crate::pools::Pools;
 use crate::redis::Redis;
 use crate::templates::Templates;
-use crate::throttle::LoginThrottle;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
@@ -30,9 +30,9 @@ pub struct Shared {
     pub assets: Assets,
     pub keys: Keys,
     pub redis: Redis,
-    pub login_throttle: LoginThrottle,
+    pub limits: Limits,
+    pub pools: Pools,
     pub chats: Chats,
-    pub send_limit: SendLimit,
     pub media: Media,
 }
 
@@ -47,6 +47,17 @@ impl Deref for AppState {
 
     fn deref(&self) -> &Shared {
         &self.0
+    }
+}
+
+impl AppState {
+    /// What checks a password typed by the client at `address`.
+    pub fn password_guard(&self, address: std::net::IpAddr) -> crate::accounts::Guard<'_> {
+        crate::accounts::Guard {
+            limits: &self.limits,
+            passwords: &self.pools.passwords,
+            address,
+        }
     }
 }
 

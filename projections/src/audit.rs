@@ -73,30 +73,66 @@ const SELECT: &str = r#"
       from events e
       left join users u on u.id::text = e.metadata ->> 'actor'"#;
 
-/// Everything that happened to a post: its own events, its comments', its favorites'.
-pub async fn for_post(db: &PgPool, post: Uuid) -> Result<Vec<AuditEvent>, sqlx::Error> {
+/// Whose history: a post (its own events, its comments', its favorites'), a chat (requests,
+/// approval, messages with their edits and deletions, read receipts), or a user (every event
+/// they caused, and every event of their own account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Post(Uuid),
+    Chat(Uuid),
+    User(Uuid),
+}
+
+/// What a page of a scope reads of each event.
+const COLUMNS: &str = "position, aggregate_type, aggregate_id, sequence, event_type, event_version, recorded_at, metadata, payload";
+
+/// Up to `limit` of the scope's events after position `after`, in log order. Long histories
+/// (a room of 100,000 messages) are read a page at a time, never whole.
+pub async fn page(db: &PgPool, scope: Scope, after: i64, limit: i64) -> Result<Vec<AuditEvent>, sqlx::Error> {
+    // Each branch walks an index in position order and stops after `limit` rows.
+    let (filter, id) = match scope {
+        Scope::Post(post) => (
+            r#"(select {COLUMNS} from events where aggregate_type = 'Post' and aggregate_id = $1 and position > $2)
+               union all
+               (select {COLUMNS} from events
+                 where aggregate_type in ('Comment', 'Favorite') and payload ->> 'post' = $1 and position > $2
+                 order by payload ->> 'post', position limit $3)"#,
+            post,
+        ),
+        // Within one aggregate, position order is sequence order: the primary key's.
+        Scope::Chat(chat) => (
+            r#"(select {COLUMNS} from events where aggregate_type = 'Chat' and aggregate_id = $1 and position > $2
+                 order by aggregate_type, aggregate_id, sequence limit $3)"#,
+            chat,
+        ),
+        Scope::User(user) => (
+            r#"(select {COLUMNS} from events where metadata ->> 'actor' = $1 and position > $2
+                 order by metadata ->> 'actor', position limit $3)
+               union
+               (select {COLUMNS} from events where aggregate_type = 'User' and aggregate_id = $1 and position > $2)"#,
+            user,
+        ),
+    };
+    let filter = filter.replace("{COLUMNS}", COLUMNS);
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        r#"{SELECT}
-         where (e.aggregate_type = 'Post' and e.aggregate_id = $1)
-            or (e.aggregate_type in ('Comment', 'Favorite') and e.payload ->> 'post' = $1)
-         order by e.position"#
+        r#"select e.position, e.aggregate_type, e.aggregate_id, e.sequence, e.event_type, e.event_version,
+                  e.recorded_at, u.username as actor, e.payload
+             from ({filter}) e
+             left join users u on u.id::text = e.metadata ->> 'actor'
+            order by e.position
+            limit $3"#
     ))
-    .bind(post.to_string())
+    .bind(id.to_string())
+    .bind(after)
+    .bind(limit)
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(AuditEvent::from).collect())
 }
 
-/// Everything that happened in a chat: requests, approval, messages with their edits and
-/// deletions, read receipts.
-pub async fn for_chat(db: &PgPool, chat: Uuid) -> Result<Vec<AuditEvent>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} where e.aggregate_type = 'Chat' and e.aggregate_id = $1 order by e.position"
-    ))
-    .bind(chat.to_string())
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(AuditEvent::from).collect())
+/// Whether the scope has any event at all.
+pub async fn exists(db: &PgPool, scope: Scope) -> Result<bool, sqlx::Error> {
+    Ok(!page(db, scope, 0, 1).await?.is_empty())
 }
 
 /// Which events the global log shows.
@@ -129,19 +165,6 @@ pub async fn global(db: &PgPool, filter: &Filter, limit: i64) -> Result<Vec<Audi
     .bind(filter.from)
     .bind(filter.until)
     .bind(limit)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(AuditEvent::from).collect())
-}
-
-/// Every event a user caused, and every event of their own account.
-pub async fn for_user(db: &PgPool, user: Uuid) -> Result<Vec<AuditEvent>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        r#"{SELECT}
-         where e.metadata ->> 'actor' = $1 or (e.aggregate_type = 'User' and e.aggregate_id = $1)
-         order by e.position"#
-    ))
-    .bind(user.to_string())
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(AuditEvent::from).collect())

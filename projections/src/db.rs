@@ -85,3 +85,20 @@ pub fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+/// Whether `err` means Postgres is away, overloaded or too slow, rather than a bug in a query:
+/// the pool could not get a connection in time, the connection broke, the server is shutting
+/// down or starting up, or a statement ran past its timeout.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+            true
+        }
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // Class 08: connection exceptions; 53300 too many connections; 57014 the statement
+            // timeout; 57P01–57P03 administrator shutdown, crash shutdown, cannot connect now.
+            code.starts_with("08") || matches!(&*code, "53300" | "57014" | "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}

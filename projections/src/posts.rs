@@ -227,11 +227,6 @@ pub async fn owner(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<(Uuid, 
         .await
 }
 
-/// Every tag in use, the most used first.
-pub async fn tags(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
-    popular_tags(db, i64::MAX).await
-}
-
 /// The `limit` most used tags, the most used first (ties by name).
 pub async fn popular_tags(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("select tag from tag_counts where posts > 0 order by posts desc, tag limit $1")

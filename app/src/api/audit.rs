@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use projections::audit::{self, AuditEvent};
+use projections::audit::{self, AuditEvent, Scope};
 use projections::users::{self, UserRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -25,10 +25,53 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(global_log))
 }
 
+/// A page of events. Long histories come a page at a time: ask again with `after=next` until a
+/// page comes back shorter than `limit`.
 #[derive(Serialize, ToSchema)]
-pub struct EventsResponse {
+pub struct EventsPage {
     events: Vec<AuditEvent>,
+    /// The position of the last event here (or `after` when there is none): where the next
+    /// page starts.
+    next: i64,
 }
+
+impl EventsPage {
+    fn new(events: Vec<AuditEvent>, after: i64) -> Self {
+        let next = events.last().map_or(after, |e| e.position);
+        Self { events, next }
+    }
+}
+
+/// Which page of a post's or room's history.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PageQuery {
+    /// Only events after this position.
+    #[param(minimum = 0)]
+    after: Option<i64>,
+    /// Events per page (1000 by default).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+}
+
+/// `after` and `limit` within bounds, else 422.
+fn bounds(after: Option<i64>, limit: Option<i64>, default_limit: i64) -> Result<(i64, i64), ApiError> {
+    let after = after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::invalid("after", "must be 0 or more"));
+    }
+    let limit = limit.unwrap_or(default_limit);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    Ok((after, limit))
+}
+
+/// The most events one answer carries.
+const MAX_PAGE: i64 = 1000;
 
 /// The post a slug names (deleted ones too) with its versions, if `viewer` may see them.
 async fn visible_post(
@@ -60,23 +103,25 @@ async fn visible_post(
     get,
     path = "/api/audit/articles/{slug}",
     tag = "Audit",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug"), PageQuery),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The events", body = EventsResponse),
+        (status = 200, description = "A page of the events", body = EventsPage),
         (status = 401, description = "No token, or not a valid one", body = ErrorBody),
         (status = 404, description = "No such article, or not yours to audit", body = ErrorBody),
+        (status = 422, description = "A parameter out of range", body = ErrorBody),
     )
 )]
 async fn article_history(
     State(state): State<AppState>,
     ApiUser(viewer): ApiUser,
     ApiPath(slug): ApiPath<String>,
-) -> Result<Json<EventsResponse>, ApiError> {
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<EventsPage>, ApiError> {
+    let (after, limit) = bounds(query.after, query.limit, MAX_PAGE)?;
     let (post, _) = visible_post(&state, &slug, &viewer).await?;
-    Ok(Json(EventsResponse {
-        events: audit::for_post(&state.db, post).await?,
-    }))
+    let events = audit::page(&state.db, Scope::Post(post), after, limit).await?;
+    Ok(Json(EventsPage::new(events, after)))
 }
 
 /// An article at one of its versions
@@ -137,19 +182,22 @@ async fn article_version(
     get,
     path = "/api/audit/chat/rooms/{id}",
     tag = "Audit",
-    params(("id" = Uuid, Path, description = "The room's id")),
+    params(("id" = Uuid, Path, description = "The room's id"), PageQuery),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The events", body = EventsResponse),
+        (status = 200, description = "A page of the events", body = EventsPage),
         (status = 401, description = "No token, or not a valid one", body = ErrorBody),
         (status = 404, description = "No such room of yours", body = ErrorBody),
+        (status = 422, description = "A parameter out of range", body = ErrorBody),
     )
 )]
 async fn room_history(
     State(state): State<AppState>,
     ApiUser(viewer): ApiUser,
     ApiPath(raw): ApiPath<String>,
-) -> Result<Json<EventsResponse>, ApiError> {
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<EventsPage>, ApiError> {
+    let (after, limit) = bounds(query.after, query.limit, MAX_PAGE)?;
     let not_found = || ApiError::not_found("chat");
     let room: Uuid = raw.parse().map_err(|_| not_found())?;
     let member = projections::chat::rooms::peer(&state.db, room, viewer.id)
@@ -158,11 +206,11 @@ async fn room_history(
     if !member && !viewer.staff {
         return Err(not_found());
     }
-    let events = audit::for_chat(&state.db, room).await?;
-    if events.is_empty() {
+    let events = audit::page(&state.db, Scope::Chat(room), after, limit).await?;
+    if events.is_empty() && !audit::exists(&state.db, Scope::Chat(room)).await? {
         return Err(not_found());
     }
-    Ok(Json(EventsResponse { events }))
+    Ok(Json(EventsPage::new(events, after)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -181,13 +229,6 @@ struct LogQuery {
     actor: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct LogResponse {
-    events: Vec<AuditEvent>,
-    /// The position to pass as `after` for the next page.
-    next: i64,
-}
-
 /// The global log
 ///
 /// Every event in log order, a page at a time, filterable by kind of aggregate and by actor.
@@ -199,7 +240,7 @@ pub struct LogResponse {
     params(LogQuery),
     security(("token" = [])),
     responses(
-        (status = 200, description = "A page of the log", body = LogResponse),
+        (status = 200, description = "A page of the log", body = EventsPage),
         (status = 401, description = "No token, or not a valid one", body = ErrorBody),
         (status = 404, description = "Not staff", body = ErrorBody),
         (status = 422, description = "A parameter out of range", body = ErrorBody),
@@ -209,19 +250,12 @@ async fn global_log(
     State(state): State<AppState>,
     MaybeApiUser(viewer): MaybeApiUser,
     ApiQuery(query): ApiQuery<LogQuery>,
-) -> Result<Json<LogResponse>, ApiError> {
+) -> Result<Json<EventsPage>, ApiError> {
     let viewer = viewer.ok_or_else(ApiError::missing_token)?;
     if !viewer.staff {
         return Err(ApiError::not_found("audit"));
     }
-    let after = query.after.unwrap_or(0);
-    if after < 0 {
-        return Err(ApiError::invalid("after", "must be 0 or more"));
-    }
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
-    }
+    let (after, limit) = bounds(query.after, query.limit, 100)?;
     let actor = match query.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         // An unknown user caused nothing: an empty page, not an error.
         Some(name) => Some(
@@ -239,6 +273,5 @@ async fn global_log(
         until: None,
     };
     let events = audit::global(&state.db, &filter, limit).await?;
-    let next = events.last().map_or(after, |e| e.position);
-    Ok(Json(LogResponse { events, next }))
+    Ok(Json(EventsPage::new(events, after)))
 }

@@ -10,13 +10,13 @@ use projections::comments::{self, CommentRow};
 use projections::posts;
 use projections::wire::{Profile, timestamp};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::error::ErrorBody;
-use super::{ApiError, ApiJson, ApiPath, ApiUser, MaybeApiUser, profiles};
+use super::{ApiError, ApiJson, ApiPath, ApiQuery, ApiUser, MaybeApiUser, paging, profiles};
 use crate::blog;
 use crate::request::RequestId;
 use crate::state::AppState;
@@ -69,7 +69,19 @@ pub struct CommentsResponse {
 }
 
 /// How many comments are read from the database at a time.
-const BATCH: i64 = 500;
+/// The most comments one answer carries: a post with thousands is read a page at a time.
+const MAX_PAGE: i64 = 500;
+
+/// Which comments: those after a comment id, at most `limit` (500, also the most).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CommentsQuery {
+    /// Only comments with a larger id (the last `id` of the previous answer).
+    #[param(value_type = Option<i64>, minimum = 0)]
+    after: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
+}
 
 /// List comments
 ///
@@ -78,33 +90,29 @@ const BATCH: i64 = 500;
     get,
     path = "/api/articles/{slug}/comments",
     tag = "Comments",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug"), CommentsQuery),
     security((), ("token" = [])),
     responses(
-        (status = 200, description = "The comments", body = CommentsResponse),
+        (status = 200, description = "The comments, oldest first; at most 500 per answer", body = CommentsResponse),
         (status = 401, description = "The token is not valid", body = ErrorBody),
         (status = 404, description = "No such article", body = ErrorBody),
+        (status = 422, description = "A bad `after` or `limit`", body = ErrorBody),
     )
 )]
 async fn list_comments(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
     MaybeApiUser(viewer): MaybeApiUser,
+    ApiQuery(query): ApiQuery<CommentsQuery>,
 ) -> Result<Json<CommentsResponse>, ApiError> {
+    let after = paging::whole_number("after", query.after.as_deref(), 0, 0..=i64::MAX)?;
+    let limit = paging::whole_number("limit", query.limit.as_deref(), MAX_PAGE, 1..=MAX_PAGE)?;
     let post = post_id(&state, &slug).await?;
     let viewer = viewer.map(|v| v.id);
-    let mut all: Vec<Comment> = Vec::new();
-    let mut after = 0;
-    loop {
-        let batch = comments::for_post(&state.db, post, viewer, after, BATCH).await?;
-        let full = batch.len() as i64 == BATCH;
-        after = batch.last().map_or(after, |c| c.id);
-        all.extend(batch.into_iter().map(Comment::from));
-        if !full {
-            break;
-        }
-    }
-    Ok(Json(CommentsResponse { comments: all }))
+    let page = comments::for_post(&state.db, post, viewer, after, limit).await?;
+    Ok(Json(CommentsResponse {
+        comments: page.into_iter().map(Comment::from).collect(),
+    }))
 }
 
 async fn post_id(state: &AppState, raw_slug: &str) -> Result<Uuid, ApiError> {

@@ -9,9 +9,12 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::accounts::{self, AccountError};
+use crate::accounts::{self, AccountError, LoginError};
 use crate::blog::{BlogError, Missing};
+use crate::faults;
 use crate::forms::FormErrors;
+use crate::limits::RetryAfter;
+use crate::pools::Busy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -20,6 +23,14 @@ pub enum ApiError {
         status: StatusCode,
         key: &'static str,
         message: String,
+    },
+    /// 429 or 503, with `Retry-After`.
+    #[error("{key} {message}")]
+    Later {
+        status: StatusCode,
+        key: &'static str,
+        message: String,
+        retry_after: u64,
     },
     /// 422, with a message per field.
     #[error("invalid input")]
@@ -65,6 +76,16 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, key, message)
     }
 
+    /// 429: a rate limit of this client's is used up.
+    pub fn throttled(key: &'static str, message: impl Into<String>, wait: RetryAfter) -> Self {
+        Self::Later {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            key,
+            message: message.into(),
+            retry_after: wait.0,
+        }
+    }
+
     pub fn invalid(key: &'static str, message: impl Into<String>) -> Self {
         let mut errors = FormErrors::default();
         errors.add(key, message);
@@ -88,7 +109,7 @@ impl ApiError {
 
     fn status(&self) -> StatusCode {
         match self {
-            Self::Status { status, .. } => *status,
+            Self::Status { status, .. } | Self::Later { status, .. } => *status,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Taken(_) => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -98,9 +119,26 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Self::Internal(err) = &self
+            && faults::unavailable(err)
+        {
+            tracing::warn!(error = %err, "a dependency is unavailable");
+            let page = faults::page();
+            return Self::Later {
+                status: page.status,
+                key: "server",
+                message: "the database is unavailable; try again shortly".to_owned(),
+                retry_after: page.retry_after.unwrap_or(faults::RETRY_AFTER_SECONDS),
+            }
+            .into_response();
+        }
         let status = self.status();
+        let retry_after = match &self {
+            Self::Later { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         let errors = match self {
-            Self::Status { key, message, .. } => json!({ key: [message] }),
+            Self::Status { key, message, .. } | Self::Later { key, message, .. } => json!({ key: [message] }),
             Self::Invalid(errors) => {
                 let mut body = serde_json::Map::new();
                 for (field, messages) in errors.fields() {
@@ -119,7 +157,13 @@ impl IntoResponse for ApiError {
                 json!({ "server": ["something went wrong; it has been logged"] })
             }
         };
-        (status, Json(json!({ "errors": errors }))).into_response()
+        let mut response = (status, Json(json!({ "errors": errors }))).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -163,6 +207,7 @@ impl From<AccountError> for ApiError {
             AccountError::Conflict => {
                 Self::new(StatusCode::CONFLICT, "user", "was changed meanwhile; try again")
             }
+            AccountError::Busy(busy) => busy.into(),
             AccountError::Internal(err) => Self::Internal(err),
         }
     }
@@ -176,6 +221,32 @@ impl From<crate::chat::ChatFailure> for ApiError {
             ChatFailure::NotFound => Self::not_found("chat"),
             ChatFailure::Forbidden => Self::forbidden("chat"),
             ChatFailure::Internal(err) => Self::Internal(err),
+        }
+    }
+}
+
+impl From<Busy> for ApiError {
+    fn from(busy: Busy) -> Self {
+        Self::Later {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            key: "server",
+            message: "busy; try again shortly".to_owned(),
+            retry_after: busy.retry_after,
+        }
+    }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(err: LoginError) -> Self {
+        match err {
+            LoginError::Mismatch => Self::new(StatusCode::UNAUTHORIZED, "credentials", "invalid"),
+            LoginError::Throttled(wait) => Self::throttled(
+                "credentials",
+                format!("too many failed attempts; try again in {} s", wait.0),
+                wait,
+            ),
+            LoginError::Busy(busy) => busy.into(),
+            LoginError::Internal(err) => Self::Internal(err),
         }
     }
 }

@@ -28,6 +28,22 @@ impl Paging {
     }
 }
 
+/// One whole-number query value within `range` (`default` when blank), else 422.
+pub fn whole_number(
+    name: &'static str,
+    raw: Option<&str>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ApiError> {
+    let mut errors = FormErrors::default();
+    let value = bounded(&mut errors, name, raw, default, range);
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
 fn bounded(
     errors: &mut FormErrors,
     name: &'static str,

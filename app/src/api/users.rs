@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use projections::users::UserRow;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::error::ErrorBody;
 use super::{ApiError, ApiJson, ApiUser, patch};
-use crate::accounts::{self, Changes, LoginError, PasswordPolicy, SignUp};
+use crate::accounts::{self, Changes, PasswordPolicy, SignUp};
 use crate::crypto::Keys;
 use crate::request::{ClientIp, RequestId};
 use crate::state::AppState;
@@ -86,13 +86,26 @@ pub struct NewUser {
         (status = 201, description = "The new account", body = UserResponse),
         (status = 409, description = "The username or email is taken", body = ErrorBody),
         (status = 422, description = "A field is blank or invalid", body = ErrorBody),
+        (status = 429, description = "Too many new accounts from this address; see `Retry-After`", body = ErrorBody),
     )
 )]
 async fn register(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     RequestId(request_id): RequestId,
     ApiJson(body): ApiJson<NewUserRequest>,
 ) -> Result<Response, ApiError> {
+    state
+        .limits
+        .hit(state.limits.signups, &ip.to_string())
+        .await
+        .map_err(|wait| {
+            ApiError::throttled(
+                "user",
+                "too many new accounts from this address; try again later",
+                wait,
+            )
+        })?;
     let fields = body.user;
     let input = SignUp {
         username: fields.username.as_deref().unwrap_or_default(),
@@ -100,7 +113,14 @@ async fn register(
         password: fields.password.as_deref().unwrap_or_default(),
         staff: false,
     };
-    let user = accounts::sign_up(&state.commands, input, PasswordPolicy::LengthOnly, &request_id).await?;
+    let user = accounts::sign_up(
+        &state.commands,
+        &state.pools.passwords,
+        input,
+        PasswordPolicy::LengthOnly,
+        &request_id,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(user_response(&state.keys, &user))).into_response())
 }
 
@@ -150,23 +170,9 @@ async fn log_in(
     if !blank.is_empty() {
         return Err(ApiError::Invalid(blank));
     }
-    match accounts::log_in(&state.db, &state.login_throttle, &email, &password, ip).await {
-        Ok(user) => Ok(Json(user_response(&state.keys, &user)).into_response()),
-        Err(LoginError::Mismatch) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "credentials", "invalid")),
-        Err(LoginError::Throttled(wait)) => {
-            let mut response = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "credentials",
-                format!("too many failed attempts; try again in {} s", wait.0),
-            )
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(wait.0));
-            Ok(response)
-        }
-        Err(LoginError::Internal(err)) => Err(ApiError::Internal(err)),
-    }
+    let guard = state.password_guard(ip);
+    let user = accounts::log_in(&state.db, guard, &email, &password).await?;
+    Ok(Json(user_response(&state.keys, &user)).into_response())
 }
 
 /// Current user
@@ -256,6 +262,7 @@ async fn update_user(
     };
     let user = accounts::change(
         &state.commands,
+        &state.pools.passwords,
         &user,
         changes,
         PasswordPolicy::LengthOnly,

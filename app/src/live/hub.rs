@@ -6,6 +6,7 @@
 //! unbounded backlog (its client reconnects and catches up with `sync`).
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -29,15 +30,38 @@ pub struct Hub {
 
 #[derive(Default)]
 struct Inner {
-    sockets: Mutex<HashMap<Uuid, Vec<Socket>>>,
+    sockets: Mutex<Sockets>,
     seen: Mutex<Seen>,
     next_id: AtomicU64,
 }
 
+#[derive(Default)]
+struct Sockets {
+    by_user: HashMap<Uuid, Vec<Socket>>,
+    per_address: HashMap<IpAddr, usize>,
+}
+
 struct Socket {
     id: u64,
+    address: IpAddr,
     sender: mpsc::Sender<Frame>,
     closed: CancellationToken,
+}
+
+/// How many sockets one person and one address may hold on this instance.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    pub per_user: usize,
+    pub per_address: usize,
+}
+
+/// A socket refused because its person or address holds as many as allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TooMany {
+    #[error("too many chat connections for this account")]
+    User,
+    #[error("too many chat connections from this address")]
+    Address,
 }
 
 #[derive(Default)]
@@ -61,10 +85,30 @@ pub struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         let mut sockets = lock(&self.hub.inner.sockets);
-        if let Some(list) = sockets.get_mut(&self.user) {
-            list.retain(|socket| socket.id != self.id);
-            if list.is_empty() {
-                sockets.remove(&self.user);
+        sockets.remove(self.user, self.id);
+    }
+}
+
+impl Sockets {
+    fn remove(&mut self, user: Uuid, id: u64) {
+        let Some(list) = self.by_user.get_mut(&user) else {
+            return;
+        };
+        let Some(index) = list.iter().position(|socket| socket.id == id) else {
+            return;
+        };
+        let socket = list.swap_remove(index);
+        if list.is_empty() {
+            self.by_user.remove(&user);
+        }
+        self.forget_address(socket.address);
+    }
+
+    fn forget_address(&mut self, address: IpAddr) {
+        if let Some(count) = self.per_address.get_mut(&address) {
+            *count -= 1;
+            if *count == 0 {
+                self.per_address.remove(&address);
             }
         }
     }
@@ -76,38 +120,49 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    pub fn subscribe(&self, user: Uuid) -> Subscription {
+    /// Registers a socket of `user` connected from `address`, unless either holds `caps` already.
+    /// Checked and registered under one lock, so simultaneous connections cannot overshoot.
+    pub fn subscribe(&self, user: Uuid, address: IpAddr, caps: Caps) -> Result<Subscription, TooMany> {
+        let mut sockets = lock(&self.inner.sockets);
+        if sockets.by_user.get(&user).map_or(0, Vec::len) >= caps.per_user {
+            return Err(TooMany::User);
+        }
+        if sockets.per_address.get(&address).copied().unwrap_or(0) >= caps.per_address {
+            return Err(TooMany::Address);
+        }
         let (sender, frames) = mpsc::channel(QUEUE);
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let closed = CancellationToken::new();
         let socket = Socket {
             id,
+            address,
             sender: sender.clone(),
             closed: closed.clone(),
         };
-        lock(&self.inner.sockets).entry(user).or_default().push(socket);
-        Subscription {
+        sockets.by_user.entry(user).or_default().push(socket);
+        *sockets.per_address.entry(address).or_default() += 1;
+        Ok(Subscription {
             hub: self.clone(),
             user,
             id,
             frames,
             sender,
             closed,
-        }
+        })
     }
 
     /// Closes every socket (at shutdown).
     pub fn close_all(&self) {
         let mut sockets = lock(&self.inner.sockets);
-        for socket in sockets.values().flatten() {
+        for socket in sockets.by_user.values().flatten() {
             socket.closed.cancel();
         }
-        sockets.clear();
+        *sockets = Sockets::default();
     }
 
     /// How many sockets this instance holds.
     pub fn sockets(&self) -> usize {
-        lock(&self.inner.sockets).values().map(Vec::len).sum()
+        lock(&self.inner.sockets).by_user.values().map(Vec::len).sum()
     }
 
     /// Passes a frame to every socket of its user, once.
@@ -130,16 +185,28 @@ impl Hub {
         };
         let frame: Frame = text.into();
         let mut sockets = lock(&self.inner.sockets);
-        if let Some(list) = sockets.get_mut(&delivery.user) {
-            list.retain(|socket| match socket.sender.try_send(frame.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    tracing::info!(user = %delivery.user, "closing a socket that stopped reading");
-                    socket.closed.cancel();
-                    false
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            });
+        let Some(list) = sockets.by_user.get_mut(&delivery.user) else {
+            return;
+        };
+        let mut dropped = Vec::new();
+        list.retain(|socket| match socket.sender.try_send(frame.clone()) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::info!(user = %delivery.user, "closing a socket that stopped reading");
+                socket.closed.cancel();
+                dropped.push(socket.address);
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                dropped.push(socket.address);
+                false
+            }
+        });
+        if list.is_empty() {
+            sockets.by_user.remove(&delivery.user);
+        }
+        for address in dropped {
+            sockets.forget_address(address);
         }
     }
 }
@@ -148,6 +215,16 @@ impl Hub {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    const CAPS: Caps = Caps {
+        per_user: 4,
+        per_address: 6,
+    };
+    const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    fn subscribe(hub: &Hub, user: Uuid) -> Subscription {
+        hub.subscribe(user, HOME, CAPS).unwrap()
+    }
 
     fn delivery(position: i64, user: Uuid) -> Delivery {
         Delivery {
@@ -162,9 +239,9 @@ mod tests {
     async fn frames_reach_every_socket_of_the_user_once() {
         let hub = Hub::default();
         let (ann, ben) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let mut tab1 = hub.subscribe(ann);
-        let mut tab2 = hub.subscribe(ann);
-        let mut other = hub.subscribe(ben);
+        let mut tab1 = subscribe(&hub, ann);
+        let mut tab2 = subscribe(&hub, ann);
+        let mut other = subscribe(&hub, ben);
         hub.deliver(&delivery(7, ann));
         hub.deliver(&delivery(7, ann));
         assert_eq!(&*tab1.frames.recv().await.unwrap(), r#"{"n":7}"#);
@@ -177,7 +254,7 @@ mod tests {
     async fn a_socket_that_stops_reading_is_dropped() {
         let hub = Hub::default();
         let ann = Uuid::from_u128(1);
-        let mut slow = hub.subscribe(ann);
+        let mut slow = subscribe(&hub, ann);
         for position in 1..=(QUEUE as i64 + 1) {
             hub.deliver(&delivery(position, ann));
         }
@@ -193,9 +270,30 @@ mod tests {
     #[test]
     fn an_unsubscribed_socket_is_forgotten() {
         let hub = Hub::default();
-        let sub = hub.subscribe(Uuid::from_u128(1));
+        let sub = subscribe(&hub, Uuid::from_u128(1));
         assert_eq!(hub.sockets(), 1);
         drop(sub);
         assert_eq!(hub.sockets(), 0);
+    }
+
+    #[test]
+    fn a_person_and_an_address_hold_at_most_their_caps() {
+        let hub = Hub::default();
+        let (ann, ben) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let ann_tabs: Vec<_> = (0..CAPS.per_user).map(|_| subscribe(&hub, ann)).collect();
+        assert_eq!(hub.subscribe(ann, HOME, CAPS).err(), Some(TooMany::User));
+        let elsewhere = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+        assert_eq!(hub.subscribe(ann, elsewhere, CAPS).err(), Some(TooMany::User));
+        // Ben shares Ann's address: two more fit under its cap of six.
+        let ben_tabs: Vec<_> = (0..2).map(|_| subscribe(&hub, ben)).collect();
+        assert_eq!(hub.subscribe(ben, HOME, CAPS).err(), Some(TooMany::Address));
+        assert!(hub.subscribe(ben, elsewhere, CAPS).is_ok());
+        drop(ann_tabs);
+        drop(ben_tabs);
+        assert_eq!(hub.sockets(), 0);
+        assert!(
+            hub.subscribe(ann, HOME, CAPS).is_ok(),
+            "closing sockets frees their places"
+        );
     }
 }

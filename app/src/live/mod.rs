@@ -22,7 +22,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-pub use hub::{Frame, Hub};
+pub use hub::{Caps, Frame, Hub, Subscription, TooMany};
 
 use crate::redis::Redis;
 

@@ -24,9 +24,11 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::Frame;
+use super::{Caps, Frame, Subscription};
 use crate::auth::MaybeUser;
 use crate::chat::ChatFailure;
+use crate::limits::{self, RetryAfter};
+use crate::request::ClientIp;
 use crate::security::host_without_port;
 use crate::state::AppState;
 use crate::tokens;
@@ -39,10 +41,13 @@ const READ_BUFFER: usize = 4 * 1024;
 const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 /// Messages per page while catching a client up.
 const SYNC_PAGE: i64 = 200;
+/// What a client refused for holding too many sockets is told to wait.
+const SOCKET_RETRY_AFTER_SECONDS: u64 = 10;
 
 pub async fn upgrade(
     State(state): State<AppState>,
     MaybeUser(session_user): MaybeUser,
+    ClientIp(address): ClientIp,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -67,6 +72,22 @@ pub async fn upgrade(
         Ok(ws) => ws,
         Err(rejection) => return rejection.into_response(),
     };
+    let caps = Caps {
+        per_user: state.config.limits.sockets_per_user,
+        per_address: state.config.limits.sockets_per_address,
+    };
+    // The place is taken before the upgrade, so simultaneous connections cannot overshoot.
+    let subscription = match state.chats.live().hub.subscribe(user.id, address, caps) {
+        Ok(subscription) => subscription,
+        Err(too_many) => {
+            let message = format!("{too_many}; close another tab and try again");
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, message).into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, SOCKET_RETRY_AFTER_SECONDS.into());
+            return response;
+        }
+    };
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
         // tungstenite allocates its read buffer up front (128 KiB by default): most sockets sit
@@ -76,7 +97,7 @@ pub async fn upgrade(
         // cap rather than our memory, and its socket is closed.
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .on_upgrade(move |socket| run(socket, state, user))
+        .on_upgrade(move |socket| run(socket, state, user, subscription))
 }
 
 /// The user of the `Authorization` token, for programs without a session.
@@ -119,6 +140,20 @@ fn error_frame(code: &str, message: &str, client_id: Option<Uuid>) -> Frame {
     frame(&value)
 }
 
+/// A refusal by a rate limit, with the seconds to wait in `retry_after`.
+fn rate_limited_frame(wait: RetryAfter, client_id: Option<Uuid>) -> Frame {
+    let mut value = json!({
+        "type": "error",
+        "code": "rate_limited",
+        "message": format!("too many frames; wait {} s", wait.0),
+        "retry_after": wait.0,
+    });
+    if let Some(client_id) = client_id {
+        value["client_id"] = json!(client_id);
+    }
+    frame(&value)
+}
+
 fn failure_frame(failure: ChatFailure, client_id: Option<Uuid>) -> Frame {
     match failure {
         ChatFailure::Invalid(errors) => error_frame("invalid", &errors.summary(), client_id),
@@ -131,10 +166,8 @@ fn failure_frame(failure: ChatFailure, client_id: Option<Uuid>) -> Frame {
     }
 }
 
-async fn run(socket: WebSocket, state: AppState, user: UserRow) {
+async fn run(socket: WebSocket, state: AppState, user: UserRow, mut subscription: Subscription) {
     let timeout_seconds = state.config.ws_timeout_seconds;
-    let live = state.chats.live().clone();
-    let mut subscription = live.hub.subscribe(user.id);
     let outbox = subscription.sender.clone();
     let closed = subscription.closed.clone();
     let (mut sink, mut stream) = socket.split();
@@ -213,19 +246,24 @@ async fn handle(state: &AppState, user: &UserRow, text: &str, outbox: &mpsc::Sen
         }
     };
     let request_id = format!("ws-{}", Uuid::new_v4());
+    // Every kind of frame a client can repeat is limited per person, before any work: a flood of
+    // typing notices must not reach the peer, nor a flood of syncs the database.
+    let (rule, client_id) = match &parsed {
+        ClientFrame::Send { client_id, .. } => (state.limits.sends, Some(*client_id)),
+        ClientFrame::Sync { .. } => (limits::SYNCS_PER_USER, None),
+        ClientFrame::Read { .. } => (limits::READS_PER_USER, None),
+        ClientFrame::Typing { .. } => (limits::TYPING_PER_USER, None),
+    };
+    if let Err(wait) = state.limits.chat(rule, user.id).await {
+        let _ = outbox.send(rate_limited_frame(wait, client_id)).await;
+        return;
+    }
     let reply = match parsed {
         ClientFrame::Send {
             room_id,
             client_id,
             body,
         } => {
-            if let Err(wait) = state.send_limit.check(user.id).await {
-                let message = format!("too many messages; wait {} s", wait.0);
-                let _ = outbox
-                    .send(error_frame("rate_limited", &message, Some(client_id)))
-                    .await;
-                return;
-            }
             match state
                 .chats
                 .send(user, room_id, client_id, &body, &request_id)

@@ -2,17 +2,25 @@
 //! size before anything is decoded, turned upright, resized, and re-encoded without metadata.
 //!
 //! [`process`] is synchronous and CPU-heavy; request handlers call [`process_upload`], which runs
-//! it on tokio's blocking pool so a large photo never stalls the async workers.
+//! it on the bounded `images` pool, one image at a time, so a large photo never stalls the async
+//! workers and a burst of them waits in a short line or is turned away.
+//!
+//! Memory: the decoded image is the one large buffer (width × height × 3 or 4 bytes, 160 MB for
+//! 40 megapixels with transparency). It is shrunk first, by averaging areas into a buffer of the
+//! final size, and only then turned upright and re-encoded, so no second full-size copy is made.
 
 use std::io::Cursor;
 
 use axum::body::Bytes;
+use axum::http::StatusCode;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbaImage};
-use tokio::sync::Semaphore;
+
+use crate::limits::RetryAfter;
+use crate::pools::{Busy, Pool, WorkError};
 
 /// The largest file accepted, in bytes (5 MB).
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
@@ -20,21 +28,16 @@ pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 /// The most pixels accepted (40 megapixels), read from the header before decoding.
 pub const MAX_PIXELS: u64 = 40_000_000;
 
-/// What a decoder may allocate. 40 MP at 8 bytes a pixel (16-bit RGBA, the widest these formats
-/// decode to) is 320 MB; the rest is room for the decoders' own buffers.
-const MAX_DECODER_ALLOC: u64 = MAX_PIXELS * 8 + 64 * 1024 * 1024;
+/// What a decoder may allocate: 40 MP at 4 bytes a pixel (8-bit RGBA) and room for the decoders'
+/// own buffers. A 16-bit image needs twice that per pixel, so it may have half the pixels.
+const MAX_DECODER_ALLOC: u64 = MAX_PIXELS * 4 + 16 * 1024 * 1024;
 
 const COVER_MAX_SIDE: u32 = 1600;
 const AVATAR_SIDE: u32 = 256;
 const JPEG_QUALITY: u8 = 85;
 
-/// Catmull-Rom is as sharp as Lanczos3 to the eye when shrinking photos and a third cheaper,
-/// which matters on a 40 MP upload.
+/// For enlarging a small avatar (shrinking averages areas instead, see [`shrink`]).
 const FILTER: FilterType = FilterType::CatmullRom;
-
-/// A 40 MP image takes a few hundred MB while it is decoded and resized. Capping how many are
-/// processed at once makes a burst of large uploads wait in line instead of exhausting memory.
-static PROCESSING: Semaphore = Semaphore::const_new(2);
 
 /// What an image is for, which decides its final size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +117,12 @@ pub enum ImageError {
     /// The multipart body broke off or was malformed.
     #[error("The upload did not arrive whole; please try again")]
     Interrupted(#[source] axum::extract::multipart::MultipartError),
+    /// Too many images are being processed right now.
+    #[error("The site is busy processing images; please try again in a few seconds")]
+    Busy(#[from] Busy),
+    /// This person or address has uploaded as many images as allowed for now.
+    #[error("You have uploaded many images in a short time; please try again in {}", .0.in_words())]
+    Throttled(RetryAfter),
     /// Our failure, not the file's: logged, never explained.
     #[error("This image could not be processed; please try again")]
     Internal(#[source] anyhow::Error),
@@ -123,6 +132,16 @@ impl ImageError {
     /// Whether this is the site's fault rather than the file's (a 500, not a form message).
     pub fn is_internal(&self) -> bool {
         matches!(self, Self::Internal(_))
+    }
+
+    /// For a refusal because of load rather than the file: the status to answer with (503 or
+    /// 429) and the seconds to wait.
+    pub fn deferral(&self) -> Option<(StatusCode, u64)> {
+        match self {
+            Self::Busy(busy) => Some((StatusCode::SERVICE_UNAVAILABLE, busy.retry_after)),
+            Self::Throttled(wait) => Some((StatusCode::TOO_MANY_REQUESTS, wait.0)),
+            _ => None,
+        }
     }
 }
 
@@ -150,29 +169,28 @@ pub fn process(bytes: &[u8], kind: ImageKind) -> Result<ProcessedImage, ImageErr
     // on its side. An unreadable tag is not worth refusing the image over.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     // For an animated GIF or WebP this is the first frame: covers and avatars are still images.
-    let mut image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
+    let image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
+    // Both final shapes are square bounds, so shrinking before turning upright gives the same
+    // picture, and the turn then copies a small image instead of a full-size one.
+    let mut image = shrink(image, kind);
     image.apply_orientation(orientation);
-
-    encode(resize(image, kind))
+    encode(image)
 }
 
-/// [`process`] on the blocking thread pool, a few images at a time.
-pub async fn process_upload(bytes: Bytes, kind: ImageKind) -> Result<ProcessedImage, ImageError> {
+/// [`process`] on the `images` pool.
+pub async fn process_upload(
+    pool: &Pool,
+    bytes: Bytes,
+    kind: ImageKind,
+) -> Result<ProcessedImage, ImageError> {
     if bytes.len() > MAX_BYTES {
         return Err(ImageError::TooLarge);
     }
-    let slot = PROCESSING
-        .acquire()
-        .await
-        .map_err(|err| ImageError::Internal(err.into()))?;
-    tokio::task::spawn_blocking(move || {
-        // Held by the work, not the request: if the client goes away mid-way, the slot stays
-        // taken until the decoding it stands for has really finished.
-        let _slot = slot;
-        process(&bytes, kind)
-    })
-    .await
-    .map_err(|err| ImageError::Internal(err.into()))?
+    match pool.run(move || process(&bytes, kind)).await {
+        Ok(processed) => processed,
+        Err(WorkError::Busy(busy)) => Err(ImageError::Busy(busy)),
+        Err(WorkError::Failed(err)) => Err(ImageError::Internal(err.into())),
+    }
 }
 
 /// The format named by the file's first bytes; its name and declared type are never trusted.
@@ -200,21 +218,38 @@ fn unreadable(err: image::ImageError) -> ImageError {
     }
 }
 
-fn resize(image: DynamicImage, kind: ImageKind) -> DynamicImage {
+/// The image at its final size. Shrinking averages the source pixels falling into each target
+/// pixel (a box filter, as good as any for large reductions of photos) straight into a buffer of
+/// the target size; the usual two-pass filters keep an intermediate image in 32-bit floats that
+/// is as large as the source for big reductions.
+fn shrink(image: DynamicImage, kind: ImageKind) -> DynamicImage {
+    let (width, height) = (image.width(), image.height());
     match kind {
-        ImageKind::Cover if image.width() > COVER_MAX_SIDE || image.height() > COVER_MAX_SIDE => {
-            image.resize(COVER_MAX_SIDE, COVER_MAX_SIDE, FILTER)
+        ImageKind::Cover if width > COVER_MAX_SIDE || height > COVER_MAX_SIDE => {
+            image.thumbnail(COVER_MAX_SIDE, COVER_MAX_SIDE)
         }
         ImageKind::Cover => image,
         ImageKind::Avatar => {
-            // Crop first, then scale: scaling to fill first would blow a long thin image up to
-            // an enormous size before cropping it.
-            let side = image.width().min(image.height());
-            let x = (image.width() - side) / 2;
-            let y = (image.height() - side) / 2;
-            image
-                .crop_imm(x, y, side, side)
-                .resize_exact(AVATAR_SIDE, AVATAR_SIDE, FILTER)
+            // Scale so the short side is the avatar's, then keep the centre square: cropping
+            // first would copy the (possibly huge) square of the original.
+            let short = width.min(height).max(1);
+            let scale = |side: u32| {
+                u32::try_from(u64::from(side) * u64::from(AVATAR_SIDE) / u64::from(short))
+                    .unwrap_or(AVATAR_SIDE)
+                    .max(AVATAR_SIDE)
+            };
+            let (w, h) = (scale(width), scale(height));
+            let scaled = if short > AVATAR_SIDE {
+                image.thumbnail_exact(w, h)
+            } else {
+                image.resize_exact(w, h, FILTER)
+            };
+            scaled.crop_imm(
+                (w - AVATAR_SIDE) / 2,
+                (h - AVATAR_SIDE) / 2,
+                AVATAR_SIDE,
+                AVATAR_SIDE,
+            )
         }
     }
 }

@@ -8,6 +8,12 @@
 mod images;
 mod storage;
 mod upload;
+pub mod uploads;
+
+use std::net::IpAddr;
+
+use axum::body::Bytes;
+use uuid::Uuid;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -23,6 +29,54 @@ pub use upload::{UPLOAD_BODY_LIMIT, read_image_field};
 
 use crate::error::AppError;
 use crate::state::AppState;
+
+/// Where images are served: `/media/<key>`.
+pub const URL_PREFIX: &str = "/media/";
+
+/// Takes an image uploaded by `user` from `address` on a form: counted against the upload limits,
+/// checked and resized on the `images` pool, recorded as waiting to be used, stored. Returns its
+/// URL. The errors are for the form field, except [`ImageError::Internal`].
+pub async fn accept_upload(
+    state: &AppState,
+    user: Uuid,
+    address: IpAddr,
+    bytes: Bytes,
+    kind: ImageKind,
+) -> Result<String, ImageError> {
+    state
+        .limits
+        .reserve(&[
+            (crate::limits::UPLOADS_PER_USER, &user.to_string()),
+            (crate::limits::UPLOADS_PER_ADDRESS, &address.to_string()),
+        ])
+        .await
+        .map(drop)
+        .map_err(ImageError::Throttled)?;
+    let image = process_upload(&state.pools.images, bytes, kind).await?;
+    let key = Media::key_for(&image);
+    // Recorded before it is written: see `uploads::sweep`.
+    uploads::record(&state.db, &key, user)
+        .await
+        .map_err(|err| ImageError::Internal(err.into()))?;
+    state
+        .media
+        .save(&image)
+        .await
+        .map_err(|err| ImageError::Internal(err.into()))?;
+    Ok(state.media.url(&key))
+}
+
+/// A form shown again after an upload was refused for load (see [`ImageError::deferral`]): it
+/// answers with that status and `Retry-After`, keeping what the person typed.
+pub fn deferred(mut response: Response, deferral: Option<(StatusCode, u64)>) -> Response {
+    if let Some((status, seconds)) = deferral {
+        *response.status_mut() = status;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
 
 /// Keys name their content (see [`Media::save`]), so a key's bytes never change and browsers and
 /// CDNs may keep them for a year without asking again.

@@ -67,7 +67,7 @@ impl Media {
     /// image twice keeps one copy, and a key never names different content over time (which is
     /// what lets [`super::router`] tell browsers to cache it forever).
     pub async fn save(&self, image: &ProcessedImage) -> Result<String, StorageError> {
-        let key = key_for(image);
+        let key = Self::key_for(image);
         let payload = PutPayload::from_bytes(image.bytes().clone());
         self.store.put(&Path::from(key.as_str()), payload).await?;
         Ok(key)
@@ -89,9 +89,28 @@ impl Media {
         }
     }
 
+    /// Deletes the image under `key`; one already gone is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        let Some(path) = object_path(key) else {
+            return Ok(());
+        };
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     /// Where the image under `key` is served on this site.
     pub fn url(&self, key: &str) -> String {
-        format!("/media/{key}")
+        format!("{}{key}", super::URL_PREFIX)
+    }
+
+    /// `images/<first 32 hex digits of the SHA-256 of the bytes>.<jpg|png>`: 128 bits, no
+    /// collisions in practice.
+    pub fn key_for(image: &ProcessedImage) -> String {
+        let digest = Sha256::digest(image.bytes());
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        format!("images/{hex}.{}", image.format().extension())
     }
 }
 
@@ -113,14 +132,6 @@ fn s3(args: &MediaArgs, bucket: &str) -> AmazonS3Builder {
         builder = builder.with_secret_access_key(secret);
     }
     builder
-}
-
-/// `images/<first 32 hex digits of the SHA-256 of the bytes>.<jpg|png>`: 128 bits, no collisions
-/// in practice.
-fn key_for(image: &ProcessedImage) -> String {
-    let digest = Sha256::digest(image.bytes());
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("images/{hex}.{}", image.format().extension())
 }
 
 /// Only keys shaped like ours: lowercase letters, digits and `/._-`, no empty, hidden, `.` or

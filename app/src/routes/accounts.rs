@@ -15,7 +15,8 @@ use crate::error::AppError;
 use crate::flash::Flash;
 use crate::forms::FormErrors;
 use crate::layout::Layout;
-use crate::request::{ClientIp, RequestId};
+use crate::limits::with_retry_after;
+use crate::request::{Caller, ClientIp};
 use crate::session;
 use crate::state::AppState;
 
@@ -64,17 +65,38 @@ async fn sign_up(
     State(state): State<AppState>,
     session: Session,
     flash: Flash,
-    RequestId(request_id): RequestId,
+    Caller { request_id, ip }: Caller,
     layout: Layout,
     CsrfForm(form): CsrfForm<SignUpForm>,
 ) -> Result<Response, AppError> {
+    state
+        .limits
+        .hit(state.limits.signups, &ip.to_string())
+        .await
+        .map_err(|wait| {
+            AppError::throttled(
+                format!(
+                    "Too many new accounts were made from your network. Try again in {}.",
+                    wait.in_words()
+                ),
+                wait,
+            )
+        })?;
     let input = SignUp {
         username: &form.username,
         email: &form.email,
         password: &form.password,
         staff: false,
     };
-    match accounts::sign_up(&state.commands, input, PasswordPolicy::Site, &request_id).await {
+    match accounts::sign_up(
+        &state.commands,
+        &state.pools.passwords,
+        input,
+        PasswordPolicy::Site,
+        &request_id,
+    )
+    .await
+    {
         Ok(user) => {
             session::log_in(&session, &user)
                 .await
@@ -143,8 +165,8 @@ async fn log_in(
     layout: Layout,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let (status, message) =
-        match accounts::log_in(&state.db, &state.login_throttle, &form.login, &form.password, ip).await {
+    let (status, message, wait) =
+        match accounts::log_in(&state.db, state.password_guard(ip), &form.login, &form.password).await {
             Ok(user) => {
                 session::log_in(&session, &user)
                     .await
@@ -154,16 +176,15 @@ async fn log_in(
             }
             Err(LoginError::Throttled(wait)) => (
                 StatusCode::TOO_MANY_REQUESTS,
-                format!(
-                    "Too many failed attempts. Try again in {} minute{}.",
-                    wait.minutes(),
-                    if wait.minutes() == 1 { "" } else { "s" }
-                ),
+                format!("Too many failed attempts. Try again in {}.", wait.in_words()),
+                Some(wait),
             ),
             Err(LoginError::Mismatch) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "That username or email and password don't match an account.".to_owned(),
+                None,
             ),
+            Err(LoginError::Busy(busy)) => return Err(busy.into()),
             Err(LoginError::Internal(err)) => return Err(AppError::Internal(err)),
         };
     let mut errors = FormErrors::default();
@@ -174,7 +195,8 @@ async fn log_in(
         form,
         errors,
     };
-    Ok(state.templates.page(status, "accounts/login.html", &view)?)
+    let page = state.templates.page(status, "accounts/login.html", &view)?;
+    Ok(with_retry_after(page, wait))
 }
 
 async fn log_out(

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
-use projections::audit::{self, AuditEvent, PostVersion};
+use projections::audit::{self, AuditEvent, PostVersion, Scope};
 use projections::users::{self, UserRow};
 use projections::{chat, markdown};
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::exports;
 use crate::history::{FieldDiff, field_diff};
 use crate::layout::Layout;
 use crate::state::AppState;
@@ -107,16 +108,50 @@ struct PostHistoryView {
     post_url: String,
     download_url: String,
     entries: Vec<Entry>,
+    paging: Paging,
+}
+
+/// Events per history page: a post with thousands of comments or a long chat is shown a page
+/// at a time.
+const HISTORY_PAGE: i64 = 200;
+
+/// Which page of a history: the events after this position.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PageQuery {
+    after: i64,
+}
+
+/// The links around a page of a history at `base`: back to the start, and on to the next page.
+#[derive(Serialize)]
+struct Paging {
+    first_url: Option<String>,
+    next_url: Option<String>,
+}
+
+impl Paging {
+    fn new(base: &str, after: i64, events: &[AuditEvent]) -> Self {
+        let full = events.len() as i64 == HISTORY_PAGE;
+        Self {
+            first_url: (after > 0).then(|| base.to_owned()),
+            next_url: full
+                .then(|| events.last().map(|e| format!("{base}?after={}", e.position)))
+                .flatten(),
+        }
+    }
 }
 
 async fn post_history(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     CurrentUser(viewer): CurrentUser,
+    Query(page): Query<PageQuery>,
     layout: Layout,
 ) -> Result<Response, AppError> {
     let (post, versions) = visible_post(&state, &slug, &viewer).await?;
-    let events = audit::for_post(&state.db, post).await?;
+    let after = page.after.max(0);
+    let events = audit::page(&state.db, Scope::Post(post), after, HISTORY_PAGE).await?;
+    let paging = Paging::new(&format!("/posts/{slug}/history"), after, &events);
     let by_sequence: HashMap<i64, &PostVersion> = versions.iter().map(|v| (v.sequence, v)).collect();
     let entries = events
         .iter()
@@ -184,6 +219,7 @@ async fn post_history(
         download_url: format!("/posts/{slug}/history.ndjson"),
         slug,
         entries,
+        paging,
     };
     Ok(state
         .templates
@@ -247,34 +283,13 @@ async fn post_version(
         .page(StatusCode::OK, "posts/version.html", &view)?)
 }
 
-fn ndjson(events: &[AuditEvent], file_name: &str) -> Result<Response, AppError> {
-    let mut body = Vec::new();
-    for event in events {
-        serde_json::to_writer(&mut body, event).map_err(AppError::internal)?;
-        body.push(b'\n');
-    }
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-ndjson"),
-    );
-    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
-    }
-    Ok(response)
-}
-
 async fn post_history_ndjson(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     CurrentUser(viewer): CurrentUser,
 ) -> Result<Response, AppError> {
     let (post, _) = visible_post(&state, &slug, &viewer).await?;
-    ndjson(
-        &audit::for_post(&state.db, post).await?,
-        &format!("post-{slug}.ndjson"),
-    )
+    exports::download(&state, Scope::Post(post), &format!("post-{slug}.ndjson")).await
 }
 
 /// A chat's id, if `viewer` is one of its two people or staff.
@@ -300,19 +315,24 @@ struct ChatHistoryView {
     room_url: String,
     download_url: String,
     entries: Vec<Entry>,
+    paging: Paging,
 }
 
 async fn chat_history(
     State(state): State<AppState>,
     Path(room): Path<String>,
     CurrentUser(viewer): CurrentUser,
+    Query(page): Query<PageQuery>,
     layout: Layout,
 ) -> Result<Response, AppError> {
     let id = visible_chat(&state, &room, &viewer).await?;
-    let events = audit::for_chat(&state.db, id).await?;
-    if events.is_empty() {
+    let after = page.after.max(0);
+    let events = audit::page(&state.db, Scope::Chat(id), after, HISTORY_PAGE).await?;
+    if events.is_empty() && !audit::exists(&state.db, Scope::Chat(id)).await? {
         return Err(AppError::NotFound);
     }
+    let paging = Paging::new(&format!("/chat/{id}/history"), after, &events);
+    // Bodies seen on this page, so an edit shows what it changed when the original is here too.
     let mut bodies: HashMap<i64, String> = HashMap::new();
     let entries = events
         .iter()
@@ -338,8 +358,12 @@ async fn chat_history(
                 "MessageEdited" => {
                     let body = text(data, "body");
                     entry.label = format!("Edited message #{seq}");
-                    let before = bodies.insert(seq, body.clone()).unwrap_or_default();
-                    entry.diffs = field_diff("Message", &before, &body).into_iter().collect();
+                    match bodies.insert(seq, body.clone()) {
+                        Some(before) => {
+                            entry.diffs = field_diff("Message", &before, &body).into_iter().collect()
+                        }
+                        None => entry.detail = Some(body),
+                    }
                 }
                 "MessageDeleted" => {
                     entry.label = format!("Deleted message #{seq}");
@@ -356,6 +380,7 @@ async fn chat_history(
         room_url: format!("/chat/{id}"),
         download_url: format!("/chat/{id}/history.ndjson"),
         entries,
+        paging,
     };
     Ok(state.templates.page(StatusCode::OK, "chat/history.html", &view)?)
 }
@@ -366,10 +391,7 @@ async fn chat_history_ndjson(
     CurrentUser(viewer): CurrentUser,
 ) -> Result<Response, AppError> {
     let id = visible_chat(&state, &room, &viewer).await?;
-    ndjson(
-        &audit::for_chat(&state.db, id).await?,
-        &format!("chat-{id}.ndjson"),
-    )
+    exports::download(&state, Scope::Chat(id), &format!("chat-{id}.ndjson")).await
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -517,8 +539,6 @@ async fn export_user(
     let user = users::by_username(&state.db, query.user.trim())
         .await?
         .ok_or(AppError::NotFound)?;
-    ndjson(
-        &audit::for_user(&state.db, user.id).await?,
-        &format!("user-{}.ndjson", user.username),
-    )
+    let file_name = format!("user-{}.ndjson", user.username);
+    exports::download(&state, Scope::User(user.id), &file_name).await
 }

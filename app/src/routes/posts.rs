@@ -1,5 +1,7 @@
 //! Post pages: read, write (with preview and a cover image), edit, delete, favorite.
 
+use std::net::IpAddr;
+
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
@@ -17,8 +19,9 @@ use crate::error::AppError;
 use crate::flash::Flash;
 use crate::forms::FormErrors;
 use crate::layout::Layout;
-use crate::media::{ImageKind, UPLOAD_BODY_LIMIT, process_upload};
-use crate::request::RequestId;
+use crate::media::{self, ImageKind, UPLOAD_BODY_LIMIT};
+use crate::pools::WorkError;
+use crate::request::{Caller, RequestId};
 use crate::state::AppState;
 use crate::uploads::UploadForm;
 use crate::views::{AuthorView, Date, TagLink};
@@ -267,8 +270,10 @@ async fn new_post(
 /// it survives a preview or a validation error (its URL rides along in a hidden field).
 async fn read_post_form(
     state: &AppState,
+    user: &UserRow,
+    ip: IpAddr,
     mut upload: UploadForm,
-) -> Result<(PostFormValues, FormErrors), AppError> {
+) -> Result<(PostFormValues, FormErrors, Deferral), AppError> {
     let mut errors = FormErrors::default();
     let mut form = PostFormValues {
         title: upload.text("title").to_owned(),
@@ -281,20 +286,24 @@ async fn read_post_form(
             String::new()
         },
     };
+    let mut deferral = None;
     match upload.take_file("cover") {
         None => {}
         Some(Err(err)) => errors.add("cover", err.to_string()),
-        Some(Ok(bytes)) => match process_upload(bytes, ImageKind::Cover).await {
-            Ok(image) => {
-                let key = state.media.save(&image).await.map_err(AppError::internal)?;
-                form.cover_url = state.media.url(&key);
-            }
+        Some(Ok(bytes)) => match media::accept_upload(state, user.id, ip, bytes, ImageKind::Cover).await {
+            Ok(url) => form.cover_url = url,
             Err(err) if err.is_internal() => return Err(AppError::internal(err)),
-            Err(err) => errors.add("cover", err.to_string()),
+            Err(err) => {
+                deferral = err.deferral();
+                errors.add("cover", err.to_string());
+            }
         },
     }
-    Ok((form, errors))
+    Ok((form, errors, deferral))
 }
+
+/// A refusal of an upload for load: the status and seconds to wait (see `media::deferred`).
+type Deferral = Option<(StatusCode, u64)>;
 
 fn input(form: &PostFormValues) -> PostInput<'_> {
     PostInput {
@@ -306,10 +315,22 @@ fn input(form: &PostFormValues) -> PostInput<'_> {
     }
 }
 
-fn preview(form: &PostFormValues) -> Preview {
-    Preview {
+/// The post as it would look. Rendering a long body costs milliseconds of CPU, so it runs on the
+/// `markdown` pool rather than on the thread serving other requests.
+async fn preview(state: &AppState, form: &PostFormValues) -> Result<Preview, AppError> {
+    let body = form.body.clone();
+    let body_html = state
+        .pools
+        .markdown
+        .run(move || markdown::to_html(&body))
+        .await
+        .map_err(|err| match err {
+            WorkError::Busy(busy) => AppError::Busy(busy),
+            WorkError::Failed(err) => AppError::internal(err),
+        })?;
+    Ok(Preview {
         title: form.title.clone(),
-        body_html: markdown::to_html(&form.body),
+        body_html,
         tags: form
             .tags
             .split(',')
@@ -318,11 +339,11 @@ fn preview(form: &PostFormValues) -> Preview {
             .map(TagLink::new)
             .collect(),
         cover: (!form.cover_url.is_empty()).then(|| form.cover_url.clone()),
-    }
+    })
 }
 
 /// The form again, after a preview or with errors.
-fn redisplay(
+async fn redisplay(
     state: &AppState,
     layout: Layout,
     editing: Option<&str>,
@@ -330,6 +351,11 @@ fn redisplay(
     errors: FormErrors,
     show_preview: bool,
 ) -> Result<Response, AppError> {
+    let preview = if show_preview {
+        Some(preview(state, &form).await?)
+    } else {
+        None
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -340,7 +366,7 @@ fn redisplay(
         editing: editing.is_some(),
         action: editing.map_or_else(|| "/posts/new".to_owned(), |slug| format!("/posts/{slug}/edit")),
         cancel_url: editing.map_or_else(|| "/".to_owned(), |slug| format!("/posts/{slug}")),
-        preview: show_preview.then(|| preview(&form)),
+        preview,
         form,
         errors,
     };
@@ -351,21 +377,22 @@ async fn create_post(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     flash: Flash,
-    RequestId(request_id): RequestId,
+    Caller { request_id, ip }: Caller,
     layout: Layout,
     upload: UploadForm,
 ) -> Result<Response, AppError> {
     let previewing = upload.text("action") == "preview";
-    let (form, errors) = read_post_form(&state, upload).await?;
+    let (form, errors, deferral) = read_post_form(&state, &user, ip, upload).await?;
     if previewing || !errors.is_empty() {
-        return redisplay(&state, layout, None, form, errors, previewing);
+        let page = redisplay(&state, layout, None, form, errors, previewing).await?;
+        return Ok(media::deferred(page, deferral));
     }
     match blog::publish(&state.commands, &user, input(&form), &request_id).await {
         Ok(slug) => {
             flash.success("Your post is published.");
             Ok(Redirect::to(&format!("/posts/{slug}")).into_response())
         }
-        Err(BlogError::Invalid(errors)) => redisplay(&state, layout, None, form, errors, false),
+        Err(BlogError::Invalid(errors)) => redisplay(&state, layout, None, form, errors, false).await,
         Err(err) => Err(err.into()),
     }
 }
@@ -395,7 +422,7 @@ async fn edit_post(
         tags: post.summary.tags.join(", "),
         cover_url: post.summary.cover.unwrap_or_default(),
     };
-    redisplay(&state, layout, Some(&slug), form, FormErrors::default(), false)
+    redisplay(&state, layout, Some(&slug), form, FormErrors::default(), false).await
 }
 
 async fn update_post(
@@ -403,22 +430,23 @@ async fn update_post(
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     flash: Flash,
-    RequestId(request_id): RequestId,
+    Caller { request_id, ip }: Caller,
     layout: Layout,
     upload: UploadForm,
 ) -> Result<Response, AppError> {
     editable(&state, &slug, &user).await?;
     let previewing = upload.text("action") == "preview";
-    let (form, errors) = read_post_form(&state, upload).await?;
+    let (form, errors, deferral) = read_post_form(&state, &user, ip, upload).await?;
     if previewing || !errors.is_empty() {
-        return redisplay(&state, layout, Some(&slug), form, errors, previewing);
+        let page = redisplay(&state, layout, Some(&slug), form, errors, previewing).await?;
+        return Ok(media::deferred(page, deferral));
     }
     match blog::edit(&state.commands, &user, &slug, input(&form), &request_id).await {
         Ok(()) => {
             flash.success("Your changes are saved.");
             Ok(Redirect::to(&format!("/posts/{slug}")).into_response())
         }
-        Err(BlogError::Invalid(errors)) => redisplay(&state, layout, Some(&slug), form, errors, false),
+        Err(BlogError::Invalid(errors)) => redisplay(&state, layout, Some(&slug), form, errors, false).await,
         Err(err) => Err(err.into()),
     }
 }

@@ -8,15 +8,16 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use crate::accounts::{self, AccountError, Changes, PasswordPolicy};
+use crate::accounts::{self, AccountError, Changes, LoginError, PasswordPolicy};
 use crate::auth::CurrentUser;
 use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::flash::Flash;
 use crate::forms::FormErrors;
 use crate::layout::Layout;
-use crate::media::{ImageKind, UPLOAD_BODY_LIMIT, process_upload};
-use crate::request::RequestId;
+use crate::limits::{RetryAfter, with_retry_after};
+use crate::media::{self, ImageKind, UPLOAD_BODY_LIMIT};
+use crate::request::Caller;
 use crate::session;
 use crate::state::AppState;
 use crate::uploads::UploadForm;
@@ -76,7 +77,7 @@ async fn update_settings(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     flash: Flash,
-    RequestId(request_id): RequestId,
+    Caller { request_id, ip }: Caller,
     layout: Layout,
     mut upload: UploadForm,
 ) -> Result<Response, AppError> {
@@ -89,11 +90,13 @@ async fn update_settings(
     };
     let mut errors = FormErrors::default();
     // A new picture is checked, cropped and stored first; the account then points at it.
+    let mut deferral = None;
     let image = match upload.take_file("avatar") {
-        Some(Ok(bytes)) => match process_upload(bytes, ImageKind::Avatar).await {
-            Ok(image) => Some(state.media.url(&state.media.save(&image).await?)),
+        Some(Ok(bytes)) => match media::accept_upload(&state, user.id, ip, bytes, ImageKind::Avatar).await {
+            Ok(url) => Some(url),
             Err(err) if err.is_internal() => return Err(err.into()),
             Err(err) => {
+                deferral = err.deferral();
                 errors.add("avatar", err.to_string());
                 None
             }
@@ -114,7 +117,7 @@ async fn update_settings(
             .map_err(AppError::from)
     };
     if !errors.is_empty() {
-        return invalid(form, errors, layout);
+        return Ok(media::deferred(invalid(form, errors, layout)?, deferral));
     }
     let changes = Changes {
         display_name: Some(&form.display_name),
@@ -123,7 +126,16 @@ async fn update_settings(
         image: image.as_deref(),
         ..Changes::default()
     };
-    match accounts::change(&state.commands, &user, changes, PasswordPolicy::Site, &request_id).await {
+    match accounts::change(
+        &state.commands,
+        &state.pools.passwords,
+        &user,
+        changes,
+        PasswordPolicy::Site,
+        &request_id,
+    )
+    .await
+    {
         Ok(user) => {
             flash.success("Your profile has been saved.");
             Ok(Redirect::to(&format!("/@{}", user.username)).into_response())
@@ -173,7 +185,7 @@ async fn change_password(
     CurrentUser(user): CurrentUser,
     session: Session,
     flash: Flash,
-    RequestId(request_id): RequestId,
+    Caller { request_id, ip }: Caller,
     layout: Layout,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
@@ -184,19 +196,44 @@ async fn change_password(
             .page(StatusCode::UNPROCESSABLE_ENTITY, "accounts/password.html", &view)
             .map_err(AppError::from)
     };
-    if accounts::check_password(Some(user.clone()), &form.current_password)
-        .await?
-        .is_none()
-    {
+    let wrong = |message: String, wait: Option<RetryAfter>, layout: Layout| {
         let mut errors = FormErrors::default();
-        errors.add("current_password", "This is not your current password");
-        return invalid(errors, layout);
+        errors.add("current_password", message);
+        let view = PasswordView { layout, errors };
+        let status = if wait.is_some() {
+            StatusCode::TOO_MANY_REQUESTS
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        let page = state.templates.page(status, "accounts/password.html", &view)?;
+        Ok::<_, AppError>(with_retry_after(page, wait))
+    };
+    match accounts::confirm_password(state.password_guard(ip), &user, &form.current_password).await {
+        Ok(()) => {}
+        Err(LoginError::Mismatch) => {
+            return wrong("This is not your current password".to_owned(), None, layout);
+        }
+        Err(LoginError::Throttled(wait)) => {
+            let message = format!("Too many wrong passwords. Try again in {}.", wait.in_words());
+            return wrong(message, Some(wait), layout);
+        }
+        Err(LoginError::Busy(busy)) => return Err(busy.into()),
+        Err(LoginError::Internal(err)) => return Err(AppError::Internal(err)),
     }
     let changes = Changes {
         password: Some(&form.new_password),
         ..Changes::default()
     };
-    match accounts::change(&state.commands, &user, changes, PasswordPolicy::Site, &request_id).await {
+    match accounts::change(
+        &state.commands,
+        &state.pools.passwords,
+        &user,
+        changes,
+        PasswordPolicy::Site,
+        &request_id,
+    )
+    .await
+    {
         Ok(updated) => {
             session::remember(&session, updated.id, updated.credentials_version)
                 .await

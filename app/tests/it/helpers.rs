@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use app::App;
-use app::config::{Config, DatabaseArgs, Environment, MediaArgs};
+use app::config::{Config, DatabaseArgs, Environment, LimitArgs, MediaArgs};
 use app::media::Media;
 use projections::testing::TestDb;
 use reqwest::StatusCode;
@@ -22,6 +22,8 @@ pub struct TestApp {
     pub media: Media,
     /// Where the images go; removed with the app.
     pub media_dir: PathBuf,
+    /// The running app's shared parts (its pools, to see how much work they did).
+    pub state: app::state::AppState,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -50,6 +52,11 @@ pub fn test_config(db: &TestDb) -> Config {
             s3_region: "us-east-1".to_owned(),
             aws_access_key_id: None,
             aws_secret_access_key: None,
+        },
+        limits: LimitArgs {
+            // Tests sign many people up from one address.
+            signups_per_hour: 10_000,
+            ..LimitArgs::default()
         },
     }
 }
@@ -83,6 +90,7 @@ impl TestApp {
         let app = App::build(config.clone()).await.expect("the app builds");
         let addr = app.local_addr().unwrap();
         let media = app.state().media.clone();
+        let state = app.state().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             app.run(async {
@@ -97,6 +105,7 @@ impl TestApp {
             config,
             media,
             media_dir,
+            state,
             stop: Some(stop),
         }
     }
@@ -144,9 +153,16 @@ impl TestApp {
             password: PASSWORD,
             staff: true,
         };
-        app::accounts::sign_up(&commands, input, app::accounts::PasswordPolicy::Site, "test")
-            .await
-            .unwrap();
+        let passwords = app::pools::Pool::new("passwords", 1, 0);
+        app::accounts::sign_up(
+            &commands,
+            &passwords,
+            input,
+            app::accounts::PasswordPolicy::Site,
+            "test",
+        )
+        .await
+        .unwrap();
         let browser = self.browser();
         assert_eq!(
             browser.log_in(username, PASSWORD).await.status(),

@@ -18,6 +18,7 @@ mod cli;
 mod frame;
 mod helpers;
 mod history;
+mod hostile;
 mod media;
 mod redis_server;
 mod security;

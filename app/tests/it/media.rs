@@ -203,3 +203,91 @@ async fn images_round_trip_through_an_s3_bucket() {
         .await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+fn png_of(width: u32, height: u32, shade: u8) -> Vec<u8> {
+    let photo = RgbImage::from_fn(width, height, |x, y| Rgb([x as u8, y as u8, shade]));
+    let mut png = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(photo)
+        .write_to(&mut png, ImageFormat::Png)
+        .unwrap();
+    png.into_inner()
+}
+
+/// A post form with a cover: previewed only (`preview`), or published (`publish`).
+async fn cover_form(browser: &Browser, action: &str, shade: u8) -> reqwest::Response {
+    let fields = [
+        ("title", "Covered"),
+        ("description", "d"),
+        ("body", "b"),
+        ("tags", ""),
+        ("action", action),
+    ];
+    crate::blog::post_form(
+        browser,
+        "/posts/new",
+        &fields,
+        Some(("c.png", png_of(300, 200, shade))),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_cover_nothing_ever_used_is_swept_and_a_published_one_is_kept() {
+    let app = TestApp::spawn().await;
+    let author = app.signed_in("vera").await;
+    assert_eq!(cover_form(&author, "preview", 1).await.status(), StatusCode::OK);
+    assert_eq!(
+        cover_form(&author, "publish", 2).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let keys: Vec<(String, bool)> = sqlx::query_as("select key, claimed from uploads order by claimed")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    let [(previewed, false), (published, true)] = keys.as_slice() else {
+        panic!("one preview and one published cover: {keys:?}");
+    };
+
+    // A day old or not, the published cover stays; only the unused one goes, with its file.
+    let kept = app::media::uploads::KEPT_UNUSED;
+    assert_eq!(
+        app::media::uploads::sweep(&app.db.pool, &app.media, kept)
+            .await
+            .unwrap(),
+        0
+    );
+    let swept = app::media::uploads::sweep(&app.db.pool, &app.media, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(swept, 1);
+    assert_eq!(
+        app.browser().get(&app.media.url(previewed)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.browser().get(&app.media.url(published)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn uploads_are_limited_per_person_with_a_message_beside_the_field() {
+    let app = TestApp::spawn().await;
+    let author = app.signed_in("walt").await;
+    for shade in 0..30 {
+        assert_eq!(
+            cover_form(&author, "preview", shade).await.status(),
+            StatusCode::OK
+        );
+    }
+    let refused = cover_form(&author, "preview", 99).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    let html = scraper::Html::parse_document(&refused.text().await.unwrap());
+    assert!(text(&html, ".field-error, .form-errors, [id$=-error]").contains("uploaded many images"));
+    assert_eq!(
+        attr(&html, "input[name=title]", "value").as_deref(),
+        Some("Covered"),
+        "what was typed is kept"
+    );
+}

@@ -154,11 +154,11 @@ async fn send_message(
             .map_err(|_| ApiError::invalid("client_id", "must be a UUID"))?,
         None => return Err(ApiError::invalid("client_id", "can't be blank")),
     };
-    if let Err(wait) = state.send_limit.check(user.id).await {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+    if let Err(wait) = state.limits.chat(state.limits.sends, user.id).await {
+        return Err(ApiError::throttled(
             "message",
             format!("too many messages; wait {} s", wait.0),
+            wait,
         ));
     }
     let (message, created) = state

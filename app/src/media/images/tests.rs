@@ -244,11 +244,13 @@ fn an_animated_gif_becomes_its_first_frame() {
 #[tokio::test]
 async fn processing_runs_off_the_async_workers() {
     let bytes = Bytes::from(encoded(&photo(2000, 1000), ImageFormat::Jpeg));
-    let image = process_upload(bytes, ImageKind::Cover).await.unwrap();
+    let pool = crate::pools::Pool::new("images", 1, 0);
+    let image = process_upload(&pool, bytes, ImageKind::Cover).await.unwrap();
     assert_eq!((image.width(), image.height()), (1600, 800));
+    assert_eq!(pool.started(), 1);
     let too_large = Bytes::from(vec![0; MAX_BYTES + 1]);
     assert!(matches!(
-        process_upload(too_large, ImageKind::Avatar).await,
+        process_upload(&pool, too_large, ImageKind::Avatar).await,
         Err(ImageError::TooLarge)
     ));
 }

@@ -56,12 +56,55 @@ struct Inner {
     running: Arc<Semaphore>,
     started: AtomicU64,
     refused: AtomicU64,
+    born: std::time::Instant,
+    /// The second (since `born`) of the last warning about refusals.
+    warned_at: AtomicU64,
+}
+
+/// A place in a pool's line: taken without waiting (or refused), before anything costly is
+/// done for the request (an upload's body is read only once it has one).
+pub struct Admission {
+    pool: Pool,
+    admitted: OwnedSemaphorePermit,
 }
 
 /// A place in a pool, held for as long as the work it stands for (an export streaming out).
 pub struct Slot {
     _admitted: OwnedSemaphorePermit,
     _running: OwnedSemaphorePermit,
+}
+
+impl Admission {
+    /// Waits for a worker, or gives up after [`QUEUE_WAIT`].
+    pub async fn slot(self) -> Result<Slot, Busy> {
+        let inner = &self.pool.inner;
+        let running = match tokio::time::timeout(QUEUE_WAIT, inner.running.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            // Timed out, or the semaphore was closed (never: nothing closes it).
+            _ => return Err(self.pool.refuse()),
+        };
+        inner.started.fetch_add(1, Ordering::Relaxed);
+        Ok(Slot {
+            _admitted: self.admitted,
+            _running: running,
+        })
+    }
+
+    /// Runs CPU-bound `work` on a blocking thread once a worker is free.
+    pub async fn run<T: Send + 'static>(
+        self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, WorkError> {
+        let slot = self.slot().await?;
+        let result = tokio::task::spawn_blocking(move || {
+            // Held by the thread, not by the request: if the client goes away mid-way, the slot
+            // stays taken until the work it stands for has really finished.
+            let _slot = slot;
+            work()
+        })
+        .await?;
+        Ok(result)
+    }
 }
 
 impl Pool {
@@ -75,47 +118,44 @@ impl Pool {
                 running: Arc::new(Semaphore::new(workers)),
                 started: AtomicU64::new(0),
                 refused: AtomicU64::new(0),
+                born: std::time::Instant::now(),
+                warned_at: AtomicU64::new(u64::MAX),
             }),
+        }
+    }
+
+    /// A place in the line, or [`Busy`] at once when the line is full.
+    pub fn admit(&self) -> Result<Admission, Busy> {
+        match self.inner.admitted.clone().try_acquire_owned() {
+            Ok(admitted) => Ok(Admission {
+                pool: self.clone(),
+                admitted,
+            }),
+            Err(_) => Err(self.refuse()),
         }
     }
 
     /// Waits for a worker's slot, or refuses when the queue is full or the wait too long.
     pub async fn slot(&self) -> Result<Slot, Busy> {
-        let inner = &self.inner;
-        let Ok(admitted) = inner.admitted.clone().try_acquire_owned() else {
-            return Err(self.refuse());
-        };
-        let running = match tokio::time::timeout(QUEUE_WAIT, inner.running.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => permit,
-            // Timed out, or the semaphore was closed (never: nothing closes it).
-            _ => return Err(self.refuse()),
-        };
-        inner.started.fetch_add(1, Ordering::Relaxed);
-        Ok(Slot {
-            _admitted: admitted,
-            _running: running,
-        })
+        self.admit()?.slot().await
     }
 
-    /// Runs CPU-bound `work` on a blocking thread once a slot is free.
+    /// Runs CPU-bound `work` on a blocking thread once a worker is free.
     pub async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, WorkError> {
-        let slot = self.slot().await?;
-        let result = tokio::task::spawn_blocking(move || {
-            // Held by the thread, not by the request: if the client goes away mid-way, the slot
-            // stays taken until the work it stands for has really finished.
-            let _slot = slot;
-            work()
-        })
-        .await?;
-        Ok(result)
+        self.admit()?.run(work).await
     }
 
     fn refuse(&self) -> Busy {
-        self.inner.refused.fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(pool = self.inner.name, "pool full; request refused");
+        let inner = &self.inner;
+        let refused = inner.refused.fetch_add(1, Ordering::Relaxed) + 1;
+        // A flood is refused thousands of times a second: say so once a second, with the count.
+        let now = inner.born.elapsed().as_secs();
+        if inner.warned_at.swap(now, Ordering::Relaxed) != now {
+            tracing::warn!(pool = inner.name, refused, "pool full; refusing requests");
+        }
         BUSY
     }
 

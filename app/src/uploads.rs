@@ -3,6 +3,10 @@
 //! Text fields are collected by name; file fields are read with a hard cap, so an oversized
 //! file becomes a message beside its field rather than a failed request. Forms put the file
 //! input last: if the body limit cuts the upload short, every text field has arrived already.
+//!
+//! A file is read only once it has a place in the `images` pool's line: when the line is full,
+//! the file is skipped unread (and its field says to try again), so a crowd of uploads never
+//! holds more than the line's worth of files in memory.
 
 use std::collections::HashMap;
 
@@ -12,15 +16,22 @@ use axum::extract::{FromRef, FromRequest, FromRequestParts, Multipart, Request};
 use crate::csrf::{self, CsrfToken};
 use crate::error::AppError;
 use crate::media::{ImageError, read_image_field};
+use crate::pools::Admission;
 use crate::state::AppState;
 
 /// Longest text field accepted (a 100,000-character post body in any script fits).
 const MAX_TEXT_BYTES: usize = 512 * 1024;
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct UploadForm {
     text: HashMap<String, String>,
-    files: HashMap<String, Result<Bytes, ImageError>>,
+    files: HashMap<String, Result<Upload, ImageError>>,
+}
+
+/// A file as it arrived, with its place in the `images` pool.
+pub struct Upload {
+    pub bytes: Bytes,
+    pub admission: Admission,
 }
 
 impl UploadForm {
@@ -30,7 +41,7 @@ impl UploadForm {
     }
 
     /// A file field: `None` when no file was chosen.
-    pub fn take_file(&mut self, name: &str) -> Option<Result<Bytes, ImageError>> {
+    pub fn take_file(&mut self, name: &str) -> Option<Result<Upload, ImageError>> {
         self.files.remove(name)
     }
 }
@@ -45,6 +56,7 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let expected = CsrfToken::from_request_parts(&mut parts, state).await?;
+        let images = AppState::from_ref(state).pools.images.clone();
         let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(|err| AppError::BadRequest(err.body_text()))?;
@@ -62,15 +74,24 @@ where
             };
             if let Some(file_name) = field.file_name() {
                 // An empty file input still sends a part, with an empty name and no bytes.
-                let chosen = !file_name.is_empty();
+                if file_name.is_empty() {
+                    continue;
+                }
+                let admission = match images.admit() {
+                    Ok(admission) => admission,
+                    Err(busy) => {
+                        form.files.insert(name, Err(ImageError::Busy(busy)));
+                        continue;
+                    }
+                };
                 match read_image_field(field).await {
-                    Ok(bytes) if !chosen && bytes.is_empty() => {}
                     Err(ImageError::TooLarge) => {
                         form.files.insert(name, Err(ImageError::TooLarge));
                         break;
                     }
                     read => {
-                        form.files.insert(name, read);
+                        form.files
+                            .insert(name, read.map(|bytes| Upload { bytes, admission }));
                     }
                 }
             } else {

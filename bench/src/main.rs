@@ -2,6 +2,7 @@
 //! results as Markdown tables. Run through `scripts/bench` (see bench/README.md).
 
 mod chat;
+mod hostile;
 mod load;
 mod report;
 mod seed;
@@ -30,6 +31,8 @@ enum Part {
     History,
     Chat,
     Idle,
+    /// Bursts an attacker would send, one instance, memory and latency throughout.
+    Hostile,
     Rebuild,
 }
 
@@ -98,6 +101,7 @@ async fn main() -> anyhow::Result<()> {
             Part::History,
             Part::Chat,
             Part::Idle,
+            Part::Hostile,
             Part::Rebuild,
         ];
     }
@@ -179,7 +183,8 @@ async fn drop_database(cli: &Cli, name: &str) {
 async fn password_hash() -> anyhow::Result<String> {
     let password =
         domain::user::Password::parse_length(seed::PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    Ok(app::passwords::hash(password).await?.as_str().to_owned())
+    let pool = app::pools::Pool::new("bench", 1, 0);
+    Ok(app::passwords::hash(&pool, password).await?.as_str().to_owned())
 }
 
 fn token(user: Uuid) -> String {
@@ -407,6 +412,45 @@ async fn site_parts_with(
         b.stop().await;
     }
     a.stop().await;
+
+    if parts.contains(&Part::Hostile) {
+        step("hostile load on one instance with the default limits");
+        let server = hostile::server(env, PORTS[2]).await?;
+        let db = projections::db::connect(&env.database_url, 4).await?;
+        let (long_room_size, long_room, sender) = site
+            .history_rooms
+            .last()
+            .copied()
+            .ok_or_else(|| anyhow::anyhow!("no history rooms"))?;
+        anyhow::ensure!(long_room_size == 100_000, "the longest room has {long_room_size} messages");
+        let target = hostile::Target {
+            base: server.url(),
+            pid: server.pid(),
+            db: db.clone(),
+            post_path: format!("/posts/{}", site.recent_slugs[3]),
+            users: site
+                .users
+                .iter()
+                .zip(&tokens)
+                .map(|(u, t)| (u.username.clone(), t.clone()))
+                .collect(),
+            password: seed::PASSWORD.to_owned(),
+            long_room: (long_room, site.users[sender].username.clone()),
+        };
+        let result = hostile::run(target).await?;
+        eprintln!(
+            "        peak {:.0} MB (idle {:.0} MB), {:.0} MB 30 s later; /healthz p99 {:.1} ms, post page p99 {:.1} ms, {} unexpected 5xx",
+            result.peak_rss as f64 / 1_048_576.0,
+            result.idle_rss as f64 / 1_048_576.0,
+            result.settled_rss as f64 / 1_048_576.0,
+            result.healthz.p99_ms,
+            result.post_page.p99_ms,
+            result.reader_failures
+        );
+        results.hostile = Some(result);
+        db.close().await;
+        server.stop().await;
+    }
     Ok(())
 }
 

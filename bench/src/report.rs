@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::chat::{ChatStep, IdleSockets};
+use crate::hostile::Hostile;
 use crate::load::HistoryCase;
 use crate::stats::Summary;
 use crate::wrk::WrkResult;
@@ -21,6 +22,8 @@ pub struct Results {
     pub history: Option<Vec<HistoryCase>>,
     pub rebuild: Option<Rebuild>,
     pub memory: Memory,
+    #[serde(default)]
+    pub hostile: Option<Hostile>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -295,6 +298,80 @@ impl Results {
             }
             out.push('\n');
         }
+        if let Some(hostile) = &self.hostile {
+            hostile_section(&mut out, hostile);
+        }
         out
     }
+}
+
+fn hostile_section(out: &mut String, h: &Hostile) {
+    let _ = writeln!(out, "## Hostile load (one instance, default limits)\n");
+    let _ = writeln!(
+        out,
+        "Bursts one after another, each client from its own address (the instance trusts \
+         `X-Forwarded-For`), while a reader fetches `/healthz` and a post page every 20 ms.\n"
+    );
+    let _ = writeln!(out, "| burst | requests | seconds | answers | acknowledged / present | peak resident |");
+    let _ = writeln!(out, "|---|---:|---:|---|---:|---:|");
+    for b in &h.bursts {
+        let answers: Vec<String> = b.outcomes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let writes = if b.acknowledged > 0 {
+            format!("{} / {} {}", b.acknowledged, b.present, verdict(b.acknowledged == b.present))
+        } else {
+            "—".to_owned()
+        };
+        let _ = writeln!(
+            out,
+            "| {} {} | {} | {:.1} | {} | {} | {} |",
+            b.name,
+            b.note,
+            b.requests,
+            b.seconds,
+            answers.join(", "),
+            writes,
+            mb(b.peak_rss)
+        );
+    }
+    let settled = h
+        .settled_after_seconds
+        .map_or_else(|| "not within 30 s".to_owned(), |s| format!("after {s:.0} s"));
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| measure | figure | target |");
+    let _ = writeln!(out, "|---|---:|---|");
+    let _ = writeln!(out, "| resident idle | {} | |", mb(h.idle_rss));
+    let _ = writeln!(
+        out,
+        "| peak resident, all bursts | {} | < 200 MB {} |",
+        mb(h.peak_rss),
+        verdict(h.peak_rss < 200 * 1_048_576)
+    );
+    let _ = writeln!(
+        out,
+        "| resident after the bursts | under 60 MB {settled}; {} at 30 s | < 60 MB within 30 s {} |",
+        mb(h.settled_rss),
+        verdict(h.settled_after_seconds.is_some())
+    );
+    let _ = writeln!(
+        out,
+        "| `/healthz` throughout | p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms | p99 < 50 ms {} |",
+        h.healthz.p50_ms,
+        h.healthz.p99_ms,
+        h.healthz.max_ms,
+        verdict(h.healthz.p99_ms < 50.0)
+    );
+    let _ = writeln!(
+        out,
+        "| post page throughout | p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms | p99 < 100 ms {} |",
+        h.post_page.p50_ms,
+        h.post_page.p99_ms,
+        h.post_page.max_ms,
+        verdict(h.post_page.p99_ms < 100.0)
+    );
+    let _ = writeln!(
+        out,
+        "| answers ≥ 500 other than 503, to the reader | {} | 0 {} |\n",
+        h.reader_failures,
+        verdict(h.reader_failures == 0)
+    );
 }

@@ -23,8 +23,24 @@ pub struct Server {
     pub child: Child,
 }
 
+/// Limits lifted for the load parts: their clients all come from one address and drive far
+/// more traffic per person than people do.
+const LOAD_GENERATOR: [(&str, &str); 5] = [
+    ("CHAT_SENDS_PER_MINUTE", "10000000"),
+    ("SOCKETS_PER_USER", "1000"),
+    ("SOCKETS_PER_ADDRESS", "1000000"),
+    ("MAX_CONNECTIONS", "30000"),
+    ("SIGNUPS_PER_HOUR", "1000000"),
+];
+
 impl Server {
+    /// An instance for the load parts (see [`LOAD_GENERATOR`]).
     pub async fn start(env: &ServerEnv, port: u16) -> anyhow::Result<Self> {
+        Self::start_with(env, port, &LOAD_GENERATOR).await
+    }
+
+    /// An instance with the site's default limits, and `vars` set besides.
+    pub async fn start_with(env: &ServerEnv, port: u16, vars: &[(&str, &str)]) -> anyhow::Result<Self> {
         let log = std::fs::File::create(env.log_dir.join(format!("server-{port}.log")))?;
         let media = env.log_dir.join(format!("media-{port}"));
         let mut command = Command::new(&env.bocha);
@@ -37,7 +53,7 @@ impl Server {
             .env("SECRET_KEY", &env.secret_key)
             .env("BOCHA_ENV", "development")
             .env("ALLOWED_HOSTS", "*")
-            .env("CHAT_SENDS_PER_MINUTE", "10000000")
+            .envs(vars.iter().copied())
             .env("MEDIA_DIR", media)
             .env(
                 "RUST_LOG",
@@ -108,13 +124,17 @@ pub struct RssSampler {
 
 impl RssSampler {
     pub fn start(pid: u32) -> Self {
+        Self::start_every(pid, Duration::from_millis(200))
+    }
+
+    pub fn start_every(pid: u32, interval: Duration) -> Self {
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
             let mut peak = rss_of(pid);
             loop {
                 tokio::select! {
                     _ = stopped.changed() => return peak,
-                    () = tokio::time::sleep(Duration::from_millis(200)) => peak = peak.max(rss_of(pid)),
+                    () = tokio::time::sleep(interval) => peak = peak.max(rss_of(pid)),
                 }
             }
         });

@@ -5,9 +5,8 @@
 //! it on the bounded `images` pool, one image at a time, so a large photo never stalls the async
 //! workers and a burst of them waits in a short line or is turned away.
 //!
-//! Memory: the decoded image is the one large buffer (width × height × 3 or 4 bytes, 160 MB for
-//! 40 megapixels with transparency). It is shrunk first, by averaging areas into a buffer of the
-//! final size, and only then turned upright and re-encoded, so no second full-size copy is made.
+//! Memory: large photos are shrunk while they are decoded (see `decode`), and everything is
+//! turned upright and re-encoded at its final size, so no full-size copy of a big upload is made.
 
 use std::io::Cursor;
 
@@ -19,8 +18,9 @@ use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbaImage};
 
+use super::decode;
 use crate::limits::RetryAfter;
-use crate::pools::{Busy, Pool, WorkError};
+use crate::pools::{Admission, Busy, WorkError};
 
 /// The largest file accepted, in bytes (5 MB).
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
@@ -46,6 +46,40 @@ pub enum ImageKind {
     Cover,
     /// A profile picture: the centre square, scaled to 256×256.
     Avatar,
+}
+
+impl ImageKind {
+    /// The size an image of `width` × `height` is scaled to before any cropping: a cover to fit
+    /// within 1600 × 1600 (never enlarged), an avatar to a short side of 256 (the centre square
+    /// is then kept).
+    fn scaled_size(self, width: u32, height: u32) -> (u32, u32) {
+        let scale = |side: u32, by: u32, of: u32| {
+            u32::try_from(u64::from(side) * u64::from(by) / u64::from(of.max(1)))
+                .unwrap_or(by)
+                .max(1)
+        };
+        match self {
+            Self::Cover if width.max(height) > COVER_MAX_SIDE => {
+                let long = width.max(height);
+                (
+                    scale(width, COVER_MAX_SIDE, long),
+                    scale(height, COVER_MAX_SIDE, long),
+                )
+            }
+            Self::Cover => (width, height),
+            Self::Avatar => {
+                let short = width.min(height);
+                let side = |n| scale(n, AVATAR_SIDE, short).max(AVATAR_SIDE);
+                (side(width), side(height))
+            }
+        }
+    }
+
+    /// The smallest size the image may be decoded at: its scaled size, or its own when smaller.
+    fn needed(self, width: u32, height: u32) -> (u32, u32) {
+        let (w, h) = self.scaled_size(width, height);
+        (w.min(width), h.min(height))
+    }
 }
 
 /// How a processed image is encoded.
@@ -109,6 +143,9 @@ pub enum ImageError {
     TooLarge,
     #[error("Images may be at most 40 megapixels")]
     TooManyPixels,
+    /// Beyond what is decoded whole (see `decode::MAX_WHOLE_PIXELS`).
+    #[error("Images over 16 megapixels must be a standard JPEG photo or a PNG")]
+    TooLargeToDecodeWhole,
     #[error("This file is not a PNG, JPEG, WebP or GIF image")]
     NotAnImage,
     /// Truncated or corrupt files, and valid ones in an encoding the decoders do not handle.
@@ -168,8 +205,14 @@ pub fn process(bytes: &[u8], kind: ImageKind) -> Result<ProcessedImage, ImageErr
     // Read from the EXIF data, which re-encoding drops: a phone photo would otherwise end up
     // on its side. An unreadable tag is not worth refusing the image over.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    // For an animated GIF or WebP this is the first frame: covers and avatars are still images.
-    let image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
+    let image = match decode::shrinking(bytes, format, kind.needed(width, height))? {
+        Some(image) => image,
+        None if u64::from(width) * u64::from(height) > decode::MAX_WHOLE_PIXELS => {
+            return Err(ImageError::TooLargeToDecodeWhole);
+        }
+        // For an animated GIF or WebP this is the first frame: covers and avatars are still images.
+        None => DynamicImage::from_decoder(decoder).map_err(unreadable)?,
+    };
     // Both final shapes are square bounds, so shrinking before turning upright gives the same
     // picture, and the turn then copies a small image instead of a full-size one.
     let mut image = shrink(image, kind);
@@ -177,16 +220,16 @@ pub fn process(bytes: &[u8], kind: ImageKind) -> Result<ProcessedImage, ImageErr
     encode(image)
 }
 
-/// [`process`] on the `images` pool.
+/// [`process`] on the `images` pool, in the place `admission` holds.
 pub async fn process_upload(
-    pool: &Pool,
+    admission: Admission,
     bytes: Bytes,
     kind: ImageKind,
 ) -> Result<ProcessedImage, ImageError> {
     if bytes.len() > MAX_BYTES {
         return Err(ImageError::TooLarge);
     }
-    match pool.run(move || process(&bytes, kind)).await {
+    match admission.run(move || process(&bytes, kind)).await {
         Ok(processed) => processed,
         Err(WorkError::Busy(busy)) => Err(ImageError::Busy(busy)),
         Err(WorkError::Failed(err)) => Err(ImageError::Internal(err.into())),
@@ -224,33 +267,25 @@ fn unreadable(err: image::ImageError) -> ImageError {
 /// is as large as the source for big reductions.
 fn shrink(image: DynamicImage, kind: ImageKind) -> DynamicImage {
     let (width, height) = (image.width(), image.height());
+    let (w, h) = kind.scaled_size(width, height);
+    let scaled = if (w, h) == (width, height) {
+        image
+    } else if w <= width && h <= height {
+        image.thumbnail_exact(w, h)
+    } else {
+        // Only a small avatar is enlarged.
+        image.resize_exact(w, h, FILTER)
+    };
     match kind {
-        ImageKind::Cover if width > COVER_MAX_SIDE || height > COVER_MAX_SIDE => {
-            image.thumbnail(COVER_MAX_SIDE, COVER_MAX_SIDE)
-        }
-        ImageKind::Cover => image,
-        ImageKind::Avatar => {
-            // Scale so the short side is the avatar's, then keep the centre square: cropping
-            // first would copy the (possibly huge) square of the original.
-            let short = width.min(height).max(1);
-            let scale = |side: u32| {
-                u32::try_from(u64::from(side) * u64::from(AVATAR_SIDE) / u64::from(short))
-                    .unwrap_or(AVATAR_SIDE)
-                    .max(AVATAR_SIDE)
-            };
-            let (w, h) = (scale(width), scale(height));
-            let scaled = if short > AVATAR_SIDE {
-                image.thumbnail_exact(w, h)
-            } else {
-                image.resize_exact(w, h, FILTER)
-            };
-            scaled.crop_imm(
-                (w - AVATAR_SIDE) / 2,
-                (h - AVATAR_SIDE) / 2,
-                AVATAR_SIDE,
-                AVATAR_SIDE,
-            )
-        }
+        ImageKind::Cover => scaled,
+        // Scaled first, then the centre square kept: cropping first would copy the (possibly
+        // huge) square of the original.
+        ImageKind::Avatar => scaled.crop_imm(
+            (w - AVATAR_SIDE) / 2,
+            (h - AVATAR_SIDE) / 2,
+            AVATAR_SIDE,
+            AVATAR_SIDE,
+        ),
     }
 }
 

@@ -5,6 +5,7 @@
 //! upright, resized, re-encoded without metadata), stores it with [`Media::save`] and keeps the
 //! returned key; pages show it at [`Media::url`]. [`router`] serves `/media/{key}`.
 
+pub(crate) mod decode;
 mod images;
 mod storage;
 mod upload;
@@ -12,7 +13,6 @@ pub mod uploads;
 
 use std::net::IpAddr;
 
-use axum::body::Bytes;
 use uuid::Uuid;
 
 use axum::Router;
@@ -29,20 +29,23 @@ pub use upload::{UPLOAD_BODY_LIMIT, read_image_field};
 
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::uploads::Upload;
 
 /// Where images are served: `/media/<key>`.
 pub const URL_PREFIX: &str = "/media/";
 
-/// Takes an image uploaded by `user` from `address` on a form: counted against the upload limits,
-/// checked and resized on the `images` pool, recorded as waiting to be used, stored. Returns its
-/// URL. The errors are for the form field, except [`ImageError::Internal`].
+/// Takes an image uploaded by `user` from `address` on a form (as the form read it): counted
+/// against the upload limits, checked and resized on the `images` pool, recorded as waiting to be
+/// used, stored. Returns its URL. The errors are for the form field, except
+/// [`ImageError::Internal`].
 pub async fn accept_upload(
     state: &AppState,
     user: Uuid,
     address: IpAddr,
-    bytes: Bytes,
+    read: Result<Upload, ImageError>,
     kind: ImageKind,
 ) -> Result<String, ImageError> {
+    let upload = read?;
     state
         .limits
         .reserve(&[
@@ -52,7 +55,7 @@ pub async fn accept_upload(
         .await
         .map(drop)
         .map_err(ImageError::Throttled)?;
-    let image = process_upload(&state.pools.images, bytes, kind).await?;
+    let image = process_upload(upload.admission, upload.bytes, kind).await?;
     let key = Media::key_for(&image);
     // Recorded before it is written: see `uploads::sweep`.
     uploads::record(&state.db, &key, user)

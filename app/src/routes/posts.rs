@@ -289,8 +289,7 @@ async fn read_post_form(
     let mut deferral = None;
     match upload.take_file("cover") {
         None => {}
-        Some(Err(err)) => errors.add("cover", err.to_string()),
-        Some(Ok(bytes)) => match media::accept_upload(state, user.id, ip, bytes, ImageKind::Cover).await {
+        Some(read) => match media::accept_upload(state, user.id, ip, read, ImageKind::Cover).await {
             Ok(url) => form.cover_url = url,
             Err(err) if err.is_internal() => return Err(AppError::internal(err)),
             Err(err) => {

@@ -92,7 +92,7 @@ async fn update_settings(
     // A new picture is checked, cropped and stored first; the account then points at it.
     let mut deferral = None;
     let image = match upload.take_file("avatar") {
-        Some(Ok(bytes)) => match media::accept_upload(&state, user.id, ip, bytes, ImageKind::Avatar).await {
+        Some(read) => match media::accept_upload(&state, user.id, ip, read, ImageKind::Avatar).await {
             Ok(url) => Some(url),
             Err(err) if err.is_internal() => return Err(err.into()),
             Err(err) => {
@@ -101,10 +101,6 @@ async fn update_settings(
                 None
             }
         },
-        Some(Err(err)) => {
-            errors.add("avatar", err.to_string());
-            None
-        }
         None if !upload.text("remove_avatar").is_empty() => Some(String::new()),
         None if !form.pending_image.is_empty() => Some(form.pending_image.clone()),
         None => None,

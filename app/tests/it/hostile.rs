@@ -273,3 +273,37 @@ async fn a_client_trickling_its_headers_is_cut_off() {
     // A well-behaved client is served as ever.
     assert_eq!(app.browser().get("/").await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_upload_while_the_image_line_is_full_is_not_read_and_the_form_keeps_its_text() {
+    let app = TestApp::spawn().await;
+    let author = app.signed_in("xena").await;
+    let pool = app.state.pools.images.clone();
+    let held: Vec<_> = (0..pool.capacity()).map(|_| pool.admit().unwrap()).collect();
+    let fields = [
+        ("title", "Kept"),
+        ("description", "d"),
+        ("body", "typed with care"),
+        ("tags", ""),
+        ("action", "publish"),
+    ];
+    let png = {
+        let mut bytes = Vec::new();
+        image::DynamicImage::new_rgb8(64, 64)
+            .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+            .unwrap();
+        bytes
+    };
+    let response = crate::blog::post_form(&author, "/posts/new", &fields, Some(("c.png", png))).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key("retry-after"));
+    let html = scraper::Html::parse_document(&response.text().await.unwrap());
+    assert!(
+        text(&html, "#cover-error").contains("busy"),
+        "{}",
+        text(&html, "#cover-error")
+    );
+    assert_eq!(text(&html, "textarea[name=body]").trim(), "typed with care");
+    assert_eq!(pool.started(), 0, "nothing was processed");
+    drop(held);
+}

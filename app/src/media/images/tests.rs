@@ -245,12 +245,64 @@ fn an_animated_gif_becomes_its_first_frame() {
 async fn processing_runs_off_the_async_workers() {
     let bytes = Bytes::from(encoded(&photo(2000, 1000), ImageFormat::Jpeg));
     let pool = crate::pools::Pool::new("images", 1, 0);
-    let image = process_upload(&pool, bytes, ImageKind::Cover).await.unwrap();
+    let image = process_upload(pool.admit().unwrap(), bytes, ImageKind::Cover)
+        .await
+        .unwrap();
     assert_eq!((image.width(), image.height()), (1600, 800));
     assert_eq!(pool.started(), 1);
     let too_large = Bytes::from(vec![0; MAX_BYTES + 1]);
     assert!(matches!(
-        process_upload(&pool, too_large, ImageKind::Avatar).await,
+        process_upload(pool.admit().unwrap(), too_large, ImageKind::Avatar).await,
         Err(ImageError::TooLarge)
     ));
+}
+
+/// Four quadrants of flat colour: whatever the filter, the middle of each stays its colour.
+fn quadrants(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, y| match (x * 2 / width, y * 2 / height) {
+        (0, 0) => Rgb([200, 30, 30]),
+        (1, 0) => Rgb([30, 200, 30]),
+        (0, _) => Rgb([30, 30, 200]),
+        _ => Rgb([220, 220, 220]),
+    })
+}
+
+#[test]
+fn large_jpegs_and_pngs_are_shrunk_while_decoded_to_the_same_picture() {
+    let source = DynamicImage::ImageRgb8(quadrants(4000, 2000));
+    for format in [ImageFormat::Jpeg, ImageFormat::Png] {
+        let bytes = encoded(&source, format);
+        // The shrinking decoders really ran: a cover asks for 1600 × 800 or more.
+        let early = crate::media::decode::shrinking(&bytes, format, (1600, 800))
+            .unwrap()
+            .unwrap_or_else(|| panic!("{format:?} was decoded whole"));
+        assert!(
+            early.width() >= 1600 && early.width() <= 2000,
+            "{format:?}: {}",
+            early.width()
+        );
+
+        let cover = process(&bytes, ImageKind::Cover).unwrap();
+        assert_eq!((cover.width(), cover.height()), (1600, 800), "{format:?}");
+        let pixels = decoded(&cover).into_rgb8();
+        for ((x, y), colour) in [
+            ((400, 200), [200, 30, 30]),
+            ((1200, 200), [30, 200, 30]),
+            ((400, 600), [30, 30, 200]),
+            ((1200, 600), [220, 220, 220]),
+        ] {
+            let pixel = *pixels.get_pixel(x, y);
+            assert!(is_close(pixel, colour), "{format:?} ({x}, {y}) is {pixel:?}");
+        }
+        let avatar = process(&bytes, ImageKind::Avatar).unwrap();
+        assert_eq!((avatar.width(), avatar.height()), (256, 256), "{format:?}");
+    }
+}
+
+#[test]
+fn what_must_be_decoded_whole_may_have_16_megapixels() {
+    // WebP cannot be shrunk while decoding.
+    let over = DynamicImage::ImageRgb8(RgbImage::from_pixel(4100, 4000, Rgb([9, 9, 9])));
+    let err = process(&encoded(&over, ImageFormat::WebP), ImageKind::Cover).unwrap_err();
+    assert!(matches!(err, ImageError::TooLargeToDecodeWhole), "{err:?}");
 }

@@ -70,6 +70,10 @@ free_port() {
 
 # Builds bocha and serves it on a free port against a new, empty database, until
 # stop_api_server (run on exit). Sets API_HOST (http://127.0.0.1:PORT) and API_LOG.
+# Extra settings for the server `start_api_server` starts (`NAME=value` words), e.g. the
+# RealWorld suite's compatibility mode.
+API_SERVER_ENV=()
+
 start_api_server() { # name (for the database and the log)
   local name=$1 run port
   run=$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -80,7 +84,9 @@ start_api_server() { # name (for the database and the log)
   API_MEDIA=$(mktemp -d)
   cargo build --locked --quiet -p app --bin bocha
   trap stop_api_server EXIT
-  BIND="127.0.0.1:$port" \
+  # Every suite signs many people up from this one address.
+  env SIGNUPS_PER_HOUR=1000000 "${API_SERVER_ENV[@]}" \
+    BIND="127.0.0.1:$port" \
     DATABASE_URL="postgres://postgres@127.0.0.1:5432/$API_DATABASE" \
     REDIS_PREFIX="bocha-$name-$run" \
     SECRET_KEY="$name-run-$run-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \

@@ -16,8 +16,8 @@ use crate::limits::{Limits, RetryAfter};
 use crate::passwords::{self, HashError};
 use crate::pools::{Busy, Pool, WorkError};
 
-/// Which password rules apply: the site's (length and not a common password) or, for the
-/// RealWorld API whose contract accepts any password of valid length, length only.
+/// Which password rules apply: the site's (length and not a common password) on every door, or
+/// length only, which the RealWorld demo suite expects (see `REALWORLD_COMPAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordPolicy {
     Site,
@@ -39,6 +39,9 @@ pub enum AccountError {
     Invalid(FormErrors),
     #[error("the account was changed meanwhile")]
     Conflict,
+    /// Too many wrong current passwords.
+    #[error("too many failed attempts; wait {} s", .0.0)]
+    Throttled(RetryAfter),
     #[error(transparent)]
     Busy(#[from] Busy),
     #[error(transparent)]
@@ -50,6 +53,10 @@ impl From<AccountError> for crate::error::AppError {
         match err {
             AccountError::Invalid(errors) => Self::BadRequest(errors.summary()),
             AccountError::Conflict => Self::Conflict,
+            AccountError::Throttled(wait) => Self::throttled(
+                format!("Too many wrong passwords. Try again in {}.", wait.in_words()),
+                wait,
+            ),
             AccountError::Busy(busy) => Self::Busy(busy),
             AccountError::Internal(err) => Self::Internal(err),
         }
@@ -239,6 +246,24 @@ pub struct Changes<'a> {
     pub display_name: Option<&'a str>,
     pub bio: Option<&'a str>,
     pub image: Option<&'a str>,
+    /// The account's password as typed, for a door that asks for it (see [`Rules`]).
+    pub current_password: Option<&'a str>,
+}
+
+/// How a door checks an account change: the password rules, and whether a new password or
+/// email needs the current password (checked, and limited, like a login).
+#[derive(Clone, Copy)]
+pub struct Rules<'a> {
+    pub policy: PasswordPolicy,
+    pub reauthenticate: Option<Guard<'a>>,
+}
+
+impl AccountError {
+    fn field(field: &'static str, message: &str) -> Self {
+        let mut errors = FormErrors::default();
+        errors.add(field, message);
+        Self::Invalid(errors)
+    }
 }
 
 /// Applies `changes` to `user`'s account in one command; returns the account afterwards.
@@ -247,7 +272,7 @@ pub async fn change(
     passwords: &Pool,
     user: &UserRow,
     changes: Changes<'_>,
-    policy: PasswordPolicy,
+    rules: Rules<'_>,
     request_id: &str,
 ) -> Result<UserRow, AccountError> {
     use domain::user::{Bio, DisplayName, ImageUrl};
@@ -270,9 +295,18 @@ pub async fn change(
     };
     let password = changes
         .password
-        .and_then(|raw| errors.check("password", policy.parse(raw)));
+        .and_then(|raw| errors.check("password", rules.policy.parse(raw)));
     if !errors.is_empty() {
         return Err(AccountError::Invalid(errors));
+    }
+    let new_email = parsed
+        .email
+        .as_ref()
+        .is_some_and(|e| !e.as_str().eq_ignore_ascii_case(&user.email));
+    if let Some(guard) = rules.reauthenticate
+        && (password.is_some() || new_email)
+    {
+        reauthenticate(guard, user, changes.current_password).await?;
     }
     if let Some(Some(image)) = &parsed.image {
         // Kept from the sweep of unused uploads before the command that uses it runs.
@@ -286,6 +320,47 @@ pub async fn change(
         .execute::<User>(
             &user.id.to_string(),
             UserCommand::ChangeAccount(parsed),
+            &(),
+            &metadata,
+        )
+        .await?;
+    users::by_id(commands.pool(), user.id).await?.ok_or_else(|| {
+        AccountError::Internal(anyhow::anyhow!("user {} vanished from the read model", user.id))
+    })
+}
+
+/// Checks the current password before a new password or email.
+async fn reauthenticate(guard: Guard<'_>, user: &UserRow, current: Option<&str>) -> Result<(), AccountError> {
+    let Some(current) = current.filter(|c| !c.is_empty()) else {
+        return Err(AccountError::field(
+            "current_password",
+            "Enter your current password to change your password or email",
+        ));
+    };
+    match confirm_password(guard, user, current).await {
+        Ok(()) => Ok(()),
+        Err(LoginError::Mismatch) => Err(AccountError::field(
+            "current_password",
+            "This is not your current password",
+        )),
+        Err(LoginError::Throttled(wait)) => Err(AccountError::Throttled(wait)),
+        Err(LoginError::Busy(busy)) => Err(AccountError::Busy(busy)),
+        Err(LoginError::Internal(err)) => Err(AccountError::Internal(err)),
+    }
+}
+
+/// Ends every session and API token of `user` but the caller's own browser session, which the
+/// caller re-remembers with the account as it is afterwards.
+pub async fn sign_out_everywhere(
+    commands: &Commands,
+    user: &UserRow,
+    request_id: &str,
+) -> Result<UserRow, AccountError> {
+    let metadata = Metadata::new(Some(user.id), request_id);
+    commands
+        .execute::<User>(
+            &user.id.to_string(),
+            UserCommand::SignOutEverywhere,
             &(),
             &metadata,
         )

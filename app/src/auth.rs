@@ -5,10 +5,12 @@ use axum::extract::{FromRef, FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use projections::users::{self, UserRow};
 use tower_sessions::Session;
+use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::session;
 use crate::state::AppState;
+use crate::tokens;
 
 /// The signed-in user, if any. Resolved once per request and cached in its extensions.
 #[derive(Debug, Clone)]
@@ -51,6 +53,50 @@ async fn resolve(session: &Session, state: &AppState) -> Result<Option<UserRow>,
             session::log_out(session).await.map_err(AppError::internal)?;
             Ok(None)
         }
+    }
+}
+
+/// The user an API token (the value of an `Authorization` header) names, if the token is
+/// genuine, unexpired and still current: a password change or "log out everywhere" ends every
+/// token issued before it (unless `REALWORLD_COMPAT` keeps them, as that suite expects).
+pub async fn token_user(state: &AppState, header: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let Some(bearer) =
+        tokens::from_header(header).and_then(|t| tokens::verify(&state.keys, t, chrono::Utc::now()))
+    else {
+        return Ok(None);
+    };
+    let user = users::by_id(&state.db, bearer.user).await?;
+    Ok(user.filter(|u| state.config.realworld_compat || u.credentials_version == bearer.credentials_version))
+}
+
+/// What a long-lived connection (a socket) was opened with, so it can check before acting that
+/// it still stands: the account's credentials have not moved on, and the browser session has not
+/// ended.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub user: Uuid,
+    pub credentials_version: i32,
+    /// The browser session, or `None` for an API token.
+    pub session: Option<tower_sessions::session::Id>,
+}
+
+impl Credential {
+    /// Whether the credential still holds.
+    pub async fn holds(&self, state: &AppState) -> Result<bool, AppError> {
+        use tower_sessions::SessionStore;
+        let Some(user) = users::by_id(&state.db, self.user).await? else {
+            return Ok(false);
+        };
+        let token_kept = self.session.is_none() && state.config.realworld_compat;
+        if user.credentials_version != self.credentials_version && !token_kept {
+            return Ok(false);
+        }
+        let Some(id) = &self.session else {
+            return Ok(true);
+        };
+        let store = tower_sessions_sqlx_store::PostgresStore::new(state.db.clone());
+        let record = store.load(id).await.map_err(AppError::internal)?;
+        Ok(record.is_some_and(|record| record.data.contains_key(session::KEY)))
     }
 }
 

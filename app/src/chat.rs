@@ -200,7 +200,7 @@ impl Chats {
         request_id: &str,
     ) -> Result<(MessageRow, bool), ChatFailure> {
         let chat = self.member_of(user, room).await?;
-        if let Some(original) = messages::by_client_id(self.db(), room, client_id).await? {
+        if let Some(original) = messages::by_client_id(self.db(), room, user.id, client_id).await? {
             return Ok((original, false));
         }
         let body = MessageBody::parse(body).map_err(refusal)?;
@@ -212,7 +212,7 @@ impl Chats {
             body,
         };
         self.run(chat, command, user, request_id).await?;
-        let message = messages::by_client_id(self.db(), room, client_id)
+        let message = messages::by_client_id(self.db(), room, user.id, client_id)
             .await?
             .ok_or(ChatFailure::NotFound)?;
         // A resend that raced its original in records nothing: the stored message is the original.

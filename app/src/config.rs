@@ -79,6 +79,12 @@ pub struct Config {
     #[arg(long, env = "TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
 
+    /// Relaxes the API to what the RealWorld demo suite expects: passwords checked for length
+    /// only, password and email changes without the current password, and tokens that outlive a
+    /// password change. For running that suite; never in production.
+    #[arg(long, env = "REALWORLD_COMPAT", default_value_t = false)]
+    pub realworld_compat: bool,
+
     #[command(flatten)]
     pub media: MediaArgs,
 

@@ -41,6 +41,15 @@ impl FormErrors {
         lines.join("; ")
     }
 
+    /// The same errors, with `from`'s filed under `to` (a form naming a field differently from
+    /// the use case).
+    pub fn renamed(mut self, from: &'static str, to: &'static str) -> Self {
+        if let Some(messages) = self.0.remove(from) {
+            self.0.entry(to).or_default().extend(messages);
+        }
+        self
+    }
+
     pub fn fields(&self) -> impl Iterator<Item = (&'static str, &[String])> {
         self.0
             .iter()

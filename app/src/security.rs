@@ -55,6 +55,25 @@ pub async fn allowed_host(State(state): State<AppState>, request: Request, next:
     }
 }
 
+/// Whether `origin` (a browser's `Origin` header) is this site as the request reached it: the
+/// same scheme, host and port. A page on another port or scheme of the same host is another
+/// origin, and must not open a socket with the site's cookies. Behind a trusted proxy the scheme
+/// is the one it reports (`X-Forwarded-Proto`); Bocha itself speaks plain HTTP.
+pub fn same_origin(origin: &HeaderValue, headers: &axum::http::HeaderMap, trust_proxy: bool) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let scheme = trust_proxy
+        .then(|| headers.get("x-forwarded-proto")?.to_str().ok())
+        .flatten()
+        .and_then(|list| list.split(',').next_back())
+        .map_or("http", str::trim);
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"))
+}
+
 /// `example.com:8000` → `example.com`; `[::1]:8000` → `::1`.
 pub fn host_without_port(host: &str) -> &str {
     if let Some(rest) = host.strip_prefix('[') {
@@ -76,4 +95,48 @@ pub async fn no_nul(request: Request, next: Next) -> Response {
             .into_response();
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::same_origin;
+
+    fn request(host: &str, proto: Option<&str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_str(host).unwrap());
+        if let Some(proto) = proto {
+            headers.insert("x-forwarded-proto", HeaderValue::from_str(proto).unwrap());
+        }
+        headers
+    }
+
+    fn from(origin: &str) -> HeaderValue {
+        HeaderValue::from_str(origin).unwrap()
+    }
+
+    #[test]
+    fn only_the_same_scheme_host_and_port_is_the_same_origin() {
+        let site = request("127.0.0.1:8000", None);
+        assert!(same_origin(&from("http://127.0.0.1:8000"), &site, false));
+        assert!(!same_origin(&from("http://127.0.0.1:9999"), &site, false));
+        assert!(!same_origin(&from("https://127.0.0.1:8000"), &site, false));
+        assert!(!same_origin(&from("http://127.0.0.1"), &site, false));
+        assert!(!same_origin(
+            &from("http://127.0.0.1:8000.evil.example"),
+            &site,
+            false
+        ));
+        assert!(!same_origin(&from("null"), &site, false));
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_its_scheme_counts() {
+        let site = request("blog.example", Some("https"));
+        assert!(same_origin(&from("https://blog.example"), &site, true));
+        assert!(!same_origin(&from("http://blog.example"), &site, true));
+        // Not trusted: the header is anyone's to send.
+        assert!(!same_origin(&from("https://blog.example"), &site, false));
+    }
 }

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use uuid::Uuid;
 
-const KEY: &str = "signed_in";
+/// Where a session keeps who is signed in.
+pub const KEY: &str = "signed_in";
 
 /// What a signed-in session remembers.
 #[derive(Debug, Clone, Serialize, Deserialize)]

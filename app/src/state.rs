@@ -37,6 +37,16 @@ pub struct Shared {
 }
 
 impl AppState {
+    /// The password rules of the API: the site's, unless `REALWORLD_COMPAT` relaxes them to
+    /// the length check that suite expects.
+    pub fn api_password_policy(&self) -> crate::accounts::PasswordPolicy {
+        if self.config.realworld_compat {
+            crate::accounts::PasswordPolicy::LengthOnly
+        } else {
+            crate::accounts::PasswordPolicy::Site
+        }
+    }
+
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
     }
@@ -51,6 +61,15 @@ impl Deref for AppState {
 }
 
 impl AppState {
+    /// Closes a person's chat sockets on every instance: those of one browser session, or all.
+    pub async fn end_sockets(&self, user: uuid::Uuid, session: Option<tower_sessions::session::Id>) {
+        let revocation = crate::live::Revocation {
+            user,
+            session: session.map(|id| id.to_string()),
+        };
+        self.chats.live().revoke(revocation).await;
+    }
+
     /// What checks a password typed by the client at `address`.
     pub fn password_guard(&self, address: std::net::IpAddr) -> crate::accounts::Guard<'_> {
         crate::accounts::Guard {

@@ -147,6 +147,11 @@ impl Projector for UsersProjector {
             .bind(id)
             .bind(password_hash.as_str().to_owned())
             .bind(at),
+            UserEvent::SignedOutEverywhere => sqlx::query(
+                "update users set credentials_version = credentials_version + 1, updated_at = $2 where id = $1",
+            )
+            .bind(id)
+            .bind(at),
         };
         query.execute(conn).await?;
         Ok(())

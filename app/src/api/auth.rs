@@ -9,8 +9,8 @@ use tower_sessions::Session;
 use super::ApiError;
 use crate::crypto::constant_time_eq;
 use crate::csrf::CsrfToken;
+use crate::session;
 use crate::state::AppState;
-use crate::{session, tokens};
 
 /// The calling user; 401 without credentials.
 #[derive(Debug, Clone)]
@@ -33,11 +33,8 @@ where
         let state = AppState::from_ref(state);
         let user = match parts.headers.get(header::AUTHORIZATION) {
             Some(value) => {
-                let token = value.to_str().ok().and_then(tokens::from_header);
-                let id = token
-                    .and_then(|t| tokens::verify(&state.keys, t, chrono::Utc::now()))
-                    .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "token", "is invalid"))?;
-                let user = users::by_id(&state.db, id)
+                let header = value.to_str().unwrap_or_default();
+                let user = crate::auth::token_user(&state, header)
                     .await?
                     .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "token", "is invalid"))?;
                 Some(user)

@@ -207,6 +207,11 @@ impl From<AccountError> for ApiError {
             AccountError::Conflict => {
                 Self::new(StatusCode::CONFLICT, "user", "was changed meanwhile; try again")
             }
+            AccountError::Throttled(wait) => Self::throttled(
+                "current_password",
+                format!("too many wrong passwords; try again in {} s", wait.0),
+                wait,
+            ),
             AccountError::Busy(busy) => busy.into(),
             AccountError::Internal(err) => Self::Internal(err),
         }

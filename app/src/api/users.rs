@@ -13,9 +13,9 @@ use utoipa_axum::routes;
 
 use super::error::ErrorBody;
 use super::{ApiError, ApiJson, ApiUser, patch};
-use crate::accounts::{self, Changes, PasswordPolicy, SignUp};
+use crate::accounts::{self, Changes, SignUp};
 use crate::crypto::Keys;
-use crate::request::{ClientIp, RequestId};
+use crate::request::{Caller, ClientIp, RequestId};
 use crate::state::AppState;
 use crate::tokens;
 
@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(register))
         .routes(routes!(log_in))
         .routes(routes!(current_user, update_user))
+        .routes(routes!(end_sessions))
 }
 
 /// The signed-in user, with a token for the `Authorization` header.
@@ -49,7 +50,14 @@ fn user_response(keys: &Keys, user: &UserRow) -> UserResponse {
     UserResponse {
         user: User {
             email: user.email.clone(),
-            token: tokens::issue(keys, user.id, chrono::Utc::now()),
+            token: tokens::issue(
+                keys,
+                tokens::Bearer {
+                    user: user.id,
+                    credentials_version: user.credentials_version,
+                },
+                chrono::Utc::now(),
+            ),
             username: user.username.clone(),
             bio: user.bio.clone(),
             image: user.image.clone(),
@@ -69,7 +77,7 @@ pub struct NewUser {
     username: Option<String>,
     #[schema(value_type = String, required = true, format = Email, max_length = 254, example = "jake@jake.jake")]
     email: Option<String>,
-    /// 8–128 characters.
+    /// 8–128 characters, not a commonly used password.
     #[schema(value_type = String, required = true, min_length = 8, max_length = 128, example = "jakejake")]
     password: Option<String>,
 }
@@ -117,7 +125,7 @@ async fn register(
         &state.commands,
         &state.pools.passwords,
         input,
-        PasswordPolicy::LengthOnly,
+        state.api_password_policy(),
         &request_id,
     )
     .await?;
@@ -206,7 +214,7 @@ pub struct UpdateUser {
     #[serde(default, deserialize_with = "patch::field")]
     #[schema(value_type = String, pattern = "^[A-Za-z0-9_-]{3,30}$")]
     username: Option<Option<String>>,
-    /// 8–128 characters.
+    /// 8–128 characters, not a commonly used password.
     #[serde(default, deserialize_with = "patch::field")]
     #[schema(value_type = String, min_length = 8, max_length = 128)]
     password: Option<Option<String>>,
@@ -218,12 +226,16 @@ pub struct UpdateUser {
     #[serde(default, deserialize_with = "patch::field")]
     #[schema(value_type = Option<String>, max_length = 2000)]
     image: Option<Option<String>>,
+    /// The account's password as it is now: required to change the password or the email.
+    #[schema(value_type = String)]
+    current_password: Option<String>,
 }
 
 /// Update user
 ///
-/// Changes any of email, username, password, bio and image. The token keeps working after
-/// any change, and the answer carries a fresh one.
+/// Changes any of email, username, password, bio and image. A new password or email needs
+/// `current_password` (checked, and limited, like a login). A new password ends every other
+/// token and session: the answer carries a fresh token to use from then on.
 #[utoipa::path(
     put,
     path = "/api/user",
@@ -234,13 +246,14 @@ pub struct UpdateUser {
         (status = 200, description = "The account as changed", body = UserResponse),
         (status = 401, description = "No token, or not a valid one", body = ErrorBody),
         (status = 409, description = "The username or email is taken", body = ErrorBody),
-        (status = 422, description = "A field is blank, null or invalid", body = ErrorBody),
+        (status = 422, description = "A field is blank, null or invalid, or `current_password` is missing or wrong", body = ErrorBody),
+        (status = 429, description = "Too many wrong current passwords; see `Retry-After`", body = ErrorBody),
     )
 )]
 async fn update_user(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    RequestId(request_id): RequestId,
+    Caller { request_id, ip }: Caller,
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
     let fields = body.user;
@@ -259,15 +272,47 @@ async fn update_user(
         // `null` and `""` both clear them; the account use case reads a blank as "none".
         bio: patch::clearable(fields.bio.as_ref()),
         image: patch::clearable(fields.image.as_ref()),
+        current_password: fields.current_password.as_deref(),
+    };
+    let rules = accounts::Rules {
+        policy: state.api_password_policy(),
+        reauthenticate: (!state.config.realworld_compat).then(|| state.password_guard(ip)),
     };
     let user = accounts::change(
         &state.commands,
         &state.pools.passwords,
         &user,
         changes,
-        PasswordPolicy::LengthOnly,
+        rules,
         &request_id,
     )
     .await?;
+    if password.is_some() {
+        state.end_sockets(user.id, None).await;
+    }
     Ok(Json(user_response(&state.keys, &user)))
+}
+
+/// Log out everywhere
+///
+/// Ends every API token and browser session of the account, the caller's own token included
+/// (log in again for a new one), and closes its open chat sockets on every instance.
+#[utoipa::path(
+    delete,
+    path = "/api/user/sessions",
+    tag = "User and Authentication",
+    security(("token" = [])),
+    responses(
+        (status = 204, description = "Every token and session has ended"),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+    )
+)]
+async fn end_sessions(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    RequestId(request_id): RequestId,
+) -> Result<StatusCode, ApiError> {
+    accounts::sign_out_everywhere(&state.commands, &user, &request_id).await?;
+    state.end_sockets(user.id, None).await;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use projections::live::Delivery;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -44,8 +45,26 @@ struct Sockets {
 struct Socket {
     id: u64,
     address: IpAddr,
+    /// The browser session it was opened with (`None` for an API token).
+    session: Option<String>,
     sender: mpsc::Sender<Frame>,
     closed: CancellationToken,
+}
+
+/// Whose a socket is: the person, where they connect from, and the session it was opened with.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub user: Uuid,
+    pub address: IpAddr,
+    pub session: Option<String>,
+}
+
+/// Sockets to close at once, on every instance: all of a person's (a password change, "log out
+/// everywhere", a suspension), or those of one browser session (logging out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    pub user: Uuid,
+    pub session: Option<String>,
 }
 
 /// How many sockets one person and one address may hold on this instance.
@@ -120,9 +139,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    /// Registers a socket of `user` connected from `address`, unless either holds `caps` already.
+    /// Registers a socket of `owner`, unless their person or address holds `caps` already.
     /// Checked and registered under one lock, so simultaneous connections cannot overshoot.
-    pub fn subscribe(&self, user: Uuid, address: IpAddr, caps: Caps) -> Result<Subscription, TooMany> {
+    pub fn subscribe(&self, owner: Owner, caps: Caps) -> Result<Subscription, TooMany> {
+        let Owner {
+            user,
+            address,
+            session,
+        } = owner;
         let mut sockets = lock(&self.inner.sockets);
         if sockets.by_user.get(&user).map_or(0, Vec::len) >= caps.per_user {
             return Err(TooMany::User);
@@ -136,6 +160,7 @@ impl Hub {
         let socket = Socket {
             id,
             address,
+            session,
             sender: sender.clone(),
             closed: closed.clone(),
         };
@@ -149,6 +174,30 @@ impl Hub {
             sender,
             closed,
         })
+    }
+
+    /// Closes the sockets `revocation` names; returns how many.
+    pub fn revoke(&self, revocation: &Revocation) -> usize {
+        let mut sockets = lock(&self.inner.sockets);
+        let Some(list) = sockets.by_user.get_mut(&revocation.user) else {
+            return 0;
+        };
+        let mut closed = Vec::new();
+        list.retain(|socket| {
+            let named = revocation.session.is_none() || socket.session == revocation.session;
+            if named {
+                socket.closed.cancel();
+                closed.push(socket.address);
+            }
+            !named
+        });
+        if list.is_empty() {
+            sockets.by_user.remove(&revocation.user);
+        }
+        for address in &closed {
+            sockets.forget_address(*address);
+        }
+        closed.len()
     }
 
     /// Closes every socket (at shutdown).
@@ -222,8 +271,16 @@ mod tests {
     };
     const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
+    fn owner(user: Uuid, address: IpAddr, session: Option<&str>) -> Owner {
+        Owner {
+            user,
+            address,
+            session: session.map(str::to_owned),
+        }
+    }
+
     fn subscribe(hub: &Hub, user: Uuid) -> Subscription {
-        hub.subscribe(user, HOME, CAPS).unwrap()
+        hub.subscribe(owner(user, HOME, None), CAPS).unwrap()
     }
 
     fn delivery(position: i64, user: Uuid) -> Delivery {
@@ -281,19 +338,57 @@ mod tests {
         let hub = Hub::default();
         let (ann, ben) = (Uuid::from_u128(1), Uuid::from_u128(2));
         let ann_tabs: Vec<_> = (0..CAPS.per_user).map(|_| subscribe(&hub, ann)).collect();
-        assert_eq!(hub.subscribe(ann, HOME, CAPS).err(), Some(TooMany::User));
+        assert_eq!(
+            hub.subscribe(owner(ann, HOME, None), CAPS).err(),
+            Some(TooMany::User)
+        );
         let elsewhere = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
-        assert_eq!(hub.subscribe(ann, elsewhere, CAPS).err(), Some(TooMany::User));
+        assert_eq!(
+            hub.subscribe(owner(ann, elsewhere, None), CAPS).err(),
+            Some(TooMany::User)
+        );
         // Ben shares Ann's address: two more fit under its cap of six.
         let ben_tabs: Vec<_> = (0..2).map(|_| subscribe(&hub, ben)).collect();
-        assert_eq!(hub.subscribe(ben, HOME, CAPS).err(), Some(TooMany::Address));
-        assert!(hub.subscribe(ben, elsewhere, CAPS).is_ok());
+        assert_eq!(
+            hub.subscribe(owner(ben, HOME, None), CAPS).err(),
+            Some(TooMany::Address)
+        );
+        assert!(hub.subscribe(owner(ben, elsewhere, None), CAPS).is_ok());
         drop(ann_tabs);
         drop(ben_tabs);
         assert_eq!(hub.sockets(), 0);
         assert!(
-            hub.subscribe(ann, HOME, CAPS).is_ok(),
+            hub.subscribe(owner(ann, HOME, None), CAPS).is_ok(),
             "closing sockets frees their places"
         );
+    }
+
+    #[test]
+    fn a_revocation_closes_the_sockets_it_names() {
+        let hub = Hub::default();
+        let (ann, ben) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let laptop = hub.subscribe(owner(ann, HOME, Some("laptop")), CAPS).unwrap();
+        let phone = hub.subscribe(owner(ann, HOME, Some("phone")), CAPS).unwrap();
+        let script = hub.subscribe(owner(ann, HOME, None), CAPS).unwrap();
+        let other = hub.subscribe(owner(ben, HOME, Some("laptop")), CAPS).unwrap();
+
+        let logged_out = Revocation {
+            user: ann,
+            session: Some("laptop".to_owned()),
+        };
+        assert_eq!(hub.revoke(&logged_out), 1);
+        assert!(laptop.closed.is_cancelled());
+        assert!(
+            !phone.closed.is_cancelled() && !script.closed.is_cancelled() && !other.closed.is_cancelled()
+        );
+
+        let everywhere = Revocation {
+            user: ann,
+            session: None,
+        };
+        assert_eq!(hub.revoke(&everywhere), 2);
+        assert!(phone.closed.is_cancelled() && script.closed.is_cancelled());
+        assert!(!other.closed.is_cancelled(), "another person's socket stays");
+        assert_eq!(hub.sockets(), 1);
     }
 }

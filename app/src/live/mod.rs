@@ -22,7 +22,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-pub use hub::{Caps, Frame, Hub, Subscription, TooMany};
+pub use hub::{Caps, Frame, Hub, Owner, Revocation, Subscription, TooMany};
 
 use crate::redis::Redis;
 
@@ -32,6 +32,8 @@ pub struct Live {
     publisher: Arc<Publisher>,
     redis: Redis,
     channel: String,
+    /// Where revocations go to every instance.
+    revocations: String,
 }
 
 impl Live {
@@ -40,6 +42,7 @@ impl Live {
         Self {
             hub: Hub::default(),
             publisher: Arc::new(Publisher::new(pool, redis.connection(), channel.clone())),
+            revocations: redis.key("revoke"),
             redis,
             channel,
         }
@@ -55,7 +58,10 @@ impl Live {
             tokio::spawn(self.publisher.clone().run(stop.clone().cancelled_owned())),
             tokio::spawn(subscriber::run(
                 self.redis.client().clone(),
-                self.channel.clone(),
+                subscriber::Channels {
+                    deliveries: self.channel.clone(),
+                    revocations: self.revocations.clone(),
+                },
                 self.hub.clone(),
                 stop.clone(),
             )),
@@ -117,6 +123,26 @@ impl Live {
             .await
         {
             tracing::debug!(error = %err, "typing frame not published");
+        }
+    }
+}
+
+impl Live {
+    /// Closes the sockets `revocation` names, here at once and on every other instance through
+    /// Redis. Without Redis the others find out at the socket's next frame or ping (see
+    /// `socket`), which checks its session is still there.
+    pub async fn revoke(&self, revocation: Revocation) {
+        self.hub.revoke(&revocation);
+        let Ok(payload) = serde_json::to_string(&revocation) else {
+            return;
+        };
+        if let Err(err) = redis::cmd("PUBLISH")
+            .arg(&self.revocations)
+            .arg(payload)
+            .query_async::<()>(&mut self.redis.connection())
+            .await
+        {
+            tracing::warn!(error = %err, "revocation not published; other instances close at their next check");
         }
     }
 }

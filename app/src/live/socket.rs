@@ -18,20 +18,20 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use projections::chat::messages::{self, MessageJson, Window};
 use projections::chat::rooms;
-use projections::users::{self, UserRow};
+use projections::users::UserRow;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
+use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::{Caps, Frame, Subscription};
-use crate::auth::MaybeUser;
+use super::{Caps, Frame, Owner, Subscription};
+use crate::auth::{Credential, MaybeUser};
 use crate::chat::ChatFailure;
 use crate::limits::{self, RetryAfter};
 use crate::request::ClientIp;
-use crate::security::host_without_port;
+use crate::security;
 use crate::state::AppState;
-use crate::tokens;
 
 /// Largest frame accepted from a client.
 const MAX_FRAME: usize = 16 * 1024;
@@ -41,32 +41,35 @@ const READ_BUFFER: usize = 4 * 1024;
 const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 /// Messages per page while catching a client up.
 const SYNC_PAGE: i64 = 200;
+/// How often a socket that only receives checks that its session still stands.
+const RECHECK: Duration = Duration::from_secs(15);
 /// What a client refused for holding too many sockets is told to wait.
 const SOCKET_RETRY_AFTER_SECONDS: u64 = 10;
 
 pub async fn upgrade(
     State(state): State<AppState>,
     MaybeUser(session_user): MaybeUser,
+    session: Session,
     ClientIp(address): ClientIp,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let host = origin
-            .to_str()
-            .ok()
-            .and_then(|o| o.split_once("://"))
-            .map(|(_, rest)| host_without_port(rest));
-        if !host.is_some_and(|h| state.config.allows_host(h)) {
-            return (StatusCode::FORBIDDEN, "This origin may not open a socket here").into_response();
-        }
+    if let Some(origin) = headers.get(header::ORIGIN)
+        && !security::same_origin(origin, &headers, state.config.trust_proxy)
+    {
+        return (StatusCode::FORBIDDEN, "This origin may not open a socket here").into_response();
     }
-    let user = match session_user {
-        Some(user) => user,
+    let (user, session) = match session_user {
+        Some(user) => (user, session.id()),
         None => match token_user(&state, &headers).await {
-            Some(user) => user,
+            Some(user) => (user, None),
             None => return (StatusCode::UNAUTHORIZED, "Log in first").into_response(),
         },
+    };
+    let credential = Credential {
+        user: user.id,
+        credentials_version: user.credentials_version,
+        session,
     };
     let ws = match ws {
         Ok(ws) => ws,
@@ -77,7 +80,12 @@ pub async fn upgrade(
         per_address: state.config.limits.sockets_per_address,
     };
     // The place is taken before the upgrade, so simultaneous connections cannot overshoot.
-    let subscription = match state.chats.live().hub.subscribe(user.id, address, caps) {
+    let owner = Owner {
+        user: user.id,
+        address,
+        session: session.map(|id| id.to_string()),
+    };
+    let subscription = match state.chats.live().hub.subscribe(owner, caps) {
         Ok(subscription) => subscription,
         Err(too_many) => {
             let message = format!("{too_many}; close another tab and try again");
@@ -97,14 +105,13 @@ pub async fn upgrade(
         // cap rather than our memory, and its socket is closed.
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .on_upgrade(move |socket| run(socket, state, user, subscription))
+        .on_upgrade(move |socket| run(socket, state, user, credential, subscription))
 }
 
 /// The user of the `Authorization` token, for programs without a session.
 async fn token_user(state: &AppState, headers: &HeaderMap) -> Option<UserRow> {
     let header = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let id = tokens::verify(&state.keys, tokens::from_header(header)?, chrono::Utc::now())?;
-    users::by_id(&state.db, id).await.ok().flatten()
+    crate::auth::token_user(state, header).await.ok().flatten()
 }
 
 #[derive(Deserialize)]
@@ -166,7 +173,13 @@ fn failure_frame(failure: ChatFailure, client_id: Option<Uuid>) -> Frame {
     }
 }
 
-async fn run(socket: WebSocket, state: AppState, user: UserRow, mut subscription: Subscription) {
+async fn run(
+    socket: WebSocket,
+    state: AppState,
+    user: UserRow,
+    credential: Credential,
+    mut subscription: Subscription,
+) {
     let timeout_seconds = state.config.ws_timeout_seconds;
     let outbox = subscription.sender.clone();
     let closed = subscription.closed.clone();
@@ -204,9 +217,19 @@ async fn run(socket: WebSocket, state: AppState, user: UserRow, mut subscription
         let _ = sink.close().await;
     });
 
+    // A revocation closes the socket at once; this also catches one that Redis did not carry
+    // (an outage), while the socket only receives.
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.tick().await;
     loop {
         let message = tokio::select! {
             () = closed.cancelled() => break,
+            _ = recheck.tick() => {
+                if !still_holds(&state, &credential).await {
+                    break;
+                }
+                continue;
+            }
             next = stream.next() => match next {
                 Some(Ok(message)) => message,
                 _ => break,
@@ -214,6 +237,8 @@ async fn run(socket: WebSocket, state: AppState, user: UserRow, mut subscription
         };
         heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
         match message {
+            // Never act for a session that has ended: checked before every frame.
+            Message::Text(_) if !still_holds(&state, &credential).await => break,
             Message::Text(text) => handle(&state, &user, text.as_str(), &outbox).await,
             Message::Binary(_) => {
                 let _ = outbox
@@ -226,6 +251,18 @@ async fn run(socket: WebSocket, state: AppState, user: UserRow, mut subscription
     }
     closed.cancel();
     let _ = writer.await;
+}
+
+/// Whether the socket's session or token still stands; a failed check (the database away) does
+/// not close it.
+async fn still_holds(state: &AppState, credential: &Credential) -> bool {
+    match credential.holds(state).await {
+        Ok(holds) => holds,
+        Err(err) => {
+            tracing::debug!(error = %err, "could not check a socket's credential");
+            true
+        }
+    }
 }
 
 async fn handle(state: &AppState, user: &UserRow, text: &str, outbox: &mpsc::Sender<Frame>) {

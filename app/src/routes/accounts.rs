@@ -200,21 +200,66 @@ async fn log_in(
 }
 
 async fn log_out(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     session: Session,
     flash: Flash,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
+    let ended = session.id();
     session::log_out(&session).await.map_err(AppError::internal)?;
+    // This browser's open chat tabs stop too, on whichever instance they are.
+    if let (Some(user), Some(ended)) = (user, ended) {
+        state.end_sockets(user.id, Some(ended)).await;
+    }
     flash.info("You have logged out.");
     Ok(Redirect::to("/").into_response())
 }
 
-/// Only paths on this site: `//evil.example` and `https://…` would send the user elsewhere.
+/// Where to go after logging in: `next` if it is a path on this site, else the home page.
+///
+/// Browsers drop tabs and line breaks from a URL and read `\` as `/`, so `/\t/evil.example`
+/// reaches `//evil.example`, another site; and a line break cannot go in a `Location` header.
+/// So only printable ASCII without a backslash is followed, starting with one `/` (never `//`),
+/// and it must parse as a path.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => {
-            path.to_owned()
-        }
+        Some(path) if is_local_path(path) => path.to_owned(),
         _ => "/".to_owned(),
+    }
+}
+
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path.chars().all(|c| c.is_ascii_graphic() && c != '\\')
+        && path.parse::<axum::http::uri::PathAndQuery>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        for kept in ["/", "/posts/tea-2", "/chat?room=1#end", "/tags/caf%C3%A9"] {
+            assert_eq!(safe_next(Some(kept)), kept);
+        }
+        for refused in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\u{b}/evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/café",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(refused)), "/", "{refused:?}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 }

@@ -4,20 +4,20 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use crate::accounts::{self, AccountError, Changes, LoginError, PasswordPolicy};
+use crate::accounts::{self, AccountError, Changes, PasswordPolicy, Rules};
 use crate::auth::CurrentUser;
-use crate::csrf::CsrfForm;
+use crate::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
 use crate::flash::Flash;
 use crate::forms::FormErrors;
 use crate::layout::Layout;
-use crate::limits::{RetryAfter, with_retry_after};
+use crate::limits::with_retry_after;
 use crate::media::{self, ImageKind, UPLOAD_BODY_LIMIT};
-use crate::request::Caller;
+use crate::request::{Caller, RequestId};
 use crate::session;
 use crate::state::AppState;
 use crate::uploads::UploadForm;
@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route("/settings/password", get(show_password).post(change_password))
+        .route("/settings/sessions/end", post(sign_out_everywhere))
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -122,12 +123,16 @@ async fn update_settings(
         image: image.as_deref(),
         ..Changes::default()
     };
+    let rules = Rules {
+        policy: PasswordPolicy::Site,
+        reauthenticate: None,
+    };
     match accounts::change(
         &state.commands,
         &state.pools.passwords,
         &user,
         changes,
-        PasswordPolicy::Site,
+        rules,
         &request_id,
     )
     .await
@@ -185,73 +190,67 @@ async fn change_password(
     layout: Layout,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let invalid = |errors: FormErrors, layout: Layout| {
-        let view = PasswordView { layout, errors };
-        state
-            .templates
-            .page(StatusCode::UNPROCESSABLE_ENTITY, "accounts/password.html", &view)
-            .map_err(AppError::from)
-    };
-    let wrong = |message: String, wait: Option<RetryAfter>, layout: Layout| {
-        let mut errors = FormErrors::default();
-        errors.add("current_password", message);
-        let view = PasswordView { layout, errors };
-        let status = if wait.is_some() {
-            StatusCode::TOO_MANY_REQUESTS
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        let page = state.templates.page(status, "accounts/password.html", &view)?;
-        Ok::<_, AppError>(with_retry_after(page, wait))
-    };
-    match accounts::confirm_password(state.password_guard(ip), &user, &form.current_password).await {
-        Ok(()) => {}
-        Err(LoginError::Mismatch) => {
-            return wrong("This is not your current password".to_owned(), None, layout);
-        }
-        Err(LoginError::Throttled(wait)) => {
-            let message = format!("Too many wrong passwords. Try again in {}.", wait.in_words());
-            return wrong(message, Some(wait), layout);
-        }
-        Err(LoginError::Busy(busy)) => return Err(busy.into()),
-        Err(LoginError::Internal(err)) => return Err(AppError::Internal(err)),
-    }
     let changes = Changes {
         password: Some(&form.new_password),
+        current_password: Some(&form.current_password),
         ..Changes::default()
     };
-    match accounts::change(
+    let rules = Rules {
+        policy: PasswordPolicy::Site,
+        reauthenticate: Some(state.password_guard(ip)),
+    };
+    let outcome = accounts::change(
         &state.commands,
         &state.pools.passwords,
         &user,
         changes,
-        PasswordPolicy::Site,
+        rules,
         &request_id,
     )
-    .await
-    {
+    .await;
+    let (errors, wait) = match outcome {
         Ok(updated) => {
             session::remember(&session, updated.id, updated.credentials_version)
                 .await
                 .map_err(AppError::internal)?;
+            state.end_sockets(updated.id, None).await;
             flash.success("Your password has been changed. Other devices have been signed out.");
-            Ok(Redirect::to("/settings").into_response())
+            return Ok(Redirect::to("/settings").into_response());
         }
-        Err(AccountError::Invalid(errors)) => {
-            // The domain reports the new password under `password`; the form calls it `new_password`.
-            let mut renamed = FormErrors::default();
-            for (field, messages) in errors.fields() {
-                let field = if field == "password" {
-                    "new_password"
-                } else {
-                    field
-                };
-                for message in messages {
-                    renamed.add(field, message.clone());
-                }
-            }
-            invalid(renamed, layout)
+        // The domain reports the new password under `password`; the form calls it `new_password`.
+        Err(AccountError::Invalid(errors)) => (errors.renamed("password", "new_password"), None),
+        Err(AccountError::Throttled(wait)) => {
+            let mut errors = FormErrors::default();
+            let message = format!("Too many wrong passwords. Try again in {}.", wait.in_words());
+            errors.add("current_password", message);
+            (errors, Some(wait))
         }
-        Err(other) => Err(other.into()),
-    }
+        Err(other) => return Err(other.into()),
+    };
+    let status = match wait {
+        Some(_) => StatusCode::TOO_MANY_REQUESTS,
+        None => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let page = state
+        .templates
+        .page(status, "accounts/password.html", &PasswordView { layout, errors })?;
+    Ok(with_retry_after(page, wait))
+}
+
+/// "Log out everywhere else": every other session and token ends; this browser stays signed in.
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    flash: Flash,
+    RequestId(request_id): RequestId,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let updated = accounts::sign_out_everywhere(&state.commands, &user, &request_id).await?;
+    session::remember(&session, updated.id, updated.credentials_version)
+        .await
+        .map_err(AppError::internal)?;
+    state.end_sockets(updated.id, None).await;
+    flash.success("You have been logged out everywhere else.");
+    Ok(Redirect::to("/settings").into_response())
 }

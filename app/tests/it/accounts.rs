@@ -459,3 +459,35 @@ async fn a_profile_picture_is_uploaded_cropped_shown_and_removable() {
             .any(|img| img.value().attr("src").is_some_and(|s| s.starts_with("/media/")))
     );
 }
+
+#[tokio::test]
+async fn after_logging_in_only_paths_on_this_site_are_followed() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_in("ivy").await;
+    for (next, expected) in [
+        ("/%09/evil.example", "/"),
+        ("/%0d%0aSet-Cookie:%20x=1", "/"),
+        ("/%0b/evil.example", "/"),
+        ("%2F%2Fevil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("/posts/tea?x=1", "/posts/tea?x=1"),
+    ] {
+        let response = browser.get(&format!("/login?next={next}")).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(location(&response), expected, "{next}");
+    }
+    // The form's hidden field is checked the same way.
+    let stranger = app.browser();
+    let response = stranger
+        .submit(
+            "/login",
+            &[
+                ("login", "ivy"),
+                ("password", PASSWORD),
+                ("next", "/\t/evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/");
+}

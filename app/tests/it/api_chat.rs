@@ -222,3 +222,37 @@ async fn a_room_that_is_not_yours_is_404_and_messages_are_validated() {
         .await;
     assert!(answer.status.as_u16() < 500, "{}", answer.status);
 }
+
+#[tokio::test]
+async fn sends_over_the_limit_are_429_with_retry_after() {
+    let app = TestApp::spawn_with(|config| config.chat_sends_per_minute = 2).await;
+    let ann = register(&app, "ann").await;
+    let bob = register(&app, "bob").await;
+    let id = ask(&ann, "bob").await;
+    let room = bob
+        .post_empty(&format!("/api/chat/requests/{id}/approve"))
+        .await
+        .body["room"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let messages = format!("/api/chat/rooms/{room}/messages");
+    for _ in 0..2 {
+        let sent = ann
+            .post(
+                &messages,
+                json!({ "message": { "body": "hi", "client_id": Uuid::new_v4() } }),
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::CREATED);
+    }
+    let refused = ann
+        .post(
+            &messages,
+            json!({ "message": { "body": "hi", "client_id": Uuid::new_v4() } }),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+}

@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{PASSWORD, TestApp};
 
 pub struct Api {
     client: reqwest::Client,
@@ -85,13 +85,13 @@ impl Api {
     }
 }
 
-/// Registers `name` (password `password123`, as the RealWorld suite does) and returns a client
+/// Registers `name` (password [`PASSWORD`]) and returns a client
 /// holding its token.
 pub async fn register(app: &TestApp, name: &str) -> Api {
     let answer = Api::new(app)
         .post(
             "/api/users",
-            json!({ "user": { "username": name, "email": format!("{name}@example.com"), "password": "password123" } }),
+            json!({ "user": { "username": name, "email": format!("{name}@example.com"), "password": PASSWORD } }),
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);

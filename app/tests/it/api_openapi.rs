@@ -238,7 +238,7 @@ async fn answers_match_the_document() {
             anonymous
                 .post(
                     "/api/users/login",
-                    json!({ "user": { "email": "jake@example.com", "password": "password123" } }),
+                    json!({ "user": { "email": "jake@example.com", "password": PASSWORD } }),
                 )
                 .await,
         ),

@@ -15,7 +15,7 @@ async fn registering_returns_the_user_with_a_token_that_works_in_both_schemes() 
     let app = TestApp::spawn().await;
     let api = Api::new(&app);
     let answer = api
-        .post("/api/users", new_user("jake", "jake@jake.jake", "password123"))
+        .post("/api/users", new_user("jake", "jake@jake.jake", PASSWORD))
         .await;
     assert_eq!(answer.status, StatusCode::CREATED);
     let user = &answer.body["user"];
@@ -62,12 +62,12 @@ async fn blank_fields_are_422_and_taken_names_are_409() {
 
     register(&app, "jake").await;
     let answer = api
-        .post("/api/users", new_user("JAKE", "other@x.io", "password123"))
+        .post("/api/users", new_user("JAKE", "other@x.io", PASSWORD))
         .await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
     assert_eq!(answer.error("username"), "has already been taken");
     let answer = api
-        .post("/api/users", new_user("other", "Jake@Example.com", "password123"))
+        .post("/api/users", new_user("other", "Jake@Example.com", PASSWORD))
         .await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
     assert_eq!(answer.error("email"), "has already been taken");
@@ -75,12 +75,12 @@ async fn blank_fields_are_422_and_taken_names_are_409() {
 }
 
 #[tokio::test]
-async fn the_api_accepts_a_common_password_that_the_site_refuses() {
+async fn a_common_password_is_refused_on_every_door() {
     let app = TestApp::spawn().await;
     let answer = Api::new(&app)
         .post("/api/users", new_user("jake", "jake@x.io", "password123"))
         .await;
-    assert_eq!(answer.status, StatusCode::CREATED);
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     let browser = app.browser();
     let response = browser.sign_up("jill", "jill@x.io", "password123").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -94,7 +94,7 @@ async fn login_gives_the_same_401_for_an_unknown_email_and_a_wrong_password() {
     let login = |email: &str, password: &str| json!({ "user": { "email": email, "password": password } });
 
     let answer = api
-        .post("/api/users/login", login("jake@example.com", "password123"))
+        .post("/api/users/login", login("jake@example.com", PASSWORD))
         .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.body["user"]["username"], "jake");
@@ -106,7 +106,7 @@ async fn login_gives_the_same_401_for_an_unknown_email_and_a_wrong_password() {
         .post("/api/users/login", login("jake@example.com", "wrong password"))
         .await;
     let unknown = api
-        .post("/api/users/login", login("nobody@example.com", "password123"))
+        .post("/api/users/login", login("nobody@example.com", PASSWORD))
         .await;
     for answer in [&wrong, &unknown] {
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
@@ -134,7 +134,7 @@ async fn repeated_failed_logins_are_throttled_like_the_sites() {
     let answer = api
         .post(
             "/api/users/login",
-            json!({ "user": { "email": "jake@example.com", "password": "password123" } }),
+            json!({ "user": { "email": "jake@example.com", "password": PASSWORD } }),
         )
         .await;
     assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
@@ -245,9 +245,14 @@ async fn invalid_updates_are_refused_with_a_message_per_field() {
         ),
         (json!({ "username": "Jill" }), "username", StatusCode::CONFLICT),
         (
-            json!({ "email": "jill@example.com" }),
+            json!({ "email": "jill@example.com", "current_password": PASSWORD }),
             "email",
             StatusCode::CONFLICT,
+        ),
+        (
+            json!({ "password": "a brand new sentence" }),
+            "current_password",
+            StatusCode::UNPROCESSABLE_ENTITY,
         ),
     ] {
         let answer = api.put("/api/user", json!({ "user": body.clone() })).await;
@@ -262,23 +267,42 @@ async fn invalid_updates_are_refused_with_a_message_per_field() {
 }
 
 #[tokio::test]
-async fn tokens_survive_password_and_name_changes() {
+async fn tokens_survive_name_and_email_changes_but_not_a_new_password() {
     let app = TestApp::spawn().await;
     let api = register(&app, "jake").await;
+    let renamed = api
+        .put(
+            "/api/user",
+            json!({ "user": { "username": "jacob", "email": "jacob@example.com", "current_password": PASSWORD } }),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK);
+    let me = api.get("/api/user").await;
+    assert_eq!(
+        me.status,
+        StatusCode::OK,
+        "the token survives a new name and email"
+    );
+    assert_eq!(me.body["user"]["username"], "jacob");
+    assert_eq!(me.body["user"]["email"], "jacob@example.com");
+
     let answer = api
         .put(
             "/api/user",
-            json!({ "user": { "password": &"a".repeat(64), "username": "jacob", "email": "jacob@example.com" } }),
+            json!({ "user": { "password": &"a".repeat(64), "current_password": PASSWORD } }),
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK);
     let fresh = answer.body["user"]["token"].as_str().unwrap().to_owned();
-    for api in [api, Api::with_token(&app, &fresh)] {
-        let me = api.get("/api/user").await;
-        assert_eq!(me.status, StatusCode::OK);
-        assert_eq!(me.body["user"]["username"], "jacob");
-        assert_eq!(me.body["user"]["email"], "jacob@example.com");
-    }
+    assert_eq!(
+        api.get("/api/user").await.status,
+        StatusCode::UNAUTHORIZED,
+        "but not a new password"
+    );
+    assert_eq!(
+        Api::with_token(&app, &fresh).get("/api/user").await.status,
+        StatusCode::OK
+    );
     let login = Api::new(&app)
         .post(
             "/api/users/login",

@@ -94,8 +94,33 @@ impl Socket {
         }
     }
 
+    /// The server closes the socket within `wait` (frames before that are skipped).
+    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
+    /// A socket for an API token on `app`.
+    pub async fn open_with_token(app: &TestApp, token: &str) -> Socket {
+        let mut socket = try_connect(app, &[("authorization", format!("Token {token}"))])
+            .await
+            .expect("the socket opens");
+        socket.next_of("hello").await;
+        socket
+    }
+
     pub async fn say(&mut self, room: &str, body: &str) -> Value {
-        let client_id = Uuid::new_v4();
+        self.say_with(room, Uuid::new_v4(), body).await
+    }
+
+    /// Sends `body` under `client_id` and waits for its ack; the stored message.
+    pub async fn say_with(&mut self, room: &str, client_id: Uuid, body: &str) -> Value {
         self.send(json!({ "type": "send", "room_id": room, "client_id": client_id, "body": body }))
             .await;
         loop {
@@ -303,6 +328,26 @@ async fn a_resend_with_the_same_client_id_returns_the_original() {
 }
 
 #[tokio::test]
+async fn a_client_id_is_its_senders_own_and_never_returns_someone_elses_message() {
+    let app = TestApp::spawn().await;
+    let ann = app.signed_in("ann").await;
+    let ben = app.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let client_id = Uuid::new_v4();
+    let mut ann_socket = Socket::open(&app, &ann).await;
+    ann_socket
+        .send(json!({ "type": "send", "room_id": room, "client_id": client_id, "body": "ann's words" }))
+        .await;
+    ann_socket.next_of("ack").await;
+
+    let mut ben_socket = Socket::open(&app, &ben).await;
+    let message = ben_socket.say_with(&room, client_id, "ben's own words").await;
+    assert_eq!(message["sender"], "ben");
+    assert_eq!(message["body"], "ben's own words");
+    assert_eq!(app.count("select count(*) from messages").await, 2);
+}
+
+#[tokio::test]
 async fn anonymous_and_foreign_origin_upgrades_are_refused() {
     let app = TestApp::spawn().await;
     let ann = app.signed_in("ann").await;
@@ -317,6 +362,15 @@ async fn anonymous_and_foreign_origin_upgrades_are_refused() {
     )
     .await;
     assert_eq!(foreign.err(), Some(403));
+    // The same host on another port or scheme is another site.
+    for other in [
+        "http://127.0.0.1:9999".to_owned(),
+        format!("https://127.0.0.1:{}", app.addr.port()),
+        "http://127.0.0.1".to_owned(),
+    ] {
+        let refused = try_connect(&app, &[("cookie", cookie.clone()), ("origin", other.clone())]).await;
+        assert_eq!(refused.err(), Some(403), "{other}");
+    }
     let own = try_connect(
         &app,
         &[

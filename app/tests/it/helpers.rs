@@ -41,6 +41,7 @@ pub fn test_config(db: &TestDb) -> Config {
         allowed_hosts: vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
         max_body_bytes: 64 * 1024,
         trust_proxy: false,
+        realworld_compat: false,
         chat_sends_per_minute: 10_000,
         ws_timeout_seconds: 60,
         media: MediaArgs {

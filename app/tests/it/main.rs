@@ -21,5 +21,6 @@ mod history;
 mod hostile;
 mod media;
 mod redis_server;
+mod revocation;
 mod security;
 mod sessions;

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::command::ChatCommand;
 use super::error::ChatError;
@@ -26,7 +27,7 @@ pub trait MessageFacts: Send + Sync {
 }
 
 /// How many recent client ids a chat remembers to recognise resends; an older resend is
-/// caught by the messages read model's unique client id instead.
+/// caught by the messages read model's unique (sender, client id) instead.
 const RECENT_CLIENT_IDS: usize = 256;
 /// How many past requests a chat remembers (to answer "already answered").
 const REMEMBERED_REQUESTS: usize = 50;
@@ -44,7 +45,14 @@ struct State {
     open: bool,
     next_seq: u64,
     last_read: [u64; 2],
+    /// [`resend_key`]s of the latest messages.
     recent: VecDeque<ClientId>,
+}
+
+/// A client id is its sender's: the same id from the other person is another message. The key
+/// folds the sender in, so the snapshot keeps its shape (a list of ids).
+fn resend_key(sender: UserId, client_id: ClientId) -> ClientId {
+    ClientId(Uuid::new_v5(&sender.0, client_id.0.as_bytes()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,7 +219,7 @@ impl Chat {
             } => {
                 state.index_of(by)?;
                 state.open_room()?;
-                if state.recent.contains(&client_id) {
+                if state.recent.contains(&resend_key(by, client_id)) {
                     return Ok(vec![]);
                 }
                 Ok(vec![ChatEvent::MessageSent {
@@ -328,9 +336,14 @@ impl Aggregate for Chat {
             ChatEvent::ChatRequestDeclined { request, .. }
             | ChatEvent::ChatRequestCancelled { request, .. } => set_status(state, request, Status::Closed),
             ChatEvent::RoomOpened { .. } => state.open = true,
-            ChatEvent::MessageSent { seq, client_id, .. } => {
+            ChatEvent::MessageSent {
+                seq,
+                sender,
+                client_id,
+                ..
+            } => {
                 state.next_seq = seq + 1;
-                state.recent.push_back(client_id);
+                state.recent.push_back(resend_key(sender, client_id));
                 if state.recent.len() > RECENT_CLIENT_IDS {
                     state.recent.pop_front();
                 }

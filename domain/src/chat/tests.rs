@@ -286,6 +286,17 @@ fn a_resend_with_the_same_client_id_records_nothing() {
 }
 
 #[test]
+fn a_client_id_is_its_senders_own() {
+    // Ben happens (or tries) to use Ann's client id: his message is a message of its own.
+    let mut history = opened();
+    history.push(sent(1, ANN, 7));
+    chat(&[])
+        .given(history)
+        .when(send(BEN, 7))
+        .then_expect_events(vec![sent(2, BEN, 7)]);
+}
+
+#[test]
 fn bodies_are_one_to_four_thousand_characters_after_trimming() {
     assert_eq!(MessageBody::parse(" \n "), Err(ChatError::BodyBlank));
     assert!(MessageBody::parse(&format!("  {}  ", "x".repeat(4000))).is_ok());

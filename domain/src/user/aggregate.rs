@@ -49,6 +49,7 @@ impl User {
         match command {
             UserCommand::Register { .. } => Err(UserError::AlreadyRegistered),
             UserCommand::ChangeAccount(changes) => Ok(account.changes(changes)),
+            UserCommand::SignOutEverywhere => Ok(vec![UserEvent::SignedOutEverywhere]),
         }
     }
 }
@@ -139,7 +140,7 @@ impl Aggregate for User {
                     account.email = email;
                 }
             }
-            UserEvent::PasswordChanged { .. } => {}
+            UserEvent::PasswordChanged { .. } | UserEvent::SignedOutEverywhere => {}
         }
     }
 }

@@ -14,6 +14,8 @@ pub enum UserCommand {
     /// Changes any part of the account at once; parts equal to the current ones are ignored,
     /// so an unchanged form records nothing.
     ChangeAccount(AccountChanges),
+    /// Ends every session and API token of the account (its person's "log out everywhere").
+    SignOutEverywhere,
 }
 
 /// The parts of an account to change; `None` leaves a part as it is. The profile fields are

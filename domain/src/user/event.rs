@@ -35,6 +35,8 @@ pub enum UserEvent {
     PasswordChanged {
         password_hash: PasswordHash,
     },
+    /// Every session and API token issued so far ends, as after a password change.
+    SignedOutEverywhere,
 }
 
 impl DomainEvent for UserEvent {
@@ -45,6 +47,7 @@ impl DomainEvent for UserEvent {
             Self::UsernameChanged { .. } => "UsernameChanged",
             Self::EmailChanged { .. } => "EmailChanged",
             Self::PasswordChanged { .. } => "PasswordChanged",
+            Self::SignedOutEverywhere => "SignedOutEverywhere",
         }
         .to_owned()
     }

@@ -185,6 +185,18 @@ fn changing_the_email_remembers_the_previous_one() {
 }
 
 #[test]
+fn signing_out_everywhere_is_recorded_for_an_account_only() {
+    UserTest::with(())
+        .given(vec![registered()])
+        .when(UserCommand::SignOutEverywhere)
+        .then_expect_events(vec![UserEvent::SignedOutEverywhere]);
+    UserTest::with(())
+        .given_no_previous_events()
+        .when(UserCommand::SignOutEverywhere)
+        .then_expect_error(UserError::NotFound);
+}
+
+#[test]
 fn changing_the_password_records_the_new_hash() {
     UserTest::with(())
         .given(vec![registered()])

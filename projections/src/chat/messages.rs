@@ -164,12 +164,15 @@ pub async fn with_members(
 pub async fn by_client_id(
     db: impl PgExecutor<'_>,
     room: Uuid,
+    sender: Uuid,
     client_id: Uuid,
 ) -> Result<Option<MessageRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "select {COLUMNS} from messages m join users u on u.id = m.sender_id where m.room_id = $1 and m.client_id = $2"
+        "select {COLUMNS} from messages m join users u on u.id = m.sender_id \
+         where m.room_id = $1 and m.sender_id = $2 and m.client_id = $3"
     ))
     .bind(room)
+    .bind(sender)
     .bind(client_id)
     .fetch_optional(db)
     .await

@@ -39,18 +39,16 @@ where
 /// Looks up the session's user; a session whose credentials have changed since it began (a
 /// password change elsewhere) or whose user is gone is ended here.
 async fn resolve(session: &Session, state: &AppState) -> Result<Option<UserRow>, AppError> {
-    let Some(signed_in) = session::signed_in(session).await.map_err(AppError::internal)? else {
+    let Some(signed_in) = session::signed_in(session).await? else {
         return Ok(None);
     };
     match users::by_id(&state.db, signed_in.user_id).await? {
         Some(user) if user.credentials_version == signed_in.credentials_version => {
-            session::refresh(session, &signed_in)
-                .await
-                .map_err(AppError::internal)?;
+            session::refresh(session, &signed_in).await?;
             Ok(Some(user))
         }
         _ => {
-            session::log_out(session).await.map_err(AppError::internal)?;
+            session::log_out(session).await?;
             Ok(None)
         }
     }

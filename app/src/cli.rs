@@ -9,6 +9,7 @@ use crate::config::{Config, DatabaseArgs};
 use crate::maintenance;
 use crate::pools::Pools;
 use crate::startup::{self, App};
+use projections::db::PoolSettings;
 
 #[derive(Debug, Parser)]
 #[command(name = "bocha", version, about = "A blog with private real-time chat")]
@@ -77,12 +78,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(config) => App::build(*config).await?.run(shutdown_signal()).await,
         Command::Migrate(database) => {
-            startup::database(&database).await?;
+            startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
             tracing::info!("database is up to date");
             Ok(())
         }
         Command::Projections { command, database } => {
-            let pool = startup::database(&database).await?;
+            let pool = startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
             match command {
                 ProjectionsCommand::Status => maintenance::status(&pool).await,
                 ProjectionsCommand::Rebuild { name, all } => {
@@ -94,7 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: EventsCommand::Export { subject },
             database,
         } => {
-            let pool = startup::database(&database).await?;
+            let pool = startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
             maintenance::export(&pool, &subject, &mut std::io::stdout().lock()).await
         }
         Command::Createsuperuser {
@@ -103,7 +104,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database,
         } => {
             let password = read_password()?;
-            let pool = startup::database(&database).await?;
+            let pool = startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
             let commands = startup::commands(&pool).await?;
             let input = SignUp {
                 username: &username,

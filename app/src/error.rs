@@ -32,6 +32,9 @@ pub enum AppError {
     /// 503: the work this needs is at capacity.
     #[error(transparent)]
     Busy(#[from] crate::pools::Busy),
+    /// 503: the database is away (see `faults`).
+    #[error("the database is unavailable")]
+    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -88,7 +91,7 @@ impl AppError {
                 "The site is very busy at the moment and could not take this request. Nothing was lost; please try again in a few seconds."
                     .to_owned(),
             ),
-            Self::LoginRequired { .. } | Self::Internal(_) => (
+            Self::LoginRequired { .. } | Self::Internal(_) | Self::Unavailable => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
                 "We could not finish this request. It has been logged; please try again in a moment.".to_owned(),
@@ -125,12 +128,14 @@ impl IntoResponse for AppError {
             let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
             return Redirect::to(&format!("/login?{query}")).into_response();
         }
-        if let Self::Internal(err) = &self {
-            if faults::unavailable(err) {
-                tracing::warn!(error = %err, "a dependency is unavailable");
+        match &self {
+            Self::Unavailable => return error_response(faults::page()),
+            Self::Internal(err) if faults::unavailable(err) => {
+                tracing::warn!(error = %err, "the database is unavailable");
                 return error_response(faults::page());
             }
-            tracing::error!(error = ?err, "request failed");
+            Self::Internal(err) => tracing::error!(error = ?err, "request failed"),
+            _ => {}
         }
         error_response(self.page())
     }
@@ -150,6 +155,15 @@ fn error_response(page: ErrorPage) -> Response {
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         Self::Internal(err.into())
+    }
+}
+
+/// The session store is Postgres: when it fails, the database is away (the store keeps only the
+/// message of the error, so it cannot be told apart further).
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(err: tower_sessions::session::Error) -> Self {
+        tracing::warn!(error = %err, "the session store failed");
+        Self::Unavailable
     }
 }
 

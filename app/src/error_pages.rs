@@ -37,10 +37,16 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
             Err(response) => return response,
         },
     };
-    // The frame shows who is signed in; if even that fails, the page goes without it.
-    let layout = match Layout::from_request_parts(&mut parts, &state).await {
-        Ok(layout) => layout,
-        Err(_) => Layout::anonymous(parts.uri.path()),
+    // The frame shows who is signed in; if even that fails, the page goes without it, and
+    // while the database is away it is not asked at all.
+    let database_away = page.status == StatusCode::SERVICE_UNAVAILABLE || state.database.is_down();
+    let layout = if database_away {
+        Layout::anonymous(parts.uri.path())
+    } else {
+        match Layout::from_request_parts(&mut parts, &state).await {
+            Ok(layout) => layout,
+            Err(_) => Layout::anonymous(parts.uri.path()),
+        }
     };
     let template = match page.status {
         StatusCode::NOT_FOUND => "errors/404.html",

@@ -11,6 +11,7 @@ use axum::middleware;
 use axum::routing::get;
 use projections::chat::{ChatProjector, RequestsProjector};
 use projections::comments::CommentsProjector;
+use projections::db::PoolSettings;
 use projections::favorites::FavoritesProjector;
 use projections::follows::FollowsProjector;
 use projections::posts::PostsProjector;
@@ -31,6 +32,7 @@ use crate::assets::{self, Assets};
 use crate::chat::Chats;
 use crate::config::Config;
 use crate::crypto::Keys;
+use crate::faults::{self, DatabaseWatch};
 use crate::limits::Limits;
 use crate::live::Live;
 use crate::media::Media;
@@ -54,8 +56,11 @@ pub fn projectors() -> Vec<Arc<dyn Projector>> {
 }
 
 /// Connects to Postgres (creating the database if needed) and migrates it.
-pub async fn database(config: &crate::config::DatabaseArgs) -> anyhow::Result<PgPool> {
-    let pool = projections::db::connect(&config.database_url, config.db_pool_size).await?;
+pub async fn database(
+    config: &crate::config::DatabaseArgs,
+    settings: PoolSettings,
+) -> anyhow::Result<PgPool> {
+    let pool = projections::db::connect(&config.database_url, settings).await?;
     projections::db::migrate(&pool).await?;
     Ok(pool)
 }
@@ -73,19 +78,28 @@ pub struct App {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// Stops the database watcher, which starts with the app (see `faults`).
+    watcher: CancellationToken,
 }
 
 impl App {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let secret = config.secret()?;
-        let pool = database(&config.database).await?;
+        let pool = database(
+            &config.database,
+            PoolSettings::serving(config.database.db_pool_size),
+        )
+        .await?;
         let commands = commands(&pool).await?;
         let redis = Redis::new(&config.redis_url, &config.redis_prefix)?;
         let assets = Assets::load();
         let media = Media::from_config(&config.media)?;
         let live = Live::new(pool.clone(), redis.clone());
         live.register().await?;
+        let watcher = CancellationToken::new();
+        let (database, _) = DatabaseWatch::spawn(&config.database.database_url, watcher.clone())?;
         let state = AppState::new(Shared {
+            database,
             chats: Chats::new(commands.clone(), live),
             limits: Limits::new(
                 redis.clone(),
@@ -107,6 +121,7 @@ impl App {
             listener,
             router: router(state.clone()),
             state,
+            watcher,
         })
     }
 
@@ -142,6 +157,7 @@ impl App {
         server::serve(self.listener, self.router, &self.state.config.limits, serving).await;
 
         stop.cancel();
+        self.watcher.cancel();
         let _ = tokio::join!(worker, housekeeping);
         for task in live_tasks {
             let _ = task.await;
@@ -185,9 +201,12 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(live::socket::upgrade))
         .fallback(error_pages::not_found)
         .layer(middleware::from_fn(security::no_nul))
+        .layer(middleware::from_fn_with_state(state.clone(), faults::fail_fast))
         .layer(middleware::from_fn_with_state(state.clone(), error_pages::render))
         .layer(sessions.clone());
-    let api = api::router().layer(sessions);
+    let api = api::router()
+        .layer(middleware::from_fn_with_state(state.clone(), faults::fail_fast))
+        .layer(sessions);
 
     Router::new()
         .route("/static/{*name}", get(assets::serve_static))

@@ -12,6 +12,7 @@ use crate::assets::Assets;
 use crate::chat::Chats;
 use crate::config::Config;
 use crate::crypto::Keys;
+use crate::faults::DatabaseWatch;
 use crate::limits::Limits;
 use crate::media::Media;
 use crate::pools::Pools;
@@ -32,6 +33,8 @@ pub struct Shared {
     pub redis: Redis,
     pub limits: Limits,
     pub pools: Pools,
+    /// Whether Postgres answers (see `faults`).
+    pub database: DatabaseWatch,
     pub chats: Chats,
     pub media: Media,
 }

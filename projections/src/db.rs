@@ -17,8 +17,54 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// How long a request waits for a pooled connection before it is told the database is
+/// unavailable (sqlx's default is 30 s; a person and a load balancer want an answer now).
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How a pool's connections behave.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    /// Postgres cancels a statement running longer (`None`: no limit, for the command line's
+    /// long jobs).
+    pub statement_timeout: Option<Duration>,
+}
+
+impl PoolSettings {
+    /// For serving requests: every statement within 5 s.
+    pub fn serving(max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            statement_timeout: Some(Duration::from_secs(5)),
+        }
+    }
+
+    /// For the command line's long jobs (rebuilds, exports).
+    pub fn unbounded(max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            statement_timeout: None,
+        }
+    }
+}
+
+/// The options for connecting to `url`.
+pub fn options(url: &str) -> Result<PgConnectOptions, sqlx::Error> {
+    let mut options: PgConnectOptions = url
+        .parse::<PgConnectOptions>()?
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+    if is_loopback(options.get_host()) && !url.contains("sslmode=") && std::env::var_os("PGSSLMODE").is_none()
+    {
+        // sqlx's default (`prefer`) negotiates TLS whenever the server offers it, and Debian's
+        // Postgres does; on the loopback interface that protects nothing and cost a third of
+        // the CPU of every query, here and in Postgres. A URL with `sslmode=` decides itself.
+        options = options.ssl_mode(PgSslMode::Disable);
+    }
+    Ok(options)
+}
+
 /// Connects to `url`, creating the database first when it does not exist yet.
-pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DbError> {
+pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgPool, DbError> {
     let unreachable = |source| DbError::Unreachable {
         url: redact(url),
         source,
@@ -32,20 +78,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DbError>
             }
         }
     }
-    let mut options: PgConnectOptions = url
-        .parse::<PgConnectOptions>()
-        .map_err(unreachable)?
-        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
-    if is_loopback(options.get_host()) && !url.contains("sslmode=") && std::env::var_os("PGSSLMODE").is_none()
-    {
-        // sqlx's default (`prefer`) negotiates TLS whenever the server offers it, and Debian's
-        // Postgres does; on the loopback interface that protects nothing and cost a third of
-        // the CPU of every query, here and in Postgres. A URL with `sslmode=` decides itself.
-        options = options.ssl_mode(PgSslMode::Disable);
+    let mut options = options(url).map_err(unreachable)?;
+    if let Some(timeout) = settings.statement_timeout {
+        options = options.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]);
     }
     PgPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(settings.max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         // Not a ping before every use (a round trip per query): a connection that died with
         // its server fails its next query and is dropped; the pool opens a new one.
         .test_before_acquire(false)

@@ -29,6 +29,10 @@ pub struct Delivery {
     /// The position of the event behind the frame (for de-duplication); 0 for frames that are
     /// not events (typing), which carry a `nonce` instead.
     pub position: i64,
+    /// With `position`, where the event stands in tailing order (0 when not an event, or not
+    /// known): what a subscriber has seen, to catch up from after losing Redis (see [`replay`]).
+    #[serde(default)]
+    pub transaction_id: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<Uuid>,
     pub user: Uuid,
@@ -115,6 +119,7 @@ pub async fn deliveries(
                     for user in members {
                         out.push(Delivery {
                             position: event.position,
+                            transaction_id: event.transaction_id,
                             nonce: None,
                             user: *user,
                             frame: frame.clone(),
@@ -128,6 +133,7 @@ pub async fn deliveries(
                 for user in members {
                     out.push(Delivery {
                         position: event.position,
+                        transaction_id: event.transaction_id,
                         nonce: None,
                         user,
                         frame: frame.clone(),
@@ -151,6 +157,7 @@ pub async fn deliveries(
                         let json = row.json(|id| id == other && follows);
                         out.push(Delivery {
                             position: event.position,
+                            transaction_id: event.transaction_id,
                             nonce: None,
                             user: viewer,
                             frame: json!({ "type": "request", "request": json }),
@@ -162,6 +169,45 @@ pub async fn deliveries(
         }
     }
     Ok(out)
+}
+
+/// The cursor up to which frames can be built: the publisher's sources' lowest checkpoint.
+async fn buildable_upto(conn: &mut PgConnection) -> Result<Cursor, sqlx::Error> {
+    let lowest: Option<(i64, i64)> = sqlx::query_as(
+        "select transaction_id::text::bigint, position from projector_checkpoints where name = any($1) \
+         order by transaction_id, position limit 1",
+    )
+    .bind(&SOURCES[..])
+    .fetch_optional(conn)
+    .await?;
+    Ok(lowest.map_or(Cursor::START, |(t, p)| Cursor::new(t, p)))
+}
+
+/// How far the publisher has published: frames after it are still to be sent.
+pub async fn published(pool: &PgPool) -> Result<Cursor, sqlx::Error> {
+    let cursor: Option<(i64, i64)> = sqlx::query_as(
+        "select transaction_id::text::bigint, position from projector_checkpoints where name = $1",
+    )
+    .bind(CHECKPOINT)
+    .fetch_optional(pool)
+    .await?;
+    Ok(cursor.map_or(Cursor::START, |(t, p)| Cursor::new(t, p)))
+}
+
+/// The frames of up to `limit` chat events after `after`, for a subscriber that was away from
+/// Redis: the publisher may have sent them while nobody here listened (Redis does not keep what
+/// it relayed). Returns them with the cursor reached. Only events the read models have applied
+/// are read, as the publisher does; later ones it will publish.
+pub async fn replay(
+    pool: &PgPool,
+    after: Cursor,
+    limit: i64,
+) -> Result<(Vec<Delivery>, Cursor), ProjectionError> {
+    let mut conn = pool.acquire().await?;
+    let upto = buildable_upto(&mut conn).await?;
+    let events = log::read_between(&mut conn, after, upto, limit).await?;
+    let reached = events.last().map_or(after, StoredEvent::cursor);
+    Ok((deliveries(&mut conn, &events).await?, reached))
 }
 
 /// Publishes stored chat events on Redis, from its checkpoint, one instance at a time.

@@ -51,7 +51,9 @@ impl TestDb {
             .expect("create a test database");
         admin.close().await.ok();
         let url = with_database(&server, &name);
-        let pool = db::connect(&url, 10).await.expect("connect to the test database");
+        let pool = db::connect(&url, db::PoolSettings::serving(10))
+            .await
+            .expect("connect to the test database");
         Self { pool, url, name }
     }
 }
@@ -109,7 +111,7 @@ async fn ensure_template(server: &str) -> String {
             .execute(format!(r#"create database "{building}""#).as_str())
             .await
             .expect("create the template");
-        let pool = db::connect(&with_database(server, &building), 2)
+        let pool = db::connect(&with_database(server, &building), db::PoolSettings::unbounded(2))
             .await
             .expect("connect to the template");
         db::migrate(&pool).await.expect("migrate the template");

@@ -52,10 +52,7 @@ async fn session_user(parts: &mut Parts, state: &AppState) -> Result<Option<User
     let Some(session) = parts.extensions.get::<Session>().cloned() else {
         return Ok(None);
     };
-    let Some(signed_in) = session::signed_in(&session)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-    else {
+    let Some(signed_in) = session::signed_in(&session).await? else {
         return Ok(None);
     };
     let user = users::by_id(&state.db, signed_in.user_id)

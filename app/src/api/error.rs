@@ -38,6 +38,9 @@ pub enum ApiError {
     /// 409: the username or email (the fields named) belongs to someone else.
     #[error("already taken")]
     Taken(Vec<&'static str>),
+    /// 503: the database is away (see `faults`).
+    #[error("the database is unavailable")]
+    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -112,6 +115,7 @@ impl ApiError {
             Self::Status { status, .. } | Self::Later { status, .. } => *status,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Taken(_) => StatusCode::CONFLICT,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -119,10 +123,15 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Self::Internal(err) = &self
-            && faults::unavailable(err)
-        {
-            tracing::warn!(error = %err, "a dependency is unavailable");
+        let unavailable = match &self {
+            Self::Unavailable => true,
+            Self::Internal(err) if faults::unavailable(err) => {
+                tracing::warn!(error = %err, "the database is unavailable");
+                true
+            }
+            _ => false,
+        };
+        if unavailable {
             let page = faults::page();
             return Self::Later {
                 status: page.status,
@@ -152,6 +161,8 @@ impl IntoResponse for ApiError {
                 .map(|field| (field.to_owned(), json!(["has already been taken"])))
                 .collect::<serde_json::Map<_, _>>()
                 .into(),
+            // Answered above as a 503 with `Retry-After`.
+            Self::Unavailable => json!({ "server": ["the database is unavailable"] }),
             Self::Internal(err) => {
                 tracing::error!(error = ?err, "API request failed");
                 json!({ "server": ["something went wrong; it has been logged"] })
@@ -227,6 +238,14 @@ impl From<crate::chat::ChatFailure> for ApiError {
             ChatFailure::Forbidden => Self::forbidden("chat"),
             ChatFailure::Internal(err) => Self::Internal(err),
         }
+    }
+}
+
+/// See the same for `AppError`: the session store failing means the database is away.
+impl From<tower_sessions::session::Error> for ApiError {
+    fn from(err: tower_sessions::session::Error) -> Self {
+        tracing::warn!(error = %err, "the session store failed");
+        Self::Unavailable
     }
 }
 

@@ -286,6 +286,7 @@ mod tests {
     fn delivery(position: i64, user: Uuid) -> Delivery {
         Delivery {
             position,
+            transaction_id: 0,
             nonce: None,
             user,
             frame: json!({ "n": position }),

@@ -29,6 +29,7 @@ use crate::redis::Redis;
 #[derive(Clone)]
 pub struct Live {
     pub hub: Hub,
+    pool: PgPool,
     publisher: Arc<Publisher>,
     redis: Redis,
     channel: String,
@@ -41,7 +42,8 @@ impl Live {
         let channel = redis.key("chat");
         Self {
             hub: Hub::default(),
-            publisher: Arc::new(Publisher::new(pool, redis.connection(), channel.clone())),
+            publisher: Arc::new(Publisher::new(pool.clone(), redis.connection(), channel.clone())),
+            pool,
             revocations: redis.key("revoke"),
             redis,
             channel,
@@ -58,6 +60,7 @@ impl Live {
             tokio::spawn(self.publisher.clone().run(stop.clone().cancelled_owned())),
             tokio::spawn(subscriber::run(
                 self.redis.client().clone(),
+                self.pool.clone(),
                 subscriber::Channels {
                     deliveries: self.channel.clone(),
                     revocations: self.revocations.clone(),
@@ -107,6 +110,7 @@ impl Live {
     pub async fn ephemeral(&self, user: Uuid, frame: Value) {
         let delivery = Delivery {
             position: 0,
+            transaction_id: 0,
             nonce: Some(Uuid::new_v4()),
             user,
             frame,

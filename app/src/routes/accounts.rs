@@ -98,9 +98,7 @@ async fn sign_up(
     .await
     {
         Ok(user) => {
-            session::log_in(&session, &user)
-                .await
-                .map_err(AppError::internal)?;
+            session::log_in(&session, &user).await?;
             flash.success(format!("Welcome to Bocha, {}!", user.username));
             Ok(Redirect::to(&format!("/@{}", user.username)).into_response())
         }
@@ -168,9 +166,7 @@ async fn log_in(
     let (status, message, wait) =
         match accounts::log_in(&state.db, state.password_guard(ip), &form.login, &form.password).await {
             Ok(user) => {
-                session::log_in(&session, &user)
-                    .await
-                    .map_err(AppError::internal)?;
+                session::log_in(&session, &user).await?;
                 flash.success(format!("Welcome back, {}!", user.shown_name()));
                 return Ok(Redirect::to(&safe_next(Some(&form.next))).into_response());
             }
@@ -207,7 +203,7 @@ async fn log_out(
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let ended = session.id();
-    session::log_out(&session).await.map_err(AppError::internal)?;
+    session::log_out(&session).await?;
     // This browser's open chat tabs stop too, on whichever instance they are.
     if let (Some(user), Some(ended)) = (user, ended) {
         state.end_sockets(user.id, Some(ended)).await;

@@ -210,9 +210,7 @@ async fn change_password(
     .await;
     let (errors, wait) = match outcome {
         Ok(updated) => {
-            session::remember(&session, updated.id, updated.credentials_version)
-                .await
-                .map_err(AppError::internal)?;
+            session::remember(&session, updated.id, updated.credentials_version).await?;
             state.end_sockets(updated.id, None).await;
             flash.success("Your password has been changed. Other devices have been signed out.");
             return Ok(Redirect::to("/settings").into_response());
@@ -247,9 +245,7 @@ async fn sign_out_everywhere(
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let updated = accounts::sign_out_everywhere(&state.commands, &user, &request_id).await?;
-    session::remember(&session, updated.id, updated.credentials_version)
-        .await
-        .map_err(AppError::internal)?;
+    session::remember(&session, updated.id, updated.credentials_version).await?;
     state.end_sockets(updated.id, None).await;
     flash.success("You have been logged out everywhere else.");
     Ok(Redirect::to("/settings").into_response())

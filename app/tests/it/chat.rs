@@ -632,6 +632,48 @@ async fn chat_keeps_working_when_redis_goes_away_and_catches_up_when_it_returns(
 }
 
 #[tokio::test]
+async fn every_message_sent_through_a_redis_outage_arrives_live_without_a_sync() {
+    let redis = crate::redis_server::RedisServer::start();
+    let first = TestApp::spawn_with(|config| config.redis_url = redis.url()).await;
+    let second = first.another_instance().await;
+    let ann = first.signed_in("ann").await;
+    let ben = second.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let mut ann_socket = Socket::open(&first, &ann).await;
+    let mut ben_socket = Socket::open(&second, &ben).await;
+
+    // Ann keeps writing, before, during and after a Redis outage; Ben's socket never asks for
+    // anything.
+    let frame = |n: usize| json!({ "type": "send", "room_id": room, "client_id": Uuid::new_v4(), "body": format!("m{n}") });
+    for n in 0..5 {
+        ann_socket.send(frame(n)).await;
+    }
+    redis.stop();
+    for n in 5..25 {
+        ann_socket.send(frame(n)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    redis.restart();
+    for n in 25..45 {
+        ann_socket.send(frame(n)).await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let total = 45;
+    let mut seen = std::collections::BTreeSet::new();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while seen.len() < total {
+            let frame = ben_socket.next_of("message").await;
+            let seq = frame["message"]["seq"].as_u64().unwrap();
+            assert!(seen.insert(seq), "seq {seq} arrived twice");
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("only {} of {total} arrived live: {seen:?}", seen.len()));
+    assert_eq!(seen, (1..=total as u64).collect());
+    assert_eq!(first.count("select count(*) from messages").await, total as i64);
+}
+
+#[tokio::test]
 async fn a_socket_that_stops_answering_pings_is_closed() {
     let app = TestApp::spawn_with(|config| config.ws_timeout_seconds = 3).await;
     let ann = app.signed_in("ann").await;

@@ -299,6 +299,15 @@ pub async fn change(
     if !errors.is_empty() {
         return Err(AccountError::Invalid(errors));
     }
+    if let Some(Some(name)) = &parsed.display_name
+        && user.display_name.as_deref() != Some(name.as_str())
+        && users::username_looks_like(commands.pool(), &name.skeleton(), user.id).await?
+    {
+        return Err(AccountError::field(
+            "display_name",
+            "Looks like someone else's username; choose a name of your own",
+        ));
+    }
     let new_email = parsed
         .email
         .as_ref()

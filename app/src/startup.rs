@@ -70,6 +70,13 @@ pub async fn commands(pool: &PgPool) -> anyhow::Result<Commands> {
     let projections = Arc::new(Projections::new(pool.clone(), projectors()));
     projections.register().await?;
     projections.catch_up().await?;
+    let filled = projections::users::fill_missing_skeletons(pool).await?;
+    if filled > 0 {
+        tracing::info!(
+            filled,
+            "computed the look of usernames projected before it was kept"
+        );
+    }
     Ok(Commands::new(pool.clone(), projections))
 }
 

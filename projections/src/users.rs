@@ -72,6 +72,46 @@ pub async fn by_login(db: impl PgExecutor<'_>, login: &str) -> Result<Option<Use
     .await
 }
 
+/// Whether someone other than `except` has a username that looks like `skeleton`.
+pub async fn username_looks_like(
+    db: impl PgExecutor<'_>,
+    skeleton: &str,
+    except: Uuid,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select exists (select 1 from users where username_skeleton = $1 and id <> $2)")
+        .bind(skeleton)
+        .bind(except)
+        .fetch_one(db)
+        .await
+}
+
+/// Fills `username_skeleton` for accounts projected before it existed; returns how many.
+pub async fn fill_missing_skeletons(db: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
+    let mut filled = 0;
+    loop {
+        let missing: Vec<(Uuid, String)> =
+            sqlx::query_as("select id, username from users where username_skeleton is null limit 500")
+                .fetch_all(db)
+                .await?;
+        if missing.is_empty() {
+            return Ok(filled);
+        }
+        let (ids, skeletons): (Vec<Uuid>, Vec<String>) = missing
+            .iter()
+            .map(|(id, username)| (*id, domain::text::skeleton(username)))
+            .unzip();
+        sqlx::query(
+            "update users u set username_skeleton = s.skeleton \
+             from unnest($1::uuid[], $2::text[]) as s(id, skeleton) where u.id = s.id",
+        )
+        .bind(&ids)
+        .bind(&skeletons)
+        .execute(db)
+        .await?;
+        filled += ids.len() as u64;
+    }
+}
+
 pub struct UsersProjector;
 
 #[async_trait]
@@ -102,8 +142,8 @@ impl Projector for UsersProjector {
                 staff,
             } => sqlx::query(
                 r#"
-                insert into users (id, username, email, password_hash, staff, created_at, updated_at)
-                values ($1, $2, $3, $4, $5, $6, $6)
+                insert into users (id, username, email, password_hash, staff, created_at, updated_at, username_skeleton)
+                values ($1, $2, $3, $4, $5, $6, $6, $7)
                 on conflict (id) do nothing
                 "#,
             )
@@ -112,7 +152,8 @@ impl Projector for UsersProjector {
             .bind(email.as_str().to_owned())
             .bind(password_hash.as_str().to_owned())
             .bind(staff)
-            .bind(at),
+            .bind(at)
+            .bind(domain::text::skeleton(username.as_str())),
             UserEvent::ProfileUpdated {
                 display_name,
                 bio,
@@ -125,12 +166,13 @@ impl Projector for UsersProjector {
             .bind(bio.map(|b| b.as_str().to_owned()))
             .bind(image.map(|i| i.as_str().to_owned()))
             .bind(at),
-            UserEvent::UsernameChanged { username, .. } => {
-                sqlx::query("update users set username = $2, updated_at = $3 where id = $1")
-                    .bind(id)
-                    .bind(username.as_str().to_owned())
-                    .bind(at)
-            }
+            UserEvent::UsernameChanged { username, .. } => sqlx::query(
+                "update users set username = $2, username_skeleton = $4, updated_at = $3 where id = $1",
+            )
+            .bind(id)
+            .bind(username.as_str().to_owned())
+            .bind(at)
+            .bind(domain::text::skeleton(username.as_str())),
             UserEvent::EmailChanged { email, .. } => {
                 sqlx::query("update users set email = $2, updated_at = $3 where id = $1")
                     .bind(id)

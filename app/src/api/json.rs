@@ -49,7 +49,8 @@ fn rejected(rejection: &JsonRejection) -> ApiError {
     }
 }
 
-fn contains_nul(value: &Value) -> bool {
+/// Whether a U+0000 is anywhere in `value`, keys included.
+pub fn contains_nul(value: &Value) -> bool {
     match value {
         Value::String(s) => s.contains('\0'),
         Value::Array(items) => items.iter().any(contains_nul),

@@ -36,7 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub use auth::{ApiUser, MaybeApiUser};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{ApiPath, ApiQuery};
-pub use json::ApiJson;
+pub use json::{ApiJson, contains_nul};
 
 use crate::state::AppState;
 

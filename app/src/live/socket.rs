@@ -266,21 +266,21 @@ async fn still_holds(state: &AppState, credential: &Credential) -> bool {
 }
 
 async fn handle(state: &AppState, user: &UserRow, text: &str, outbox: &mpsc::Sender<Frame>) {
-    let parsed: ClientFrame = match serde_json::from_str(text) {
+    let refuse = |message: String, client_id: Option<Uuid>| async move {
+        let _ = outbox.send(error_frame("invalid", &message, client_id)).await;
+    };
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(err) => return refuse(format!("unreadable frame: {err}"), None).await,
+    };
+    let client_id = value.get("client_id").and_then(|id| id.as_str()?.parse().ok());
+    // The API's rule, on this door too: nothing with U+0000 is stored, nor silently changed.
+    if crate::api::contains_nul(&value) {
+        return refuse("may not contain U+0000 characters".to_owned(), client_id).await;
+    }
+    let parsed: ClientFrame = match serde_json::from_value(value) {
         Ok(frame) => frame,
-        Err(err) => {
-            let client_id = serde_json::from_str::<Value>(text)
-                .ok()
-                .and_then(|v| v.get("client_id")?.as_str()?.parse().ok());
-            let _ = outbox
-                .send(error_frame(
-                    "invalid",
-                    &format!("unreadable frame: {err}"),
-                    client_id,
-                ))
-                .await;
-            return;
-        }
+        Err(err) => return refuse(format!("unreadable frame: {err}"), client_id).await,
     };
     let request_id = format!("ws-{}", Uuid::new_v4());
     // Every kind of frame a client can repeat is limited per person, before any work: a flood of

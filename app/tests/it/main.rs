@@ -26,3 +26,4 @@ mod redis_server;
 mod revocation;
 mod security;
 mod sessions;
+mod spoofing;

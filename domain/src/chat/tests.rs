@@ -299,6 +299,11 @@ fn a_client_id_is_its_senders_own() {
 #[test]
 fn bodies_are_one_to_four_thousand_characters_after_trimming() {
     assert_eq!(MessageBody::parse(" \n "), Err(ChatError::BodyBlank));
+    assert_eq!(
+        MessageBody::parse("\u{200B}\u{200B}"),
+        Err(ChatError::BodyBlank),
+        "invisible only"
+    );
     assert!(MessageBody::parse(&format!("  {}  ", "x".repeat(4000))).is_ok());
     assert_eq!(MessageBody::parse(&"x".repeat(4001)), Err(ChatError::BodyTooLong));
 }

@@ -52,7 +52,7 @@ impl MessageBody {
 
     pub fn parse(raw: &str) -> Result<Self, ChatError> {
         let body = crate::text::clean(raw);
-        if body.is_empty() {
+        if crate::text::is_blank(&body) {
             return Err(ChatError::BodyBlank);
         }
         if body.chars().count() > Self::MAX {
@@ -76,7 +76,7 @@ impl Note {
 
     pub fn parse(raw: &str) -> Result<Option<Self>, ChatError> {
         let note = crate::text::clean(raw);
-        if note.is_empty() {
+        if crate::text::is_blank(&note) {
             return Ok(None);
         }
         if note.chars().count() > Self::MAX {

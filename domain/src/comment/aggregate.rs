@@ -28,7 +28,7 @@ impl CommentBody {
 
     pub fn parse(raw: &str) -> Result<Self, CommentError> {
         let body = crate::text::clean(raw);
-        if body.is_empty() {
+        if crate::text::is_blank(&body) {
             return Err(CommentError::BodyBlank);
         }
         if body.chars().count() > Self::MAX {

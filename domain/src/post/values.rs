@@ -108,7 +108,7 @@ macro_rules! text_value {
 
             pub fn parse(raw: &str) -> Result<Self, PostError> {
                 let text = crate::text::clean(raw);
-                if text.is_empty() {
+                if crate::text::is_blank(&text) {
                     return Err($blank);
                 }
                 if text.chars().count() > Self::MAX {
@@ -146,11 +146,14 @@ impl Tag {
     pub const MAX: usize = 40;
 
     pub fn parse(raw: &str) -> Result<Self, PostError> {
-        let tag = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-        if tag.is_empty()
+        let tag = crate::text::clean(raw)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if crate::text::is_blank(&tag)
             || tag.chars().count() > Self::MAX
             || tag.contains(',')
-            || tag.chars().any(char::is_control)
+            || tag.chars().any(crate::text::is_invisible)
         {
             return Err(PostError::TagInvalid);
         }

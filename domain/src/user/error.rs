@@ -16,7 +16,7 @@ pub enum UserError {
     EmailInvalid,
     #[error("must be at most 50 characters")]
     DisplayNameTooLong,
-    #[error("may not contain control characters")]
+    #[error("may not contain control, invisible or direction-changing characters")]
     DisplayNameCharacters,
     #[error("must be at most 1000 characters")]
     BioTooLong,

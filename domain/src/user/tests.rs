@@ -303,3 +303,20 @@ fn registrations_are_written_at_version_two() {
     assert_eq!(registered().event_version(), "2");
     assert!(upcasters().iter().all(|u| !u.can_upcast("UserRegistered", "2")));
 }
+
+#[test]
+fn display_names_may_hide_nothing() {
+    for hiding in ["ann\u{202E}nimda", "a\u{200B}nn", "\u{2066}ann", "ann\u{7}"] {
+        assert_eq!(
+            DisplayName::parse(hiding),
+            Err(UserError::DisplayNameCharacters),
+            "{hiding:?}"
+        );
+    }
+    let accented = DisplayName::parse("Rene\u{301}e").unwrap().unwrap();
+    assert_eq!(accented.as_str(), "Renée", "stored in NFC");
+    assert_eq!(
+        DisplayName::parse("\u{0455}taffer").unwrap().unwrap().skeleton(),
+        "staffer"
+    );
+}

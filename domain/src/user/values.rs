@@ -95,19 +95,30 @@ pub struct DisplayName(String);
 impl DisplayName {
     pub const MAX: usize = 50;
 
-    /// Blank means "no display name".
+    /// Blank means "no display name". A name shown beside everything its person does may hold
+    /// nothing that hides or reorders its letters: no control characters, bidirectional
+    /// overrides or invisible characters (see `text`). Whether it imitates someone else's
+    /// username is for the caller to check against the others (see [`DisplayName::skeleton`]).
     pub fn parse(raw: &str) -> Result<Option<Self>, UserError> {
-        let raw = raw.trim();
-        if raw.is_empty() {
+        use unicode_normalization::UnicodeNormalization;
+        let name: String = raw.trim().nfc().collect();
+        if name.is_empty() {
             return Ok(None);
         }
-        if raw.chars().count() > Self::MAX {
+        if name.chars().count() > Self::MAX {
             return Err(UserError::DisplayNameTooLong);
         }
-        if raw.chars().any(char::is_control) {
+        let hidden =
+            |c: char| c.is_control() || crate::text::is_bidi_control(c) || crate::text::is_invisible(c);
+        if name.chars().any(hidden) {
             return Err(UserError::DisplayNameCharacters);
         }
-        Ok(Some(Self(raw.to_owned())))
+        Ok(Some(Self(name)))
+    }
+
+    /// What the name looks like (see `text::skeleton`), to compare with usernames.
+    pub fn skeleton(&self) -> String {
+        crate::text::skeleton(&self.0)
     }
 
     pub fn as_str(&self) -> &str {
@@ -126,7 +137,7 @@ impl Bio {
     /// Blank means "no bio".
     pub fn parse(raw: &str) -> Result<Option<Self>, UserError> {
         let bio = crate::text::clean(raw);
-        if bio.is_empty() {
+        if crate::text::is_blank(&bio) {
             return Ok(None);
         }
         if bio.chars().count() > Self::MAX {

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 
 use domain::user::{AccountChanges, Email, Password, PasswordError, User, UserCommand, UserId, Username};
 use domain::{Claim, ClaimKind, Metadata};
+use eventstore::{CommandError, Commands};
 use projections::users::{self, UserRow};
-use projections::{CommandError, Commands};
 use sqlx::PgPool;
 use uuid::Uuid;
 

@@ -10,9 +10,10 @@ use domain::post::{
 use domain::relation::{Favorite, FavoriteCommand, Follow, FollowCommand, FollowError};
 use domain::user::{ImageUrl, UserId};
 use domain::{Actor, Metadata};
+use eventstore::{CommandError, Commands};
 use projections::comments::{self, CommentRow};
+use projections::posts;
 use projections::users::UserRow;
-use projections::{CommandError, Commands, posts};
 use uuid::Uuid;
 
 use crate::forms::FormErrors;

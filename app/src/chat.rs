@@ -9,11 +9,11 @@ use domain::chat::{
     Chat, ChatCommand, ChatError, ChatId, ClientId, MessageBody, MessageFacts, MessageId, Note, RequestId,
 };
 use domain::user::UserId;
+use eventstore::{CommandError, Commands};
 use projections::chat::messages::{self, MessageRow};
 use projections::chat::requests::{self, RequestRow};
 use projections::chat::rooms;
 use projections::users::{self, UserRow};
-use projections::{CommandError, Commands};
 use uuid::Uuid;
 
 use crate::forms::FormErrors;

@@ -9,7 +9,7 @@ use crate::config::{Config, DatabaseArgs};
 use crate::maintenance;
 use crate::pools::Pools;
 use crate::startup::{self, App};
-use projections::db::PoolSettings;
+use eventstore::db::PoolSettings;
 
 #[derive(Debug, Parser)]
 #[command(name = "bocha", version, about = "A blog with private real-time chat")]

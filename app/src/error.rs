@@ -6,7 +6,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use projections::CommandError;
+use eventstore::CommandError;
 
 use crate::faults;
 

@@ -1,6 +1,6 @@
 //! Telling a dependency that is down or too slow from a bug, and answering at once while it is.
 //!
-//! A database error of the unavailable kind (see `projections::db::is_unavailable`) is a 503 with
+//! A database error of the unavailable kind (see `eventstore::db::is_unavailable`) is a 503 with
 //! `Retry-After`, not a 500. That covers a stopped Postgres (the pool gives up after 2 s) and a
 //! slow one (the statement timeout), but not a frozen one: a query on an open connection then
 //! waits as long as the freeze. So a watcher probes Postgres on a connection of its own twice a
@@ -37,7 +37,7 @@ pub fn unavailable(err: &anyhow::Error) -> bool {
 fn database_unavailable(cause: &(dyn Error + 'static)) -> bool {
     cause
         .downcast_ref::<sqlx::Error>()
-        .is_some_and(projections::db::is_unavailable)
+        .is_some_and(eventstore::db::is_unavailable)
 }
 
 /// The page (or, through the API, the JSON) a request gets while the database is away.
@@ -63,7 +63,7 @@ impl DatabaseWatch {
         url: &str,
         stop: CancellationToken,
     ) -> Result<(Self, tokio::task::JoinHandle<()>), sqlx::Error> {
-        let options = projections::db::options(url)?.disable_statement_logging();
+        let options = eventstore::db::options(url)?.disable_statement_logging();
         let (report, down) = watch::channel(false);
         let task = tokio::spawn(async move {
             let mut connection: Option<PgConnection> = None;

@@ -9,14 +9,14 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware;
 use axum::routing::get;
+use eventstore::db::PoolSettings;
+use eventstore::{Commands, Projections, Projector};
 use projections::chat::{ChatProjector, RequestsProjector};
 use projections::comments::CommentsProjector;
-use projections::db::PoolSettings;
 use projections::favorites::FavoritesProjector;
 use projections::follows::FollowsProjector;
 use projections::posts::PostsProjector;
 use projections::users::UsersProjector;
-use projections::{Commands, Projections, Projector};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -60,8 +60,8 @@ pub async fn database(
     config: &crate::config::DatabaseArgs,
     settings: PoolSettings,
 ) -> anyhow::Result<PgPool> {
-    let pool = projections::db::connect(&config.database_url, settings).await?;
-    projections::db::migrate(&pool).await?;
+    let pool = eventstore::db::connect(&config.database_url, settings).await?;
+    eventstore::db::migrate(&pool).await?;
     Ok(pool)
 }
 

@@ -5,7 +5,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use projections::Commands;
+use eventstore::Commands;
 use sqlx::PgPool;
 
 use crate::assets::Assets;

@@ -168,8 +168,8 @@ fn save(cli: &Cli, results: &Results) -> anyhow::Result<()> {
 async fn create_database(cli: &Cli, name: &str) -> anyhow::Result<PgPool> {
     let url = format!("{}/{name}", cli.postgres);
     let _ = sqlx::Postgres::drop_database(&url).await;
-    let pool = projections::db::connect(&url, projections::db::PoolSettings::unbounded(8)).await?;
-    projections::db::migrate(&pool).await?;
+    let pool = eventstore::db::connect(&url, eventstore::db::PoolSettings::unbounded(8)).await?;
+    eventstore::db::migrate(&pool).await?;
     Ok(pool)
 }
 
@@ -416,7 +416,7 @@ async fn site_parts_with(
     if parts.contains(&Part::Hostile) {
         step("hostile load on one instance with the default limits");
         let server = hostile::server(env, PORTS[2]).await?;
-        let db = projections::db::connect(&env.database_url, projections::db::PoolSettings::unbounded(4)).await?;
+        let db = eventstore::db::connect(&env.database_url, eventstore::db::PoolSettings::unbounded(4)).await?;
         let (long_room_size, long_room, sender) = site
             .history_rooms
             .last()

@@ -19,7 +19,7 @@ use domain::post::{
 use domain::relation::{Favorite, FavoriteCommand, Follow, FollowCommand};
 use domain::user::{Email, PasswordHash, User, UserCommand, UserId, Username};
 use domain::{Claims, Metadata};
-use projections::Stored;
+use eventstore::Stored;
 use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -494,7 +494,7 @@ pub async fn mark_published(pool: &PgPool) -> anyhow::Result<()> {
 /// Lets the read models catch up with the log, in process, with the production runtime.
 /// Returns how many events that was and how long it took.
 pub async fn catch_up(pool: &PgPool) -> anyhow::Result<(u64, Duration)> {
-    let projections = projections::Projections::new(pool.clone(), app::startup::projectors());
+    let projections = eventstore::Projections::new(pool.clone(), app::startup::projectors());
     projections.register().await?;
     let before: i64 = sqlx::query_scalar(
         "select count(*) from events where position > (select coalesce(min(position), 0) from projector_checkpoints where name <> 'live')",

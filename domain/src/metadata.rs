@@ -21,14 +21,6 @@ impl Metadata {
         }
     }
 
-    /// Reads back what `to_map` wrote; unknown keys are ignored.
-    pub fn from_map(map: &HashMap<String, String>) -> Self {
-        Self {
-            actor: map.get("actor").and_then(|a| a.parse().ok()),
-            request_id: map.get("request_id").cloned().unwrap_or_default(),
-        }
-    }
-
     /// The string map cqrs-es stores in the events table's `metadata` column.
     pub fn to_map(&self) -> HashMap<String, String> {
         let mut map = HashMap::with_capacity(2);

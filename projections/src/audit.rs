@@ -199,15 +199,15 @@ pub struct PostVersion {
 pub async fn post_versions(
     db: &PgPool,
     post: Uuid,
-) -> Result<Vec<PostVersion>, crate::runtime::ProjectionError> {
+) -> Result<Vec<PostVersion>, eventstore::runtime::ProjectionError> {
     use domain::post::{Post, PostEvent};
     let mut conn = db.acquire().await?;
-    let events = crate::log::appended(&mut conn, "Post", &post.to_string(), 0).await?;
+    let events = eventstore::log::appended(&mut conn, "Post", &post.to_string(), 0).await?;
     let mut versions: Vec<PostVersion> = Vec::with_capacity(events.len());
     for event in &events {
         let decoded = event
             .decode::<Post>()
-            .map_err(|e| crate::runtime::ProjectionError::decode(event, e))?;
+            .map_err(|e| eventstore::runtime::ProjectionError::decode(event, e))?;
         let previous = versions.last();
         let version = match (decoded, previous) {
             (

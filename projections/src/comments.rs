@@ -7,10 +7,10 @@ use domain::post::{Post, PostEvent};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::log::StoredEvent;
 use crate::markdown;
 use crate::posts;
-use crate::runtime::{ProjectionError, Projector};
+use eventstore::log::StoredEvent;
+use eventstore::runtime::{ProjectionError, Projector};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CommentRow {

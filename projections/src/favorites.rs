@@ -6,9 +6,9 @@ use domain::relation::{Favorite, FavoriteEvent};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::log::StoredEvent;
 use crate::posts;
-use crate::runtime::{ProjectionError, Projector};
+use eventstore::log::StoredEvent;
+use eventstore::runtime::{ProjectionError, Projector};
 
 pub struct FavoritesProjector;
 

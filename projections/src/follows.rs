@@ -6,8 +6,8 @@ use domain::relation::{Follow, FollowEvent};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::log::StoredEvent;
-use crate::runtime::{ProjectionError, Projector};
+use eventstore::log::StoredEvent;
+use eventstore::runtime::{ProjectionError, Projector};
 
 /// Whether `follower` follows `followee`.
 pub async fn is_following(

@@ -1,28 +1,24 @@
-//! Everything Bocha keeps in Postgres: the event store that commands append to, the projector
-//! runtime that turns the log into read models, and the read models themselves with their
-//! typed queries. SQL lives in this crate and nowhere else.
+//! Bocha's read models: one module per model with its tables' SQL, its projector and its typed
+//! queries, plus the live publisher (a consumer of the log like any projector) and the rebuild
+//! of read models into shadow tables.
+//!
+//! - Read models: [`users`], [`posts`], [`comments`], [`favorites`], [`follows`], [`chat`]
+//!   (requests, rooms, messages), [`audit`] (the log as people read it).
+//! - [`live`]: what the socket pushes, read back from the log and announced on Redis.
+//! - [`rebuild`]: throw a read model away and build it again from the events, online.
+//! - [`markdown`], [`wire`]: rendering posts and the JSON shapes the API and socket share.
+//!
+//! The event store, the log and the projector runtime are in the `eventstore` crate. SQL for
+//! these tables lives here and nowhere else.
 
 pub mod audit;
 pub mod chat;
-pub mod commands;
 pub mod comments;
-pub mod db;
 pub mod favorites;
 pub mod follows;
 pub mod live;
-pub mod log;
 pub mod markdown;
 pub mod posts;
 pub mod rebuild;
-pub mod runtime;
-pub mod store;
 pub mod users;
 pub mod wire;
-
-#[cfg(feature = "testing")]
-pub mod testing;
-
-pub use commands::{CommandError, Commands};
-pub use log::{Cursor, StoredEvent};
-pub use runtime::{Projections, Projector};
-pub use store::{EventStore, Stored};

@@ -20,8 +20,8 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::chat::{messages, requests};
-use crate::log::{self, Cursor, StoredEvent};
-use crate::runtime::ProjectionError;
+use eventstore::log::{self, Cursor, StoredEvent};
+use eventstore::runtime::ProjectionError;
 
 /// One frame for one person's sockets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,9 +8,9 @@ use domain::relation::{Favorite, FavoriteEvent};
 use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::log::StoredEvent;
 use crate::markdown;
-use crate::runtime::{ProjectionError, Projector};
+use eventstore::log::StoredEvent;
+use eventstore::runtime::{ProjectionError, Projector};
 
 /// A post in a list: everything but the body.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use sqlx::{Acquire, PgConnection, PgPool, Postgres, Transaction};
 
-use crate::log::{self, Cursor, StoredEvent};
-use crate::runtime::{LIVE_LOCK_KEY, ProjectionError, Projector};
+use eventstore::log::{self, Cursor, StoredEvent};
+use eventstore::runtime::{LIVE_LOCK_KEY, ProjectionError, Projector};
 
 /// Events per rebuild transaction.
 const BATCH: i64 = 5_000;

@@ -6,8 +6,8 @@ use domain::user::{User, UserEvent};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::log::StoredEvent;
-use crate::runtime::{ProjectionError, Projector};
+use eventstore::log::StoredEvent;
+use eventstore::runtime::{ProjectionError, Projector};
 
 /// A user as pages and the API show it, with what login needs.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -13,10 +13,10 @@ use std::sync::Arc;
 
 use cqrs_es::DomainEvent;
 use domain::chat::ChatEvent;
-use projections::StoredEvent;
+use eventstore::StoredEvent;
+use eventstore::log;
+use eventstore::store::Appended;
 use projections::live::{Delivery, Publisher};
-use projections::log;
-use projections::store::Appended;
 use serde_json::Value;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;

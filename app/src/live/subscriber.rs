@@ -10,8 +10,8 @@
 
 use std::time::Duration;
 
+use eventstore::Cursor;
 use futures_util::StreamExt;
-use projections::Cursor;
 use projections::live::{self, Delivery};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use projections::testing::TestDb;
+use eventstore::testing::TestDb;
 
 fn bocha() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bocha"))
@@ -52,7 +52,7 @@ async fn createsuperuser_makes_a_staff_account() {
 
 #[tokio::test]
 async fn migrate_creates_a_missing_database() {
-    let server = projections::testing::server_url();
+    let server = eventstore::testing::server_url();
     let name = format!("bocha_test_migrate_{}", uuid::Uuid::new_v4().simple());
     let url = format!("{}/{name}", server.rsplit_once('/').unwrap().0);
     let output = bocha().arg("migrate").env("DATABASE_URL", &url).output().unwrap();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use app::App;
 use app::config::{Config, DatabaseArgs, Environment, LimitArgs, MediaArgs};
 use app::media::Media;
-use projections::testing::TestDb;
+use eventstore::testing::TestDb;
 use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore, Jar};
 use scraper::{Html, Selector};

@@ -54,7 +54,7 @@ async fn production_sends_hsts_and_secure_cookies() {
 
 #[tokio::test]
 async fn production_refuses_to_start_without_a_secret_key() {
-    let db = projections::testing::TestDb::new().await;
+    let db = eventstore::testing::TestDb::new().await;
     let mut config = test_config(&db);
     config.environment = app::config::Environment::Production;
     config.secret_key = None;

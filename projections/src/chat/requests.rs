@@ -7,9 +7,9 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::log::StoredEvent;
-use crate::runtime::{ProjectionError, Projector};
 use crate::wire::{Profile, timestamp};
+use eventstore::log::StoredEvent;
+use eventstore::runtime::{ProjectionError, Projector};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RequestRow {

@@ -9,8 +9,8 @@ use domain::chat::{Chat, ChatEvent};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::log::StoredEvent;
-use crate::runtime::{ProjectionError, Projector};
+use eventstore::log::StoredEvent;
+use eventstore::runtime::{ProjectionError, Projector};
 
 /// A room as one of its two people sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -1,8 +1,8 @@
 //! Reading a history a page at a time: every event of the scope, in log order, exactly once,
 //! whatever the page size.
 
+use eventstore::testing::TestDb;
 use projections::audit::{self, Scope};
-use projections::testing::TestDb;
 use serde_json::json;
 use uuid::Uuid;
 

@@ -1,9 +1,7 @@
-//! Event store and projector runtime against a real Postgres, one fresh database per test.
+//! Read models, their audit queries and their rebuild against a real Postgres, one fresh
+//! database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
-mod counter;
 mod rebuild;
-mod runtime;
-mod store;
 mod upcast;

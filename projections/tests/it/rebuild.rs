@@ -3,14 +3,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use domain::Metadata;
-use projections::log::StoredEvent;
+use eventstore::log::StoredEvent;
+use eventstore::runtime::ProjectionError;
+use eventstore::testing::TestDb;
+use eventstore::{EventStore, Projections, Projector};
 use projections::rebuild;
-use projections::runtime::ProjectionError;
-use projections::testing::TestDb;
-use projections::{EventStore, Projections, Projector};
 use sqlx::PgConnection;
 
-use crate::counter::{Counter, CounterEvent};
+use eventstore::testing::counter::{Counter, CounterEvent};
 
 /// Keeps the running total of every counter; can be told to fail half-way.
 struct Totals {
@@ -79,7 +79,7 @@ async fn setup() -> TestDb {
     }
     let live = Projections::new(db.pool.clone(), vec![totals(None)]);
     live.register().await.unwrap();
-    let head = projections::log::head(&mut db.pool.acquire().await.unwrap())
+    let head = eventstore::log::head(&mut db.pool.acquire().await.unwrap())
         .await
         .unwrap();
     live.settle(head).await.unwrap();
@@ -164,7 +164,7 @@ async fn events_stored_during_a_rebuild_reach_the_new_tables() {
     writer.await.unwrap();
     // Whatever the rebuild did not see, the live projector applies from the new checkpoint.
     let live = Projections::new(db.pool.clone(), vec![totals(None)]);
-    let head = projections::log::head(&mut db.pool.acquire().await.unwrap())
+    let head = eventstore::log::head(&mut db.pool.acquire().await.unwrap())
         .await
         .unwrap();
     live.settle(head).await.unwrap();

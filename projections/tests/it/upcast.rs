@@ -1,9 +1,9 @@
 use std::sync::Arc;
 
 use domain::user::User;
-use projections::testing::TestDb;
+use eventstore::testing::TestDb;
+use eventstore::{EventStore, Projections};
 use projections::users::{self, UsersProjector};
-use projections::{EventStore, Projections};
 
 /// A registration stored before staff accounts existed (event version 1, no `staff`) loads
 /// into the aggregate and projects into the users table as a member.
@@ -34,7 +34,7 @@ async fn a_version_one_registration_is_read_as_the_current_shape() {
 
     let projections = Projections::new(db.pool.clone(), vec![Arc::new(UsersProjector)]);
     projections.register().await.unwrap();
-    let head = projections::log::head(&mut db.pool.acquire().await.unwrap())
+    let head = eventstore::log::head(&mut db.pool.acquire().await.unwrap())
         .await
         .unwrap();
     projections.settle(head).await.unwrap();

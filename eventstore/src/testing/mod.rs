@@ -13,6 +13,8 @@ use sqlx::{Connection, Executor, PgConnection, PgPool};
 
 use crate::db::{self, MIGRATOR};
 
+pub mod counter;
+
 /// The server tests use; override with `TEST_DATABASE_URL` (any database on the server).
 pub fn server_url() -> String {
     std::env::var("TEST_DATABASE_URL")

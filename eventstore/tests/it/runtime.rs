@@ -2,13 +2,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use domain::Metadata;
-use projections::log::{Cursor, StoredEvent};
-use projections::runtime::ProjectionError;
-use projections::testing::TestDb;
-use projections::{EventStore, Projections, Projector};
+use eventstore::log::{Cursor, StoredEvent};
+use eventstore::runtime::ProjectionError;
+use eventstore::testing::TestDb;
+use eventstore::{EventStore, Projections, Projector};
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::counter::{Counter, CounterEvent};
+use eventstore::testing::counter::{Counter, CounterEvent};
 
 /// Records every event it is given, so tests can see what was applied and how often.
 struct Recorder;
@@ -54,7 +54,7 @@ async fn recorded(pool: &PgPool) -> Vec<i64> {
 /// The newest event's cursor. Tests wait for it with `settle` rather than one `catch_up`:
 /// transactions of other tests on the same server may briefly hold the safe horizon back.
 async fn head(pool: &PgPool) -> Cursor {
-    projections::log::head(&mut pool.acquire().await.unwrap())
+    eventstore::log::head(&mut pool.acquire().await.unwrap())
         .await
         .unwrap()
 }

@@ -1,10 +1,10 @@
 use cqrs_es::Aggregate;
 use domain::{ClaimKind, Metadata};
-use projections::EventStore;
-use projections::store::CommitError;
-use projections::testing::TestDb;
+use eventstore::EventStore;
+use eventstore::store::CommitError;
+use eventstore::testing::TestDb;
 
-use crate::counter::{Counter, CounterCommand};
+use eventstore::testing::counter::{Counter, CounterCommand};
 
 fn meta() -> Metadata {
     Metadata::new(Some(uuid::Uuid::from_u128(1)), "test-request")
@@ -89,7 +89,7 @@ async fn two_commits_on_the_same_version_have_one_winner() {
     run(&store, "c", CounterCommand::Add(vec![1])).await.unwrap();
     let first = store.load("c").await.unwrap();
     let second = store.load("c").await.unwrap();
-    let event = vec![crate::counter::CounterEvent::Added { amount: 5 }];
+    let event = vec![eventstore::testing::counter::CounterEvent::Added { amount: 5 }];
     assert!(store.append(&first, &event, &meta()).await.is_ok());
     assert!(matches!(
         store.append(&second, &event, &meta()).await,

@@ -1,9 +1,9 @@
 //! A tiny aggregate for exercising the store: every command appends one to three events.
 
+use crate::store::Stored;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use domain::{Claim, ClaimKind, Claims};
-use projections::Stored;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,11 +6,10 @@
 //! event), and appends the events, the snapshot and any unique claims in a single statement: one
 //! round trip, one transaction, all or nothing.
 
-use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use cqrs_es::persist::{EventUpcaster, SerializedEvent};
-use cqrs_es::{Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope};
+use cqrs_es::{Aggregate, AggregateContext, DomainEvent, EventEnvelope};
 use domain::{Claim, Claims, Metadata};
 use serde_json::Value;
 use sqlx::PgPool;
@@ -365,52 +364,5 @@ fn unique_violation(err: &sqlx::Error) -> Option<&str> {
     match err {
         sqlx::Error::Database(db) if db.is_unique_violation() => db.constraint(),
         _ => None,
-    }
-}
-
-/// The store as cqrs-es sees it, so it can also back a `CqrsFramework`. A lost race for a
-/// unique value is reported as `AggregateConflict`, as postgres-es does for any unique violation.
-impl<A: Stored> cqrs_es::EventStore<A> for EventStore<A> {
-    type AC = Loaded<A>;
-
-    async fn load_events(
-        &self,
-        aggregate_id: &str,
-    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
-        self.events(aggregate_id).await.map_err(aggregate_error)
-    }
-
-    async fn load_aggregate(&self, aggregate_id: &str) -> Result<Loaded<A>, AggregateError<A::Error>> {
-        self.load(aggregate_id).await.map_err(aggregate_error)
-    }
-
-    async fn commit(
-        &self,
-        events: Vec<A::Event>,
-        context: Loaded<A>,
-        metadata: HashMap<String, String>,
-    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
-        let meta = Metadata::from_map(&metadata);
-        match self.append(&context, &events, &meta).await {
-            Ok(_) => Ok(events
-                .into_iter()
-                .enumerate()
-                .map(|(i, payload)| EventEnvelope {
-                    aggregate_id: context.aggregate_id.clone(),
-                    sequence: usize::try_from(context.sequence).unwrap_or(usize::MAX) + i + 1,
-                    payload,
-                    metadata: metadata.clone(),
-                })
-                .collect()),
-            Err(CommitError::Conflict | CommitError::Taken(_)) => Err(AggregateError::AggregateConflict),
-            Err(CommitError::Store(err)) => Err(aggregate_error(err)),
-        }
-    }
-}
-
-fn aggregate_error<E: std::error::Error>(err: StoreError) -> AggregateError<E> {
-    match err {
-        StoreError::Database(err) => AggregateError::DatabaseConnectionError(Box::new(err)),
-        StoreError::Decode(err) => AggregateError::DeserializationError(Box::new(err)),
     }
 }

@@ -1,0 +1,5 @@
+//! The event store and the projector runtime against a real Postgres, one fresh database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod runtime;
+mod store;

@@ -4,11 +4,11 @@ use std::io::IsTerminal;
 
 use clap::{Parser, Subcommand};
 
-use crate::accounts::{self, PasswordPolicy, SignUp};
 use crate::config::{Config, DatabaseArgs};
-use crate::maintenance;
-use crate::pools::Pools;
+use crate::services::pools::Pools;
 use crate::startup::{self, App};
+use crate::usecases::accounts::{self, PasswordPolicy, SignUp};
+use crate::usecases::maintenance;
 use eventstore::db::PoolSettings;
 
 #[derive(Debug, Parser)]

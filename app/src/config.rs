@@ -213,7 +213,7 @@ impl Config {
                     "SECRET_KEY is not set; using a random key, so sessions end when the process does \
                      and instances do not share them"
                 );
-                Ok(crate::crypto::random_token(48))
+                Ok(crate::services::crypto::random_token(48))
             }
         }
     }

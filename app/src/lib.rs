@@ -1,40 +1,29 @@
-//! The Bocha web application: pages, API, sessions and the `bocha` command.
+//! The Bocha web application: pages, API, live chat and the `bocha` command.
+//!
+//! Where things live:
+//! - [`usecases`]: what people and operators can do (accounts, blog, chat, history, exports,
+//!   maintenance). Each validates input into domain values, runs one command or one read, and
+//!   is shared by the pages, the API and the socket.
+//! - [`pages`]: the HTML site, one module per area; [`api`]: the JSON API (RealWorld and beyond);
+//!   [`live`]: the chat socket, this instance's hub and the Redis fan-out between instances.
+//! - [`web`]: the frame every request passes through: sessions and who is signed in, CSRF,
+//!   flash messages, the page layout, security headers, errors and error pages, assets, forms.
+//! - [`media`]: uploaded images, from the multipart form to storage.
+//! - [`services`]: what the rest leans on: Redis, rate limits, API tokens, password hashing,
+//!   bounded work pools, small crypto helpers.
+//! - [`startup`], [`server`], [`state`], [`config`], [`cli`]: building and running the app.
 
-pub mod accounts;
 pub mod api;
-pub mod assets;
-pub mod auth;
-pub mod blog;
-pub mod chat;
 pub mod cli;
 pub mod config;
-pub mod crypto;
-pub mod csrf;
-pub mod error;
-pub mod error_pages;
-pub mod exports;
-pub mod faults;
-pub mod flash;
-pub mod forms;
-pub mod history;
-pub mod layout;
-pub mod limits;
 pub mod live;
-pub mod maintenance;
 pub mod media;
-pub mod passwords;
-pub mod pools;
-pub mod redis;
-pub mod request;
-pub mod routes;
-pub mod security;
+pub mod pages;
 pub mod server;
-pub mod session;
+pub mod services;
 pub mod startup;
 pub mod state;
-pub mod templates;
-pub mod tokens;
-pub mod uploads;
-pub mod views;
+pub mod usecases;
+pub mod web;
 
 pub use startup::App;

@@ -28,19 +28,20 @@ use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::PostgresStore;
 use tracing::Level;
 
-use crate::assets::{self, Assets};
-use crate::chat::Chats;
 use crate::config::Config;
-use crate::crypto::Keys;
-use crate::faults::{self, DatabaseWatch};
-use crate::limits::Limits;
 use crate::live::Live;
 use crate::media::Media;
-use crate::pools::Pools;
-use crate::redis::Redis;
+use crate::services::crypto::Keys;
+use crate::services::limits::Limits;
+use crate::services::pools::Pools;
+use crate::services::redis::Redis;
 use crate::state::{AppState, Shared};
-use crate::templates::Templates;
-use crate::{api, error_pages, live, media, routes, security, server};
+use crate::usecases::chat::Chats;
+use crate::web::assets::{self, Assets};
+use crate::web::faults::{self, DatabaseWatch};
+use crate::web::templates::Templates;
+use crate::web::{error_pages, security};
+use crate::{api, live, media, pages, server};
 
 /// Every read model, in the order they are applied.
 pub fn projectors() -> Vec<Arc<dyn Projector>> {
@@ -183,7 +184,7 @@ async fn housekeeping(state: AppState, stop: CancellationToken) {
         if let Err(err) = sessions.delete_expired().await {
             tracing::warn!(error = %err, "could not delete expired sessions");
         }
-        match media::uploads::sweep(&state.db, &state.media, media::uploads::KEPT_UNUSED).await {
+        match media::pending::sweep(&state.db, &state.media, media::pending::KEPT_UNUSED).await {
             Ok(0) => {}
             Ok(swept) => tracing::info!(swept, "deleted unused uploads"),
             Err(err) => tracing::warn!(error = %err, "could not sweep unused uploads"),
@@ -204,7 +205,7 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::weeks(2)));
     let request_id = HeaderName::from_static("x-request-id");
 
-    let pages = routes::router()
+    let pages = pages::router()
         .route("/ws", get(live::socket::upgrade))
         .fallback(error_pages::not_found)
         .layer(middleware::from_fn(security::no_nul))

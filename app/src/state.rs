@@ -8,16 +8,16 @@ use axum::extract::FromRef;
 use eventstore::Commands;
 use sqlx::PgPool;
 
-use crate::assets::Assets;
-use crate::chat::Chats;
 use crate::config::Config;
-use crate::crypto::Keys;
-use crate::faults::DatabaseWatch;
-use crate::limits::Limits;
 use crate::media::Media;
-use crate::pools::Pools;
-use crate::redis::Redis;
-use crate::templates::Templates;
+use crate::services::crypto::Keys;
+use crate::services::limits::Limits;
+use crate::services::pools::Pools;
+use crate::services::redis::Redis;
+use crate::usecases::chat::Chats;
+use crate::web::assets::Assets;
+use crate::web::faults::DatabaseWatch;
+use crate::web::templates::Templates;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
@@ -42,11 +42,11 @@ pub struct Shared {
 impl AppState {
     /// The password rules of the API: the site's, unless `REALWORLD_COMPAT` relaxes them to
     /// the length check that suite expects.
-    pub fn api_password_policy(&self) -> crate::accounts::PasswordPolicy {
+    pub fn api_password_policy(&self) -> crate::usecases::accounts::PasswordPolicy {
         if self.config.realworld_compat {
-            crate::accounts::PasswordPolicy::LengthOnly
+            crate::usecases::accounts::PasswordPolicy::LengthOnly
         } else {
-            crate::accounts::PasswordPolicy::Site
+            crate::usecases::accounts::PasswordPolicy::Site
         }
     }
 
@@ -74,8 +74,8 @@ impl AppState {
     }
 
     /// What checks a password typed by the client at `address`.
-    pub fn password_guard(&self, address: std::net::IpAddr) -> crate::accounts::Guard<'_> {
-        crate::accounts::Guard {
+    pub fn password_guard(&self, address: std::net::IpAddr) -> crate::usecases::accounts::Guard<'_> {
+        crate::usecases::accounts::Guard {
             limits: &self.limits,
             passwords: &self.pools.passwords,
             address,

@@ -183,12 +183,12 @@ async fn drop_database(cli: &Cli, name: &str) {
 async fn password_hash() -> anyhow::Result<String> {
     let password =
         domain::user::Password::parse_length(seed::PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let pool = app::pools::Pool::new("bench", 1, 0);
-    Ok(app::passwords::hash(&pool, password).await?.as_str().to_owned())
+    let pool = app::services::pools::Pool::new("bench", 1, 0);
+    Ok(app::services::passwords::hash(&pool, password).await?.as_str().to_owned())
 }
 
 fn token(user: Uuid) -> String {
-    app::tokens::issue(&app::crypto::Keys::derive(SECRET), user, chrono::Utc::now())
+    app::services::tokens::issue(&app::services::crypto::Keys::derive(SECRET), user, chrono::Utc::now())
 }
 
 fn step(what: &str) {

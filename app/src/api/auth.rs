@@ -7,10 +7,10 @@ use projections::users::{self, UserRow};
 use tower_sessions::Session;
 
 use super::ApiError;
-use crate::crypto::constant_time_eq;
-use crate::csrf::CsrfToken;
-use crate::session;
+use crate::services::crypto::constant_time_eq;
 use crate::state::AppState;
+use crate::web::csrf::CsrfToken;
+use crate::web::session;
 
 /// The calling user; 401 without credentials.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ where
         let user = match parts.headers.get(header::AUTHORIZATION) {
             Some(value) => {
                 let header = value.to_str().unwrap_or_default();
-                let user = crate::auth::token_user(&state, header)
+                let user = crate::web::auth::token_user(&state, header)
                     .await?
                     .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "token", "is invalid"))?;
                 Some(user)

@@ -17,9 +17,9 @@ use uuid::Uuid;
 
 use super::error::ErrorBody;
 use super::{ApiError, ApiJson, ApiPath, ApiQuery, ApiUser, MaybeApiUser, paging, profiles};
-use crate::blog;
-use crate::request::RequestId;
 use crate::state::AppState;
+use crate::usecases::blog;
+use crate::web::request::RequestId;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

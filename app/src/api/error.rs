@@ -9,12 +9,12 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::accounts::{self, AccountError, LoginError};
-use crate::blog::{BlogError, Missing};
-use crate::faults;
-use crate::forms::FormErrors;
-use crate::limits::RetryAfter;
-use crate::pools::Busy;
+use crate::services::limits::RetryAfter;
+use crate::services::pools::Busy;
+use crate::usecases::accounts::{self, AccountError, LoginError};
+use crate::usecases::blog::{BlogError, Missing};
+use crate::web::faults;
+use crate::web::forms::FormErrors;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -229,9 +229,9 @@ impl From<AccountError> for ApiError {
     }
 }
 
-impl From<crate::chat::ChatFailure> for ApiError {
-    fn from(err: crate::chat::ChatFailure) -> Self {
-        use crate::chat::ChatFailure;
+impl From<crate::usecases::chat::ChatFailure> for ApiError {
+    fn from(err: crate::usecases::chat::ChatFailure) -> Self {
+        use crate::usecases::chat::ChatFailure;
         match err {
             ChatFailure::Invalid(errors) => Self::Invalid(errors),
             ChatFailure::NotFound => Self::not_found("chat"),

@@ -10,9 +10,9 @@ use utoipa_axum::routes;
 use super::articles::{self, ArticleResponse};
 use super::error::ErrorBody;
 use super::{ApiError, ApiPath, ApiUser};
-use crate::blog;
-use crate::request::RequestId;
 use crate::state::AppState;
+use crate::usecases::blog;
+use crate::web::request::RequestId;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(favorite_article, unfavorite_article))

@@ -1,7 +1,7 @@
 //! `limit` and `offset` of RealWorld lists: whole numbers within bounds, else 422.
 
 use super::ApiError;
-use crate::forms::FormErrors;
+use crate::web::forms::FormErrors;
 
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;

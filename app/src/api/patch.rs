@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Deserializer};
 
-use crate::forms::FormErrors;
+use crate::web::forms::FormErrors;
 
 /// For `#[serde(default, deserialize_with = "patch::field")]` on an `Option<Option<T>>`: absent
 /// is `None` (from `default`), `null` is `Some(None)`, a value is `Some(Some(value))`.

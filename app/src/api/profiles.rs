@@ -14,9 +14,9 @@ use uuid::Uuid;
 
 use super::error::ErrorBody;
 use super::{ApiError, ApiPath, ApiUser, MaybeApiUser};
-use crate::blog;
-use crate::request::RequestId;
 use crate::state::AppState;
+use crate::usecases::blog;
+use crate::web::request::RequestId;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -13,11 +13,11 @@ use utoipa_axum::routes;
 
 use super::error::ErrorBody;
 use super::{ApiError, ApiJson, ApiUser, patch};
-use crate::accounts::{self, Changes, SignUp};
-use crate::crypto::Keys;
-use crate::request::{Caller, ClientIp, RequestId};
+use crate::services::crypto::Keys;
+use crate::services::tokens;
 use crate::state::AppState;
-use crate::tokens;
+use crate::usecases::accounts::{self, Changes, SignUp};
+use crate::web::request::{Caller, ClientIp, RequestId};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -168,7 +168,7 @@ async fn log_in(
 ) -> Result<Response, ApiError> {
     let email = body.user.email.unwrap_or_default();
     let password = body.user.password.unwrap_or_default();
-    let mut blank = crate::forms::FormErrors::default();
+    let mut blank = crate::web::forms::FormErrors::default();
     if email.trim().is_empty() {
         blank.add("email", "can't be blank");
     }
@@ -257,7 +257,7 @@ async fn update_user(
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
     let fields = body.user;
-    let mut nulls = crate::forms::FormErrors::default();
+    let mut nulls = crate::web::forms::FormErrors::default();
     let email = patch::required(&mut nulls, "email", fields.email.as_ref()).map(String::as_str);
     let username = patch::required(&mut nulls, "username", fields.username.as_ref()).map(String::as_str);
     let password = patch::required(&mut nulls, "password", fields.password.as_ref()).map(String::as_str);

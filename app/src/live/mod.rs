@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 pub use hub::{Caps, Frame, Hub, Owner, Revocation, Subscription, TooMany};
 
-use crate::redis::Redis;
+use crate::services::redis::Redis;
 
 #[derive(Clone)]
 pub struct Live {

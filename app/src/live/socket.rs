@@ -26,12 +26,12 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::{Caps, Frame, Owner, Subscription};
-use crate::auth::{Credential, MaybeUser};
-use crate::chat::ChatFailure;
-use crate::limits::{self, RetryAfter};
-use crate::request::ClientIp;
-use crate::security;
+use crate::services::limits::{self, RetryAfter};
 use crate::state::AppState;
+use crate::usecases::chat::ChatFailure;
+use crate::web::auth::{Credential, MaybeUser};
+use crate::web::request::ClientIp;
+use crate::web::security;
 
 /// Largest frame accepted from a client.
 const MAX_FRAME: usize = 16 * 1024;
@@ -111,7 +111,7 @@ pub async fn upgrade(
 /// The user of the `Authorization` token, for programs without a session.
 async fn token_user(state: &AppState, headers: &HeaderMap) -> Option<UserRow> {
     let header = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    crate::auth::token_user(state, header).await.ok().flatten()
+    crate::web::auth::token_user(state, header).await.ok().flatten()
 }
 
 #[derive(Deserialize)]

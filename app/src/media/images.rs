@@ -19,8 +19,8 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbaImage};
 
 use super::decode;
-use crate::limits::RetryAfter;
-use crate::pools::{Admission, Busy, WorkError};
+use crate::services::limits::RetryAfter;
+use crate::services::pools::{Admission, Busy, WorkError};
 
 /// The largest file accepted, in bytes (5 MB).
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;

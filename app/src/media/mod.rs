@@ -7,9 +7,9 @@
 
 pub(crate) mod decode;
 mod images;
+pub mod pending;
 mod storage;
 mod upload;
-pub mod uploads;
 
 use std::net::IpAddr;
 
@@ -27,9 +27,9 @@ pub use images::{
 pub use storage::{Media, StorageError, StoredImage};
 pub use upload::{UPLOAD_BODY_LIMIT, read_image_field};
 
-use crate::error::AppError;
 use crate::state::AppState;
-use crate::uploads::Upload;
+use crate::web::error::AppError;
+use crate::web::multipart::Upload;
 
 /// Where images are served: `/media/<key>`.
 pub const URL_PREFIX: &str = "/media/";
@@ -49,16 +49,16 @@ pub async fn accept_upload(
     state
         .limits
         .reserve(&[
-            (crate::limits::UPLOADS_PER_USER, &user.to_string()),
-            (crate::limits::UPLOADS_PER_ADDRESS, &address.to_string()),
+            (crate::services::limits::UPLOADS_PER_USER, &user.to_string()),
+            (crate::services::limits::UPLOADS_PER_ADDRESS, &address.to_string()),
         ])
         .await
         .map(drop)
         .map_err(ImageError::Throttled)?;
     let image = process_upload(upload.admission, upload.bytes, kind).await?;
     let key = Media::key_for(&image);
-    // Recorded before it is written: see `uploads::sweep`.
-    uploads::record(&state.db, &key, user)
+    // Recorded before it is written: see `pending::sweep`.
+    pending::record(&state.db, &key, user)
         .await
         .map_err(|err| ImageError::Internal(err.into()))?;
     state

@@ -88,7 +88,7 @@ async fn static_files_have_versioned_urls_long_caching_and_compression() {
 #[tokio::test]
 async fn every_template_parses() {
     let app = TestApp::spawn().await;
-    let names = app::templates::Templates::load(app::assets::Assets::load())
+    let names = app::web::templates::Templates::load(app::web::assets::Assets::load())
         .unwrap()
         .names();
     for expected in [

@@ -148,18 +148,18 @@ impl TestApp {
     pub async fn staff(&self, username: &str) -> Browser {
         let commands = app::startup::commands(&self.db.pool).await.unwrap();
         let email = format!("{username}@example.com");
-        let input = app::accounts::SignUp {
+        let input = app::usecases::accounts::SignUp {
             username,
             email: &email,
             password: PASSWORD,
             staff: true,
         };
-        let passwords = app::pools::Pool::new("passwords", 1, 0);
-        app::accounts::sign_up(
+        let passwords = app::services::pools::Pool::new("passwords", 1, 0);
+        app::usecases::accounts::sign_up(
             &commands,
             &passwords,
             input,
-            app::accounts::PasswordPolicy::Site,
+            app::usecases::accounts::PasswordPolicy::Site,
             "test",
         )
         .await

@@ -165,7 +165,9 @@ async fn rebuilding_every_read_model_gives_identical_tables_while_the_site_serve
             statuses
         });
     }
-    app::maintenance::rebuild(&app.db.pool, None).await.unwrap();
+    app::usecases::maintenance::rebuild(&app.db.pool, None)
+        .await
+        .unwrap();
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     let statuses: Vec<StatusCode> = readers.join_all().await.into_iter().flatten().collect();
     assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");

@@ -249,14 +249,14 @@ async fn a_cover_nothing_ever_used_is_swept_and_a_published_one_is_kept() {
     };
 
     // A day old or not, the published cover stays; only the unused one goes, with its file.
-    let kept = app::media::uploads::KEPT_UNUSED;
+    let kept = app::media::pending::KEPT_UNUSED;
     assert_eq!(
-        app::media::uploads::sweep(&app.db.pool, &app.media, kept)
+        app::media::pending::sweep(&app.db.pool, &app.media, kept)
             .await
             .unwrap(),
         0
     );
-    let swept = app::media::uploads::sweep(&app.db.pool, &app.media, Duration::ZERO)
+    let swept = app::media::pending::sweep(&app.db.pool, &app.media, Duration::ZERO)
         .await
         .unwrap();
     assert_eq!(swept, 1);

@@ -13,10 +13,10 @@ use utoipa_axum::routes;
 use super::{ArticleResponse, article_response, find};
 use crate::api::error::ErrorBody;
 use crate::api::{ApiError, ApiJson, ApiPath, ApiUser, patch};
-use crate::blog::{self, PostInput};
-use crate::forms::FormErrors;
-use crate::request::RequestId;
 use crate::state::AppState;
+use crate::usecases::blog::{self, PostInput};
+use crate::web::forms::FormErrors;
+use crate::web::request::RequestId;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -14,8 +14,8 @@ use super::rooms::member_room;
 use super::{id, seq};
 use crate::api::error::ErrorBody;
 use crate::api::{ApiError, ApiJson, ApiPath, ApiQuery, ApiUser};
-use crate::request::RequestId;
 use crate::state::AppState;
+use crate::web::request::RequestId;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

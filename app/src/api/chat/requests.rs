@@ -15,9 +15,9 @@ use utoipa_axum::routes;
 use super::{RoomJson, RoomResponse, id};
 use crate::api::error::ErrorBody;
 use crate::api::{ApiError, ApiJson, ApiPath, ApiUser};
-use crate::chat::Answer;
-use crate::request::RequestId;
 use crate::state::AppState;
+use crate::usecases::chat::Answer;
+use crate::web::request::RequestId;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

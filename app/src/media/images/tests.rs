@@ -244,7 +244,7 @@ fn an_animated_gif_becomes_its_first_frame() {
 #[tokio::test]
 async fn processing_runs_off_the_async_workers() {
     let bytes = Bytes::from(encoded(&photo(2000, 1000), ImageFormat::Jpeg));
-    let pool = crate::pools::Pool::new("images", 1, 0);
+    let pool = crate::services::pools::Pool::new("images", 1, 0);
     let image = process_upload(pool.admit().unwrap(), bytes, ImageKind::Cover)
         .await
         .unwrap();

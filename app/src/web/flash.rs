@@ -6,8 +6,8 @@ use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use tower_cookies::{Cookie, Cookies};
 
-use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::error::AppError;
 
 const COOKIE: &str = "bocha_flash";
 

@@ -7,10 +7,10 @@ use projections::users::{self, UserRow};
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use crate::error::AppError;
-use crate::session;
+use crate::services::tokens;
 use crate::state::AppState;
-use crate::tokens;
+use crate::web::error::AppError;
+use crate::web::session;
 
 /// The signed-in user, if any. Resolved once per request and cached in its extensions.
 #[derive(Debug, Clone)]

@@ -4,11 +4,11 @@ use axum::extract::{FromRef, FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use serde::Serialize;
 
-use crate::auth::MaybeUser;
-use crate::csrf::CsrfToken;
-use crate::error::AppError;
-use crate::flash::{self, Flash};
 use crate::state::AppState;
+use crate::web::auth::MaybeUser;
+use crate::web::csrf::CsrfToken;
+use crate::web::error::AppError;
+use crate::web::flash::{self, Flash};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Layout {

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
-use crate::assets::Assets;
+use crate::web::assets::Assets;
 
 #[derive(RustEmbed)]
 #[folder = "../templates"]

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use crate::crypto::Keys;
+use crate::services::crypto::Keys;
 
 const LIFETIME_DAYS: i64 = 60;
 

@@ -8,15 +8,15 @@ use axum::routing::{get, post};
 use serde::Serialize;
 
 use super::posts::{CommentFormValues, post_page};
-use crate::auth::CurrentUser;
-use crate::blog::{self, BlogError};
-use crate::csrf::{CsrfForm, NoFields};
-use crate::error::AppError;
-use crate::flash::Flash;
-use crate::forms::FormErrors;
-use crate::layout::Layout;
-use crate::request::RequestId;
 use crate::state::AppState;
+use crate::usecases::blog::{self, BlogError};
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::error::AppError;
+use crate::web::flash::Flash;
+use crate::web::forms::FormErrors;
+use crate::web::layout::Layout;
+use crate::web::request::RequestId;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -11,10 +11,10 @@ use projections::users::{self, UserRow};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::forms::FormErrors;
-use crate::limits::{Limits, RetryAfter};
-use crate::passwords::{self, HashError};
-use crate::pools::{Busy, Pool, WorkError};
+use crate::services::limits::{Limits, RetryAfter};
+use crate::services::passwords::{self, HashError};
+use crate::services::pools::{Busy, Pool, WorkError};
+use crate::web::forms::FormErrors;
 
 /// Which password rules apply: the site's (length and not a common password) on every door, or
 /// length only, which the RealWorld demo suite expects (see `REALWORLD_COMPAT`).
@@ -48,7 +48,7 @@ pub enum AccountError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<AccountError> for crate::error::AppError {
+impl From<AccountError> for crate::web::error::AppError {
     fn from(err: AccountError) -> Self {
         match err {
             AccountError::Invalid(errors) => Self::BadRequest(errors.summary()),
@@ -319,7 +319,7 @@ pub async fn change(
     }
     if let Some(Some(image)) = &parsed.image {
         // Kept from the sweep of unused uploads before the command that uses it runs.
-        crate::media::uploads::claim(commands.pool(), image.as_str()).await?;
+        crate::media::pending::claim(commands.pool(), image.as_str()).await?;
     }
     if let Some(password) = password {
         parsed.password_hash = Some(passwords::hash(passwords, password).await?);

@@ -8,7 +8,8 @@ use projections::{audit, rebuild, users};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::{exports, startup};
+use crate::startup;
+use crate::usecases::exports;
 
 /// Prints every read model's checkpoint and lag.
 pub async fn status(pool: &PgPool) -> anyhow::Result<()> {

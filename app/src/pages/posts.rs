@@ -12,19 +12,19 @@ use projections::users::UserRow;
 use projections::{comments, markdown};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{CurrentUser, MaybeUser};
-use crate::blog::{self, BlogError, PostInput};
-use crate::csrf::{CsrfForm, NoFields};
-use crate::error::AppError;
-use crate::flash::Flash;
-use crate::forms::FormErrors;
-use crate::layout::Layout;
 use crate::media::{self, ImageKind, UPLOAD_BODY_LIMIT};
-use crate::pools::WorkError;
-use crate::request::{Caller, RequestId};
+use crate::services::pools::WorkError;
 use crate::state::AppState;
-use crate::uploads::UploadForm;
-use crate::views::{AuthorView, Date, TagLink};
+use crate::usecases::blog::{self, BlogError, PostInput};
+use crate::web::auth::{CurrentUser, MaybeUser};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::error::AppError;
+use crate::web::flash::Flash;
+use crate::web::forms::FormErrors;
+use crate::web::layout::Layout;
+use crate::web::multipart::UploadForm;
+use crate::web::request::{Caller, RequestId};
+use crate::web::views::{AuthorView, Date, TagLink};
 
 pub fn router() -> Router<AppState> {
     let forms = Router::new()

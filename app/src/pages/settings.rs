@@ -8,19 +8,19 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use crate::accounts::{self, AccountError, Changes, PasswordPolicy, Rules};
-use crate::auth::CurrentUser;
-use crate::csrf::{CsrfForm, NoFields};
-use crate::error::AppError;
-use crate::flash::Flash;
-use crate::forms::FormErrors;
-use crate::layout::Layout;
-use crate::limits::with_retry_after;
 use crate::media::{self, ImageKind, UPLOAD_BODY_LIMIT};
-use crate::request::{Caller, RequestId};
-use crate::session;
+use crate::services::limits::with_retry_after;
 use crate::state::AppState;
-use crate::uploads::UploadForm;
+use crate::usecases::accounts::{self, AccountError, Changes, PasswordPolicy, Rules};
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::error::AppError;
+use crate::web::flash::Flash;
+use crate::web::forms::FormErrors;
+use crate::web::layout::Layout;
+use crate::web::multipart::UploadForm;
+use crate::web::request::{Caller, RequestId};
+use crate::web::session;
 
 pub fn router() -> Router<AppState> {
     Router::new()

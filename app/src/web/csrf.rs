@@ -11,9 +11,9 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use tower_cookies::{Cookie, Cookies};
 
-use crate::crypto::{constant_time_eq, random_token};
-use crate::error::AppError;
+use crate::services::crypto::{constant_time_eq, random_token};
 use crate::state::AppState;
+use crate::web::error::AppError;
 
 pub const FIELD: &str = "csrf_token";
 const COOKIE: &str = "bocha_csrf";

@@ -13,14 +13,14 @@ use projections::users::{self, UserRow};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgExecutor};
 
-use crate::auth::{CurrentUser, MaybeUser};
-use crate::blog;
-use crate::csrf::{CsrfForm, NoFields};
-use crate::error::AppError;
-use crate::layout::Layout;
-use crate::request::RequestId;
 use crate::state::AppState;
-use crate::views::{PAGE_SIZE, Pagination, PostCard, page_number};
+use crate::usecases::blog;
+use crate::web::auth::{CurrentUser, MaybeUser};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::request::RequestId;
+use crate::web::views::{PAGE_SIZE, Pagination, PostCard, page_number};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -8,17 +8,17 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use crate::accounts::{self, AccountError, LoginError, PasswordPolicy, SignUp};
-use crate::auth::MaybeUser;
-use crate::csrf::{CsrfForm, NoFields};
-use crate::error::AppError;
-use crate::flash::Flash;
-use crate::forms::FormErrors;
-use crate::layout::Layout;
-use crate::limits::with_retry_after;
-use crate::request::{Caller, ClientIp};
-use crate::session;
+use crate::services::limits::with_retry_after;
 use crate::state::AppState;
+use crate::usecases::accounts::{self, AccountError, LoginError, PasswordPolicy, SignUp};
+use crate::web::auth::MaybeUser;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::error::AppError;
+use crate::web::flash::Flash;
+use crate::web::forms::FormErrors;
+use crate::web::layout::Layout;
+use crate::web::request::{Caller, ClientIp};
+use crate::web::session;
 
 pub fn router() -> Router<AppState> {
     Router::new()

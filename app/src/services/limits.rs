@@ -15,7 +15,7 @@ use std::net::IpAddr;
 use redis::Script;
 use uuid::Uuid;
 
-use crate::redis::Redis;
+use crate::services::redis::Redis;
 
 /// A limit: at most `limit` uses per `window_seconds`, counted from the first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,8 +13,8 @@ use futures_util::{StreamExt, stream};
 use projections::audit::{self, AuditEvent, Scope};
 use sqlx::PgPool;
 
-use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::error::AppError;
 
 /// Events read per query.
 const PAGE: i64 = 1000;

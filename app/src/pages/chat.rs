@@ -13,15 +13,15 @@ use projections::chat::rooms::{self, RoomRow};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::CurrentUser;
-use crate::chat::{Answer, ChatFailure};
-use crate::csrf::{CsrfForm, NoFields};
-use crate::error::AppError;
-use crate::flash::Flash;
-use crate::layout::Layout;
-use crate::request::RequestId;
 use crate::state::AppState;
-use crate::views::{AuthorView, Date};
+use crate::usecases::chat::{Answer, ChatFailure};
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::error::AppError;
+use crate::web::flash::Flash;
+use crate::web::layout::Layout;
+use crate::web::request::RequestId;
+use crate::web::views::{AuthorView, Date};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use eventstore::CommandError;
 
-use crate::faults;
+use crate::web::faults;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -31,7 +31,7 @@ pub enum AppError {
     TooManyRequests { message: String, retry_after: u64 },
     /// 503: the work this needs is at capacity.
     #[error(transparent)]
-    Busy(#[from] crate::pools::Busy),
+    Busy(#[from] crate::services::pools::Busy),
     /// 503: the database is away (see `faults`).
     #[error("the database is unavailable")]
     Unavailable,
@@ -114,7 +114,7 @@ impl AppError {
     }
 
     /// A 429 for a rate limit, with its message for a person.
-    pub fn throttled(message: impl Into<String>, wait: crate::limits::RetryAfter) -> Self {
+    pub fn throttled(message: impl Into<String>, wait: crate::services::limits::RetryAfter) -> Self {
         Self::TooManyRequests {
             message: message.into(),
             retry_after: wait.0,

@@ -6,9 +6,9 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
-use crate::error::{AppError, ErrorPage};
-use crate::layout::Layout;
 use crate::state::AppState;
+use crate::web::error::{AppError, ErrorPage};
+use crate::web::layout::Layout;
 
 #[derive(Serialize)]
 struct ErrorView<'a> {

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use projections::posts::{self, PostFilter};
 use serde::Serialize;
 
-use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::error::AppError;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/feed.xml", get(atom_feed))

@@ -8,11 +8,11 @@ use axum::routing::get;
 use projections::posts::{self, PostFilter};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::MaybeUser;
-use crate::error::AppError;
-use crate::layout::Layout;
 use crate::state::AppState;
-use crate::views::{PAGE_SIZE, Pagination, PostCard, TagLink, encode_path, page_number};
+use crate::web::auth::MaybeUser;
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::views::{PAGE_SIZE, Pagination, PostCard, TagLink, encode_path, page_number};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -18,13 +18,13 @@ use projections::{chat, markdown};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::CurrentUser;
-use crate::error::AppError;
-use crate::exports;
-use crate::history::{FieldDiff, field_diff};
-use crate::layout::Layout;
 use crate::state::AppState;
-use crate::views::{AuthorView, Date, TagLink};
+use crate::usecases::exports;
+use crate::usecases::history::{FieldDiff, field_diff};
+use crate::web::auth::CurrentUser;
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::views::{AuthorView, Date, TagLink};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -18,8 +18,8 @@ use sqlx::{ConnectOptions, Connection, PgConnection};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::ErrorPage;
 use crate::state::AppState;
+use crate::web::error::ErrorPage;
 
 /// Seconds a client is asked to wait while the database is away.
 pub const RETRY_AFTER_SECONDS: u64 = 5;
@@ -150,6 +150,6 @@ fn unavailable_for(api: bool) -> Response {
     if api {
         crate::api::ApiError::Unavailable.into_response()
     } else {
-        crate::error::AppError::Unavailable.into_response()
+        crate::web::error::AppError::Unavailable.into_response()
     }
 }

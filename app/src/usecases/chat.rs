@@ -16,8 +16,8 @@ use projections::chat::rooms;
 use projections::users::{self, UserRow};
 use uuid::Uuid;
 
-use crate::forms::FormErrors;
 use crate::live::Live;
+use crate::web::forms::FormErrors;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChatFailure {
@@ -37,7 +37,7 @@ impl From<sqlx::Error> for ChatFailure {
     }
 }
 
-impl From<ChatFailure> for crate::error::AppError {
+impl From<ChatFailure> for crate::web::error::AppError {
     fn from(err: ChatFailure) -> Self {
         match err {
             ChatFailure::Invalid(errors) => Self::BadRequest(errors.summary()),

@@ -13,11 +13,11 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Multipart, Request};
 
-use crate::csrf::{self, CsrfToken};
-use crate::error::AppError;
 use crate::media::{ImageError, read_image_field};
-use crate::pools::Admission;
+use crate::services::pools::Admission;
 use crate::state::AppState;
+use crate::web::csrf::{self, CsrfToken};
+use crate::web::error::AppError;
 
 /// Longest text field accepted (a 100,000-character post body in any script fits).
 const MAX_TEXT_BYTES: usize = 512 * 1024;

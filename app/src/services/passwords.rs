@@ -14,7 +14,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, PasswordHash as Phc, Version};
 use domain::user::{Password, PasswordHash};
 
-use crate::pools::{Pool, WorkError};
+use crate::services::pools::{Pool, WorkError};
 
 /// Memory per hash, in KiB.
 const MEMORY_KIB: u32 = 12 * 1024;
@@ -32,7 +32,7 @@ fn hasher() -> Argon2<'static> {
 static DECOY: LazyLock<Option<String>> = LazyLock::new(|| {
     let salt = SaltString::generate(&mut OsRng);
     hasher()
-        .hash_password(crate::crypto::random_token(24).as_bytes(), &salt)
+        .hash_password(crate::services::crypto::random_token(24).as_bytes(), &salt)
         .ok()
         .map(|hash| hash.to_string())
 });

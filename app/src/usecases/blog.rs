@@ -16,7 +16,7 @@ use projections::posts;
 use projections::users::UserRow;
 use uuid::Uuid;
 
-use crate::forms::FormErrors;
+use crate::web::forms::FormErrors;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlogError {
@@ -54,7 +54,7 @@ impl From<sqlx::Error> for BlogError {
     }
 }
 
-impl From<BlogError> for crate::error::AppError {
+impl From<BlogError> for crate::web::error::AppError {
     fn from(err: BlogError) -> Self {
         match err {
             BlogError::Invalid(errors) => Self::BadRequest(errors.summary()),
@@ -221,7 +221,7 @@ pub async fn publish(
 
 /// Keeps an uploaded image from being swept as unused, before the command that uses it runs.
 async fn claim_upload(commands: &Commands, url: &str) -> Result<(), BlogError> {
-    crate::media::uploads::claim(commands.pool(), url).await?;
+    crate::media::pending::claim(commands.pool(), url).await?;
     Ok(())
 }
 

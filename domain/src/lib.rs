@@ -9,6 +9,7 @@ pub mod claims;
 pub mod comment;
 pub mod image;
 pub mod metadata;
+pub mod permissions;
 pub mod post;
 pub mod relation;
 pub mod text;

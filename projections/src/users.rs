@@ -30,6 +30,14 @@ impl UserRow {
     pub fn shown_name(&self) -> &str {
         self.display_name.as_deref().unwrap_or(&self.username)
     }
+
+    /// This user as the domain's rules see them.
+    pub fn actor(&self) -> domain::Actor {
+        domain::Actor {
+            user: domain::user::UserId(self.id),
+            staff: self.staff,
+        }
+    }
 }
 
 const COLUMNS: &str = "id, username, email, display_name, bio, image, password_hash, staff, \

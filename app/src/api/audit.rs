@@ -1,11 +1,11 @@
 //! `/api/audit` and article versions: the history behind posts and chats, read from the event
-//! log. A post's author and staff see its history; a chat's two people and staff see theirs;
-//! staff see everything. Anyone else gets the same 404 as for something that does not exist.
+//! log. Who may see which history is the history use case's rule (see `usecases::history`);
+//! anyone else gets the same 404 as for something that does not exist.
 
 use axum::Json;
 use axum::extract::State;
 use projections::audit::{self, AuditEvent, Scope};
-use projections::users::{self, UserRow};
+use projections::users;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -14,8 +14,9 @@ use uuid::Uuid;
 
 use super::articles::{ArticleResponse, article_at};
 use super::error::ErrorBody;
-use super::{ApiError, ApiPath, ApiQuery, ApiUser, MaybeApiUser};
+use super::{ApiError, ApiPath, ApiQuery, ApiStaff, ApiUser};
 use crate::state::AppState;
+use crate::usecases::history;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -61,38 +62,13 @@ fn bounds(after: Option<i64>, limit: Option<i64>, default_limit: i64) -> Result<
         return Err(ApiError::invalid("after", "must be 0 or more"));
     }
     let limit = limit.unwrap_or(default_limit);
-    if !(1..=MAX_PAGE).contains(&limit) {
+    if !(1..=history::MAX_PAGE).contains(&limit) {
         return Err(ApiError::invalid(
             "limit",
-            format!("must be between 1 and {MAX_PAGE}"),
+            format!("must be between 1 and {}", history::MAX_PAGE),
         ));
     }
     Ok((after, limit))
-}
-
-/// The most events one answer carries.
-const MAX_PAGE: i64 = 1000;
-
-/// The post a slug names (deleted ones too) with its versions, if `viewer` may see them.
-async fn visible_post(
-    state: &AppState,
-    slug: &str,
-    viewer: &UserRow,
-) -> Result<(Uuid, Vec<audit::PostVersion>), ApiError> {
-    let not_found = || ApiError::not_found("article");
-    // A slug of the wrong shape names nothing (and may hold what Postgres cannot look up).
-    let slug = domain::post::Slug::parse(slug).ok_or_else(not_found)?;
-    let post = audit::post_by_slug(&state.db, slug.as_str())
-        .await?
-        .ok_or_else(not_found)?;
-    let versions = audit::post_versions(&state.db, post)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let author = versions.first().map(|v| v.author).ok_or_else(not_found)?;
-    if author != viewer.id && !viewer.staff {
-        return Err(not_found());
-    }
-    Ok((post, versions))
 }
 
 /// An article's history
@@ -118,9 +94,12 @@ async fn article_history(
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<EventsPage>, ApiError> {
-    let (after, limit) = bounds(query.after, query.limit, MAX_PAGE)?;
-    let (post, _) = visible_post(&state, &slug, &viewer).await?;
-    let events = audit::page(&state.db, Scope::Post(post), after, limit).await?;
+    let (after, limit) = bounds(query.after, query.limit, history::MAX_PAGE)?;
+    let missing = |err| ApiError::history(err, "article");
+    let post = history::post(&state.db, &slug, &viewer).await.map_err(missing)?;
+    let events = history::page(&state.db, Scope::Post(post.id), after, limit)
+        .await
+        .map_err(missing)?;
     Ok(Json(EventsPage::new(events, after)))
 }
 
@@ -148,12 +127,11 @@ async fn article_version(
     ApiUser(viewer): ApiUser,
     ApiPath((slug, n)): ApiPath<(String, String)>,
 ) -> Result<Json<ArticleResponse>, ApiError> {
-    let (post, versions) = visible_post(&state, &slug, &viewer).await?;
+    let post = history::post(&state.db, &slug, &viewer)
+        .await
+        .map_err(|err| ApiError::history(err, "article"))?;
     let n: i64 = n.parse().map_err(|_| ApiError::not_found("version"))?;
-    let version = versions
-        .iter()
-        .find(|v| v.sequence == n)
-        .ok_or_else(|| ApiError::not_found("version"))?;
+    let version = post.version(n).ok_or_else(|| ApiError::not_found("version"))?;
     let author = users::by_id(&state.db, version.author).await?;
     let following = match &author {
         Some(a) => projections::follows::is_following(&state.db, viewer.id, a.id).await?,
@@ -165,7 +143,8 @@ async fn article_version(
         image: author.as_ref().and_then(|a| a.image.clone()),
         following,
     };
-    let (count, favorited) = audit::favorites_at(&state.db, post, version.position, Some(viewer.id)).await?;
+    let (count, favorited) =
+        audit::favorites_at(&state.db, post.id, version.position, Some(viewer.id)).await?;
     Ok(Json(article_at(
         version,
         profile,
@@ -197,19 +176,12 @@ async fn room_history(
     ApiPath(raw): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<EventsPage>, ApiError> {
-    let (after, limit) = bounds(query.after, query.limit, MAX_PAGE)?;
-    let not_found = || ApiError::not_found("chat");
-    let room: Uuid = raw.parse().map_err(|_| not_found())?;
-    let member = projections::chat::rooms::peer(&state.db, room, viewer.id)
-        .await?
-        .is_some();
-    if !member && !viewer.staff {
-        return Err(not_found());
-    }
-    let events = audit::page(&state.db, Scope::Chat(room), after, limit).await?;
-    if events.is_empty() && !audit::exists(&state.db, Scope::Chat(room)).await? {
-        return Err(not_found());
-    }
+    let (after, limit) = bounds(query.after, query.limit, history::MAX_PAGE)?;
+    let missing = |err| ApiError::history(err, "chat");
+    let room = history::chat(&state.db, &raw, &viewer).await.map_err(missing)?;
+    let events = history::page(&state.db, Scope::Chat(room), after, limit)
+        .await
+        .map_err(missing)?;
     Ok(Json(EventsPage::new(events, after)))
 }
 
@@ -248,13 +220,9 @@ struct LogQuery {
 )]
 async fn global_log(
     State(state): State<AppState>,
-    MaybeApiUser(viewer): MaybeApiUser,
+    _: ApiStaff,
     ApiQuery(query): ApiQuery<LogQuery>,
 ) -> Result<Json<EventsPage>, ApiError> {
-    let viewer = viewer.ok_or_else(ApiError::missing_token)?;
-    if !viewer.staff {
-        return Err(ApiError::not_found("audit"));
-    }
     let (after, limit) = bounds(query.after, query.limit, 100)?;
     let actor = match query.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         // An unknown user caused nothing: an empty page, not an error.

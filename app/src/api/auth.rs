@@ -91,3 +91,23 @@ where
         }
     }
 }
+
+/// A calling member of staff: 401 without a token, 404 for anyone else (staff endpoints are
+/// not advertised).
+#[derive(Debug, Clone)]
+pub struct ApiStaff(pub UserRow);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiStaff
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiUser(user) = ApiUser::from_request_parts(parts, state).await?;
+        if !domain::permissions::may_read_the_log(user.actor()) {
+            return Err(ApiError::not_found("audit"));
+        }
+        Ok(ApiStaff(user))
+    }
+}

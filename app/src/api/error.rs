@@ -274,3 +274,16 @@ impl From<LoginError> for ApiError {
         }
     }
 }
+
+impl ApiError {
+    /// A history that cannot be shown; `missing` names what the client asked for ("article",
+    /// "chat") in the 404.
+    pub fn history(err: crate::usecases::history::HistoryError, missing: &'static str) -> Self {
+        use crate::usecases::history::HistoryError;
+        match err {
+            HistoryError::NotFound => Self::not_found(missing),
+            HistoryError::Database(err) => err.into(),
+            HistoryError::Decode(err) => Self::Internal(err.into()),
+        }
+    }
+}

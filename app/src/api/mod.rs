@@ -33,7 +33,7 @@ use axum::routing::any;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-pub use auth::{ApiUser, MaybeApiUser};
+pub use auth::{ApiStaff, ApiUser, MaybeApiUser};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{ApiPath, ApiQuery};
 pub use json::{ApiJson, contains_nul};

@@ -5,6 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::permissions::may_delete_comment;
+use domain::user::UserId;
 use serde::Serialize;
 
 use super::posts::{CommentFormValues, post_page};
@@ -123,7 +125,10 @@ async fn confirm_delete(
     let post_author = projections::posts::owner(&state.db, &slug)
         .await?
         .map(|(_, author)| author);
-    if !(comment.author_id == user.id || user.staff || post_author == Some(user.id)) {
+    let may_delete = post_author.is_some_and(|post_author| {
+        may_delete_comment(user.actor(), UserId(comment.author_id), UserId(post_author))
+    });
+    if !may_delete {
         return Err(AppError::Forbidden);
     }
     let view = ConfirmDeleteView {

@@ -5,6 +5,7 @@ use axum::Router;
 use crate::state::AppState;
 
 mod accounts;
+mod audit;
 mod chat;
 mod comments;
 mod feeds;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(comments::router())
         .merge(chat::router())
         .merge(history::router())
+        .merge(audit::router())
         .merge(feeds::router())
         .merge(accounts::router())
         .merge(settings::router())

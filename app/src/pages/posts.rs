@@ -7,6 +7,8 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::permissions::{may_delete_comment, may_delete_post, may_edit_comment, may_edit_post};
+use domain::user::UserId;
 use projections::posts::{self, PostDetail};
 use projections::users::UserRow;
 use projections::{comments, markdown};
@@ -65,15 +67,15 @@ pub(super) struct PostView {
 impl PostView {
     pub(super) fn new(post: PostDetail, viewer: Option<&UserRow>) -> Self {
         let p = post.summary;
-        let is_author = viewer.is_some_and(|v| v.id == p.author.author_id);
+        let author = UserId(p.author.author_id);
         Self {
             url: format!("/posts/{}", p.slug),
             edited: (p.updated_at > p.created_at).then(|| p.updated_at.into()),
             published: p.created_at.into(),
             author: (&p.author).into(),
             tags: p.tags.iter().map(|t| TagLink::new(t)).collect(),
-            can_edit: is_author,
-            can_delete: is_author || viewer.is_some_and(|v| v.staff),
+            can_edit: viewer.is_some_and(|v| may_edit_post(v.actor(), author)),
+            can_delete: viewer.is_some_and(|v| may_delete_post(v.actor(), author)),
             slug: p.slug,
             title: p.title,
             description: p.description,
@@ -107,8 +109,7 @@ impl CommentView {
         post_author: uuid::Uuid,
         viewer: Option<&UserRow>,
     ) -> Self {
-        let is_author = viewer.is_some_and(|v| v.id == c.author_id);
-        let may_moderate = viewer.is_some_and(|v| v.staff || v.id == post_author);
+        let (writer, post_author) = (UserId(c.author_id), UserId(post_author));
         Self {
             edit_url: format!("/posts/{post_slug}/comments/{}/edit", c.id),
             delete_url: format!("/posts/{post_slug}/comments/{}/delete", c.id),
@@ -120,8 +121,8 @@ impl CommentView {
                 c.author_image.as_deref(),
                 c.author_followed,
             ),
-            can_edit: is_author,
-            can_delete: is_author || may_moderate,
+            can_edit: viewer.is_some_and(|v| may_edit_comment(v.actor(), writer)),
+            can_delete: viewer.is_some_and(|v| may_delete_comment(v.actor(), writer, post_author)),
             id: c.id,
             body: c.body,
             body_html: c.body_html,

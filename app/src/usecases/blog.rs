@@ -2,6 +2,7 @@
 //! Each validates its input into domain values, runs one command and maps refusals to
 //! what a person or a client can act on.
 
+use domain::Metadata;
 use domain::comment::{Comment, CommentBody, CommentCommand, CommentError, CommentId};
 use domain::post::{
     Description, Post, PostBody, PostChanges, PostCommand, PostContent, PostError, PostId, PostTitle, Slug,
@@ -9,7 +10,6 @@ use domain::post::{
 };
 use domain::relation::{Favorite, FavoriteCommand, Follow, FollowCommand, FollowError};
 use domain::user::{ImageUrl, UserId};
-use domain::{Actor, Metadata};
 use eventstore::{CommandError, Commands};
 use projections::comments::{self, CommentRow};
 use projections::posts;
@@ -105,13 +105,6 @@ fn comment_refusal(err: CommentError) -> BlogError {
 
 fn metadata(user: &UserRow, request_id: &str) -> Metadata {
     Metadata::new(Some(user.id), request_id)
-}
-
-fn actor(user: &UserRow) -> Actor {
-    Actor {
-        user: UserId(user.id),
-        staff: user.staff,
-    }
 }
 
 /// A post as typed into a form or sent to the API; `None` leaves a part unchanged on edits.
@@ -279,7 +272,7 @@ pub async fn delete(
     let (post_id, _) = posts::owner(commands.pool(), slug)
         .await?
         .ok_or(BlogError::NotFound(Missing::Post))?;
-    let command = PostCommand::Delete { by: actor(user) };
+    let command = PostCommand::Delete { by: user.actor() };
     commands
         .execute::<Post>(&post_id.to_string(), command, &(), &metadata(user, request_id))
         .await
@@ -369,7 +362,7 @@ pub async fn delete_comment(
     request_id: &str,
 ) -> Result<(), BlogError> {
     let comment = find_comment(commands, slug, id, None).await?;
-    let command = CommentCommand::Delete { by: actor(user) };
+    let command = CommentCommand::Delete { by: user.actor() };
     commands
         .execute::<Comment>(
             &comment.comment_id.to_string(),

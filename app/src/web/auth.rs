@@ -125,3 +125,23 @@ where
         }
     }
 }
+
+/// A signed-in member of staff. Anyone else gets the same 404 as for a page that does not
+/// exist: staff pages are not advertised.
+#[derive(Debug, Clone)]
+pub struct Staff(pub UserRow);
+
+impl<S: Send + Sync> FromRequestParts<S> for Staff
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        if !domain::permissions::may_read_the_log(user.actor()) {
+            return Err(AppError::NotFound);
+        }
+        Ok(Staff(user))
+    }
+}

@@ -182,3 +182,14 @@ impl<E: std::error::Error + Send + Sync + 'static> From<CommandError<E>> for App
         }
     }
 }
+
+impl From<crate::usecases::history::HistoryError> for AppError {
+    fn from(err: crate::usecases::history::HistoryError) -> Self {
+        use crate::usecases::history::HistoryError;
+        match err {
+            HistoryError::NotFound => Self::NotFound,
+            HistoryError::Database(err) => Self::Internal(err.into()),
+            HistoryError::Decode(err) => Self::Internal(err.into()),
+        }
+    }
+}

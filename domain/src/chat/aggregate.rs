@@ -10,6 +10,7 @@ use super::command::ChatCommand;
 use super::error::ChatError;
 use super::event::ChatEvent;
 use super::values::{ChatId, ClientId, RequestId};
+use crate::permissions::may_change_message;
 use crate::user::UserId;
 
 /// What the chat must know about one of its messages to let it be edited or deleted. The
@@ -264,7 +265,7 @@ impl Chat {
         }
         match message {
             Some(m) if m.deleted => Err(ChatError::MessageNotFound),
-            Some(m) if m.sender != by => Err(ChatError::NotYourMessage),
+            Some(m) if !may_change_message(by, m.sender) => Err(ChatError::NotYourMessage),
             Some(_) => Ok(()),
             None => Err(ChatError::MessageNotFound),
         }

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::claims::Claims;
+use crate::permissions::{may_delete_comment, may_edit_comment};
 use crate::post::PostId;
 use crate::user::UserId;
 
@@ -152,7 +153,7 @@ impl Comment {
             (Some(_), CommentCommand::Post { .. }) => Err(CommentError::AlreadyPosted),
             (Some(comment), _) if comment.deleted => Err(CommentError::NotFound),
             (Some(comment), CommentCommand::Edit { by, body }) => {
-                if by != comment.author {
+                if !may_edit_comment(Actor::member(by), comment.author) {
                     Err(CommentError::NotAuthor)
                 } else if body == comment.body {
                     Ok(vec![])
@@ -164,7 +165,7 @@ impl Comment {
                 }
             }
             (Some(comment), CommentCommand::Delete { by }) => {
-                if by.user == comment.author || by.user == comment.post_author || by.staff {
+                if may_delete_comment(by, comment.author, comment.post_author) {
                     Ok(vec![CommentEvent::CommentDeleted {
                         post: comment.post,
                         by: by.user,

@@ -7,6 +7,7 @@ use super::error::PostError;
 use super::event::PostEvent;
 use super::values::PostContent;
 use crate::actor::Actor;
+use crate::permissions::{may_delete_post, may_edit_post};
 use crate::user::UserId;
 
 /// A post as its rules need it. It keeps its content to tell a real edit from a resubmitted
@@ -52,7 +53,7 @@ impl Post {
 
 impl Published {
     fn edit(&self, by: UserId, changes: PostChanges) -> Result<Vec<PostEvent>, PostError> {
-        if by != self.author {
+        if !may_edit_post(Actor::member(by), self.author) {
             return Err(PostError::NotAuthor);
         }
         let content = apply(&self.content, changes);
@@ -64,7 +65,7 @@ impl Published {
     }
 
     fn delete(&self, by: Actor) -> Result<Vec<PostEvent>, PostError> {
-        if by.user != self.author && !by.staff {
+        if !may_delete_post(by, self.author) {
             return Err(PostError::NotAllowedToDelete);
         }
         Ok(vec![PostEvent::PostDeleted { by: by.user }])

@@ -1,4 +1,4 @@
-//! Turning audit events into something a person can read: labels, summaries and line diffs.
+//! Line diffs of a field between two versions, for history pages.
 
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};

@@ -1,0 +1,81 @@
+//! History: what happened to a post or a chat, and the whole log for staff, read from the events.
+//! One rule decides who may see which history (see `domain::permissions`), for the pages and
+//! the API alike; anyone else is told the history does not exist.
+
+pub mod diff;
+pub mod readable;
+
+use domain::permissions::{may_see_chat_history, may_see_post_history};
+use eventstore::ProjectionError;
+use projections::audit::{self, AuditEvent, PostVersion, Scope};
+use projections::chat;
+use projections::users::UserRow;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Why a history cannot be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// No such post or chat, or not the viewer's to see: the two are not told apart.
+    #[error("no such history")]
+    NotFound,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// A stored event that does not read back as its aggregate's event.
+    #[error(transparent)]
+    Decode(#[from] ProjectionError),
+}
+
+/// The most events one page of a history carries.
+pub const MAX_PAGE: i64 = 1000;
+
+/// A post whose history the viewer may see, with every version of it, oldest first.
+pub struct PostHistory {
+    pub id: Uuid,
+    pub versions: Vec<PostVersion>,
+}
+
+impl PostHistory {
+    pub fn version(&self, sequence: i64) -> Option<&PostVersion> {
+        self.versions.iter().find(|v| v.sequence == sequence)
+    }
+
+    pub fn latest(&self) -> Option<&PostVersion> {
+        self.versions.last()
+    }
+}
+
+/// The post a slug names (deleted ones too), if `viewer` may see its history.
+pub async fn post(db: &PgPool, slug: &str, viewer: &UserRow) -> Result<PostHistory, HistoryError> {
+    // A slug of the wrong shape names nothing (and may hold what Postgres cannot look up).
+    let slug = domain::post::Slug::parse(slug).ok_or(HistoryError::NotFound)?;
+    let id = audit::post_by_slug(db, slug.as_str())
+        .await?
+        .ok_or(HistoryError::NotFound)?;
+    let versions = audit::post_versions(db, id).await?;
+    let author = versions.first().map(|v| domain::user::UserId(v.author));
+    match author {
+        Some(author) if may_see_post_history(viewer.actor(), author) => Ok(PostHistory { id, versions }),
+        _ => Err(HistoryError::NotFound),
+    }
+}
+
+/// The chat an id names, if it exists and `viewer` may see its history.
+pub async fn chat(db: &PgPool, raw_id: &str, viewer: &UserRow) -> Result<Uuid, HistoryError> {
+    let id: Uuid = raw_id.parse().map_err(|_| HistoryError::NotFound)?;
+    let one_of_the_pair = chat::involves(db, id, viewer.id).await?;
+    if !may_see_chat_history(viewer.actor(), one_of_the_pair) || !audit::exists(db, Scope::Chat(id)).await? {
+        return Err(HistoryError::NotFound);
+    }
+    Ok(id)
+}
+
+/// A page of a history: at most `limit` events after `after`, in log order.
+pub async fn page(
+    db: &PgPool,
+    scope: Scope,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, HistoryError> {
+    Ok(audit::page(db, scope, after.max(0), limit.clamp(1, MAX_PAGE)).await?)
+}

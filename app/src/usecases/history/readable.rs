@@ -1,0 +1,185 @@
+//! Events as a person reads them on a history page: a label, what was said, what changed.
+//!
+//! Each event is read back as its aggregate's typed event, through the same upcasters as the
+//! write side, so an event stored in an older shape reads like a current one.
+
+use std::collections::HashMap;
+
+use cqrs_es::persist::SerializedEvent;
+use domain::chat::{Chat, ChatEvent};
+use domain::comment::{Comment, CommentEvent};
+use domain::post::{Post, PostEvent};
+use domain::relation::{Favorite, FavoriteEvent};
+use eventstore::Stored;
+use eventstore::store::decode_event;
+use projections::audit::{AuditEvent, PostVersion};
+
+use super::diff::{FieldDiff, field_diff};
+
+/// One event, readable.
+#[derive(Debug, Default)]
+pub struct Readable {
+    pub label: String,
+    /// What was said or named: a comment, a message, a post's title, a request's note.
+    pub detail: Option<String>,
+    pub diffs: Vec<FieldDiff>,
+    /// The post version this event made, when it made one.
+    pub version: Option<i64>,
+}
+
+impl Readable {
+    fn labelled(label: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            ..Self::default()
+        }
+    }
+
+    fn with_detail(mut self, detail: Option<String>) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
+/// The event as its aggregate's typed event, upcast from an older shape when it is one.
+fn typed<A: Stored>(event: &AuditEvent) -> Option<A::Event> {
+    let serialized = SerializedEvent::new(
+        event.aggregate_id.clone(),
+        usize::try_from(event.sequence).unwrap_or(usize::MAX),
+        event.aggregate_type.clone(),
+        event.event_type.clone(),
+        event.event_version.clone(),
+        event.data.clone(),
+        serde_json::Value::Null,
+    );
+    match decode_event::<A::Event>(&A::upcasters(), serialized) {
+        Ok(typed) => Some(typed),
+        Err(err) => {
+            // Shown by its stored name rather than failing the whole page.
+            tracing::warn!(position = event.position, error = %err, "an event in a history does not decode");
+            None
+        }
+    }
+}
+
+/// A post's history: its own events (with what each edit changed), its comments and favorites.
+pub fn post_events(events: &[AuditEvent], versions: &[PostVersion]) -> Vec<Readable> {
+    events
+        .iter()
+        .map(|event| {
+            let readable = match event.aggregate_type.as_str() {
+                "Post" => typed::<Post>(event).map(|e| post_event(e, event.sequence, versions)),
+                "Comment" => typed::<Comment>(event).map(comment_event),
+                "Favorite" => typed::<Favorite>(event).map(favorite_event),
+                _ => None,
+            };
+            readable.unwrap_or_else(|| Readable::labelled(&event.event_type))
+        })
+        .collect()
+}
+
+fn post_event(event: PostEvent, sequence: i64, versions: &[PostVersion]) -> Readable {
+    match event {
+        PostEvent::PostPublished { content, .. } => Readable {
+            version: Some(sequence),
+            ..Readable::labelled("Published").with_detail(Some(content.title.as_str().to_owned()))
+        },
+        PostEvent::PostEdited { content: new } => {
+            let previous = versions.iter().rev().find(|v| v.sequence < sequence);
+            let diffs = match previous {
+                Some(old) => {
+                    let old = &old.content;
+                    [
+                        field_diff("Title", old.title.as_str(), new.title.as_str()),
+                        field_diff("Description", old.description.as_str(), new.description.as_str()),
+                        field_diff(
+                            "Tags",
+                            &old.tags.as_strs().join(", "),
+                            &new.tags.as_strs().join(", "),
+                        ),
+                        field_diff(
+                            "Cover",
+                            old.cover.as_ref().map_or("", |c| c.as_str()),
+                            new.cover.as_ref().map_or("", |c| c.as_str()),
+                        ),
+                        field_diff("Body", old.body.as_str(), new.body.as_str()),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+                }
+                None => Vec::new(),
+            };
+            Readable {
+                version: Some(sequence),
+                diffs,
+                ..Readable::labelled("Edited")
+            }
+        }
+        PostEvent::PostDeleted { .. } => Readable::labelled("Deleted the post"),
+    }
+}
+
+fn comment_event(event: CommentEvent) -> Readable {
+    match event {
+        CommentEvent::CommentPosted { body, .. } => {
+            Readable::labelled("Commented").with_detail(Some(body.as_str().to_owned()))
+        }
+        CommentEvent::CommentEdited { body, .. } => {
+            Readable::labelled("Edited a comment").with_detail(Some(body.as_str().to_owned()))
+        }
+        CommentEvent::CommentDeleted { .. } => Readable::labelled("Deleted a comment"),
+    }
+}
+
+fn favorite_event(event: FavoriteEvent) -> Readable {
+    match event {
+        FavoriteEvent::PostFavorited { .. } => Readable::labelled("Favorited"),
+        FavoriteEvent::PostUnfavorited { .. } => Readable::labelled("Took back a favorite"),
+    }
+}
+
+/// A chat's history. An edit shows what it changed when the message it edits is on the same
+/// page; a deletion shows what was deleted.
+pub fn chat_events(events: &[AuditEvent]) -> Vec<Readable> {
+    let mut bodies: HashMap<u64, String> = HashMap::new();
+    events
+        .iter()
+        .map(|event| match typed::<Chat>(event) {
+            Some(typed) => chat_event(typed, &mut bodies),
+            None => Readable::labelled(&event.event_type),
+        })
+        .collect()
+}
+
+fn chat_event(event: ChatEvent, bodies: &mut HashMap<u64, String>) -> Readable {
+    match event {
+        ChatEvent::ChatRequested { note, .. } => {
+            Readable::labelled("Asked to chat").with_detail(note.map(|n| n.as_str().to_owned()))
+        }
+        ChatEvent::ChatRequestApproved { .. } => Readable::labelled("Approved the request"),
+        ChatEvent::ChatRequestDeclined { .. } => Readable::labelled("Declined the request"),
+        ChatEvent::ChatRequestCancelled { .. } => Readable::labelled("Cancelled the request"),
+        ChatEvent::RoomOpened { .. } => Readable::labelled("The chat opened"),
+        ChatEvent::MessageSent { seq, body, .. } => {
+            let body = body.as_str().to_owned();
+            bodies.insert(seq, body.clone());
+            Readable::labelled(format!("Message #{seq}")).with_detail(Some(body))
+        }
+        ChatEvent::MessageEdited { seq, body, .. } => {
+            let body = body.as_str().to_owned();
+            let readable = Readable::labelled(format!("Edited message #{seq}"));
+            match bodies.insert(seq, body.clone()) {
+                Some(before) => Readable {
+                    diffs: field_diff("Message", &before, &body).into_iter().collect(),
+                    ..readable
+                },
+                None => readable.with_detail(Some(body)),
+            }
+        }
+        ChatEvent::MessageDeleted { seq, .. } => {
+            Readable::labelled(format!("Deleted message #{seq}")).with_detail(bodies.get(&seq).cloned())
+        }
+        ChatEvent::MessagesRead { seq, .. } => Readable::labelled(format!("Read up to message #{seq}")),
+    }
+}

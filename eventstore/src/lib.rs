@@ -8,6 +8,10 @@
 //! - [`db`]: connecting to Postgres and running the migrations.
 //!
 //! The read models themselves, and their rebuild, are in the `projections` crate.
+//!
+//! Queries are checked at compile time by sqlx's macros against `.sqlx/` (see
+//! `scripts/sqlx-prepare`); as in `projections`, timestamps in them name their type, because
+//! the app's build turns on sqlx's `time` feature.
 
 pub mod commands;
 pub mod db;

@@ -14,6 +14,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::runtime::ProjectionError;
 use crate::store::{Stored, decode_event};
 
 /// A point in the log: everything at or before it (in tailing order) has been seen.
@@ -43,7 +44,7 @@ impl Cursor {
 }
 
 /// One row of the log.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct StoredEvent {
     pub position: i64,
     pub transaction_id: i64,
@@ -60,6 +61,18 @@ pub struct StoredEvent {
 impl StoredEvent {
     pub fn cursor(&self) -> Cursor {
         Cursor::new(self.transaction_id, self.position)
+    }
+
+    /// The aggregate's id as the UUID read models key their rows by. A malformed id is an
+    /// error, never a nil UUID that would write rows for an aggregate that does not exist.
+    pub fn aggregate_uuid(&self) -> Result<Uuid, ProjectionError> {
+        self.aggregate_id
+            .parse()
+            .map_err(|_| ProjectionError::BadAggregateId {
+                position: self.position,
+                aggregate_type: self.aggregate_type.clone(),
+                aggregate_id: self.aggregate_id.clone(),
+            })
     }
 
     /// The user who caused the event, if any.
@@ -97,8 +110,19 @@ impl StoredEvent {
     }
 }
 
-pub(crate) const EVENT_COLUMNS: &str = "position, transaction_id::text::bigint as transaction_id, aggregate_type, \
-     aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at";
+/// `sqlx::query_as!` for [`StoredEvent`]s: the select list, then `$rest` of the statement (from
+/// `from events` on), so that every reader of the log selects the same columns.
+macro_rules! select_events {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            StoredEvent,
+            r#"select position, transaction_id::text::bigint as "transaction_id!", aggregate_type, aggregate_id,
+                      sequence, event_type, event_version, payload, metadata, recorded_at as "recorded_at: _" "#
+                + $rest
+            $(, $arg)*
+        )
+    };
+}
 
 /// Up to `limit` final events after `after`, in tailing order. (The order names the table's
 /// columns: plain `transaction_id` would be the selected bigint of the same name, which no
@@ -113,12 +137,17 @@ pub async fn read_after(
 
 /// The newest event's cursor, final or not: the head a reader is catching up to.
 pub async fn head(conn: &mut PgConnection) -> Result<Cursor, sqlx::Error> {
-    let head: Option<(i64, i64)> = sqlx::query_as(
-        "select transaction_id::text::bigint, position from events order by events.transaction_id desc, events.position desc limit 1",
+    let head = sqlx::query!(
+        r#"
+        select transaction_id::text::bigint as "transaction_id!", position
+          from events
+         order by events.transaction_id desc, events.position desc
+         limit 1
+        "#
     )
     .fetch_optional(conn)
     .await?;
-    Ok(head.map_or(Cursor::START, |(t, p)| Cursor::new(t, p)))
+    Ok(head.map_or(Cursor::START, |h| Cursor::new(h.transaction_id, h.position)))
 }
 
 /// Final events after `after` up to and including `upto`, in tailing order: for consumers
@@ -129,22 +158,21 @@ pub async fn read_between(
     upto: Cursor,
     limit: i64,
 ) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    select_events!(
         r#"
-        select {EVENT_COLUMNS}
           from events
          where (transaction_id, position) > ($1::text::xid8, $2)
            and (transaction_id, position) <= ($3::text::xid8, $4)
            and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
          order by events.transaction_id, events.position
          limit $5
-        "#
-    ))
-    .bind(after.transaction_id.to_string())
-    .bind(after.position)
-    .bind(upto.transaction_id.to_string())
-    .bind(upto.position)
-    .bind(limit)
+        "#,
+        after.transaction_id.to_string(),
+        after.position,
+        upto.transaction_id.to_string(),
+        upto.position,
+        limit,
+    )
     .fetch_all(conn)
     .await
 }
@@ -156,12 +184,12 @@ pub async fn appended(
     aggregate_id: &str,
     after_sequence: i64,
 ) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {EVENT_COLUMNS} from events where aggregate_type = $1 and aggregate_id = $2 and sequence > $3 order by sequence"
-    ))
-    .bind(aggregate_type)
-    .bind(aggregate_id)
-    .bind(after_sequence)
+    select_events!(
+        "from events where aggregate_type = $1 and aggregate_id = $2 and sequence > $3 order by sequence",
+        aggregate_type,
+        aggregate_id,
+        after_sequence,
+    )
     .fetch_all(conn)
     .await
 }

@@ -67,6 +67,13 @@ pub enum ProjectionError {
         position: i64,
         source: serde_json::Error,
     },
+    /// A read model keys its rows by the aggregate's UUID; an id that is none cannot be applied.
+    #[error("event at position {position} has a malformed {aggregate_type} id {aggregate_id:?}")]
+    BadAggregateId {
+        position: i64,
+        aggregate_type: String,
+        aggregate_id: String,
+    },
 }
 
 impl ProjectionError {
@@ -123,10 +130,10 @@ impl Projections {
 
     /// Creates missing checkpoint rows. Run once at start-up.
     pub async fn register(&self) -> Result<(), sqlx::Error> {
-        sqlx::query(
+        sqlx::query!(
             "insert into projector_checkpoints (name) select unnest($1::text[]) on conflict do nothing",
+            &self.names() as &[&str],
         )
-        .bind(self.names())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -160,23 +167,23 @@ impl Projections {
         // (`set_config(…, true)` is `set local`, in the same round trip as the lock).
         let locked = match wait {
             None => {
-                let (_, locked): (String, bool) = sqlx::query_as(
-                    "select set_config('synchronous_commit', 'off', true), pg_try_advisory_xact_lock($1)",
+                sqlx::query!(
+                    r#"select set_config('synchronous_commit', 'off', true), pg_try_advisory_xact_lock($1) as "locked!""#,
+                    self.lock_key,
                 )
-                .bind(self.lock_key)
                 .fetch_one(&mut *tx)
-                .await?;
-                locked
+                .await?
+                .locked
             }
             // Waiting in Postgres wakes us the moment the holder commits; `lock_timeout` bounds it.
             Some(wait) => {
-                let taken = sqlx::query(
-                    "select set_config('synchronous_commit', 'off', true), \
-                            set_config('lock_timeout', $2, true), pg_advisory_xact_lock($1)",
+                let taken = sqlx::query!(
+                    "select set_config('synchronous_commit', 'off', true) as synchronous_commit, \
+                            set_config('lock_timeout', $2, true) as lock_timeout, pg_advisory_xact_lock($1)",
+                    self.lock_key,
+                    format!("{}ms", wait.as_millis().max(1)),
                 )
-                .bind(self.lock_key)
-                .bind(format!("{}ms", wait.as_millis().max(1)))
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await;
                 match taken {
                     Ok(_) => true,
@@ -205,16 +212,16 @@ impl Projections {
         for cursor in checkpoints.values_mut() {
             *cursor = (*cursor).max(last);
         }
-        sqlx::query(
+        sqlx::query!(
             r#"
             update projector_checkpoints
                set transaction_id = $2::text::xid8, position = $3, updated_at = now()
              where name = any($1)
             "#,
+            &self.names() as &[&str],
+            last.transaction_id.to_string(),
+            last.position,
         )
-        .bind(self.names())
-        .bind(last.transaction_id.to_string())
-        .bind(last.position)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -298,14 +305,18 @@ async fn checkpoints(
     conn: &mut PgConnection,
     names: &[&'static str],
 ) -> Result<HashMap<String, Cursor>, sqlx::Error> {
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "select name, transaction_id::text::bigint, position from projector_checkpoints where name = any($1)",
+    let rows = sqlx::query!(
+        r#"
+        select name, transaction_id::text::bigint as "transaction_id!", position
+          from projector_checkpoints
+         where name = any($1)
+        "#,
+        names as &[&str],
     )
-    .bind(names)
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(name, t, p)| (name, Cursor::new(t, p)))
+        .map(|row| (row.name, Cursor::new(row.transaction_id, row.position)))
         .collect())
 }

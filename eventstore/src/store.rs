@@ -87,7 +87,6 @@ pub struct Appended {
 }
 
 /// A row of `load`: the snapshot (if any) first, then the events after it.
-#[derive(sqlx::FromRow)]
 struct LoadRow {
     is_snapshot: bool,
     sequence: i64,
@@ -120,10 +119,12 @@ impl<A: Stored> EventStore<A> {
 
     /// Loads the latest snapshot and the events after it, in one round trip.
     pub async fn load(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError> {
-        let rows: Vec<LoadRow> = sqlx::query_as(
+        // Postgres cannot tell the nullability of a union's columns: both branches fill these.
+        let rows = sqlx::query_as!(
+            LoadRow,
             r#"
-            select true as is_snapshot, last_sequence as sequence, current_snapshot as snapshot_count,
-                   null as event_type, null as event_version, payload
+            select true as "is_snapshot!", last_sequence as "sequence!", current_snapshot as snapshot_count,
+                   null as event_type, null as event_version, payload as "payload!"
               from snapshots
              where aggregate_type = $1 and aggregate_id = $2
             union all
@@ -134,9 +135,9 @@ impl<A: Stored> EventStore<A> {
                    (select last_sequence from snapshots where aggregate_type = $1 and aggregate_id = $2), 0)
              order by 1 desc, 2
             "#,
+            A::TYPE,
+            aggregate_id,
         )
-        .bind(A::TYPE)
-        .bind(aggregate_id)
         .fetch_all(&self.pool)
         .await?;
 
@@ -173,26 +174,32 @@ impl<A: Stored> EventStore<A> {
 
     /// Every event of one aggregate, oldest first, decoded into the current shape.
     pub async fn events(&self, aggregate_id: &str) -> Result<Vec<EventEnvelope<A>>, StoreError> {
-        let rows: Vec<(i64, String, String, Value, Value)> = sqlx::query_as(
+        let rows = sqlx::query!(
             r#"
             select sequence, event_type, event_version, payload, metadata
               from events
              where aggregate_type = $1 and aggregate_id = $2
              order by sequence
             "#,
+            A::TYPE,
+            aggregate_id,
         )
-        .bind(A::TYPE)
-        .bind(aggregate_id)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(sequence, event_type, event_version, payload, metadata)| {
-                let sequence = u64::try_from(sequence).unwrap_or_default();
+            .map(|row| {
+                let sequence = u64::try_from(row.sequence).unwrap_or_default();
                 Ok(EventEnvelope {
                     aggregate_id: aggregate_id.to_owned(),
                     sequence: usize::try_from(sequence).unwrap_or(usize::MAX),
-                    payload: self.decode(aggregate_id, sequence, event_type, event_version, payload)?,
-                    metadata: serde_json::from_value(metadata)?,
+                    payload: self.decode(
+                        aggregate_id,
+                        sequence,
+                        row.event_type,
+                        row.event_version,
+                        row.payload,
+                    )?,
+                    metadata: serde_json::from_value(row.metadata)?,
                 })
             })
             .collect()
@@ -252,7 +259,7 @@ impl<A: Stored> EventStore<A> {
         let (claim_kinds, claim_values) = split_claims(events.iter().flat_map(Claims::claims));
         let (release_kinds, release_values) = split_claims(events.iter().flat_map(Claims::releases));
 
-        let result: Result<(Option<i64>, Option<String>), sqlx::Error> = sqlx::query_as(
+        let result = sqlx::query!(
             r#"
             with inserted as (
                 insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
@@ -276,32 +283,34 @@ impl<A: Stored> EventStore<A> {
                 insert into unique_claims (kind, value, aggregate_type, aggregate_id)
                 select n.kind, n.value, $1, $2 from unnest($13::text[], $14::text[]) as n(kind, value)
             )
-            select max(position), max(transaction_id)::text from inserted
+            select max(position) as position, max(transaction_id)::text::bigint as transaction_id from inserted
             "#,
+            A::TYPE,
+            &loaded.aggregate_id,
+            &sequences,
+            &types,
+            &versions,
+            &payloads,
+            &metadata,
+            last as i64,
+            (loaded.snapshot_count + 1) as i64,
+            snapshot,
+            &release_kinds,
+            &release_values,
+            &claim_kinds,
+            &claim_values,
         )
-        .bind(A::TYPE)
-        .bind(&loaded.aggregate_id)
-        .bind(&sequences)
-        .bind(&types)
-        .bind(&versions)
-        .bind(&payloads)
-        .bind(&metadata)
-        .bind(last as i64)
-        .bind((loaded.snapshot_count + 1) as i64)
-        .bind(snapshot)
-        .bind(&release_kinds)
-        .bind(&release_values)
-        .bind(&claim_kinds)
-        .bind(&claim_values)
         .fetch_one(&self.pool)
         .await;
 
         match result {
-            Ok((Some(position), Some(transaction_id))) => Ok(Some(Appended {
-                cursor: Cursor::new(transaction_id.parse().unwrap_or_default(), position),
-                sequence: last,
-            })),
-            Ok(_) => Err(StoreError::Database(sqlx::Error::RowNotFound).into()),
+            Ok(row) => match (row.position, row.transaction_id) {
+                (Some(position), Some(transaction_id)) => Ok(Some(Appended {
+                    cursor: Cursor::new(transaction_id, position),
+                    sequence: last,
+                })),
+                _ => Err(StoreError::Database(sqlx::Error::RowNotFound).into()),
+            },
             Err(err) => match unique_violation(&err) {
                 Some("events_pkey") => Err(CommitError::Conflict),
                 Some("unique_claims_pkey") => {
@@ -318,18 +327,18 @@ impl<A: Stored> EventStore<A> {
     /// Which of `claims` another aggregate holds (asked after losing a race for them).
     async fn held_by_others(&self, aggregate_id: &str, claims: Vec<Claim>) -> Result<Vec<Claim>, StoreError> {
         let (kinds, values) = split_claims(claims.iter().cloned());
-        let taken: Vec<(String, String)> = sqlx::query_as(
+        let taken = sqlx::query!(
             r#"
             select c.kind, c.value
               from unique_claims c
               join unnest($1::text[], $2::text[]) as w(kind, value) on c.kind = w.kind and c.value = w.value
              where not (c.aggregate_type = $3 and c.aggregate_id = $4)
             "#,
+            &kinds,
+            &values,
+            A::TYPE,
+            aggregate_id,
         )
-        .bind(&kinds)
-        .bind(&values)
-        .bind(A::TYPE)
-        .bind(aggregate_id)
         .fetch_all(&self.pool)
         .await?;
         Ok(claims
@@ -337,7 +346,7 @@ impl<A: Stored> EventStore<A> {
             .filter(|claim| {
                 taken
                     .iter()
-                    .any(|(k, v)| k == claim.kind.as_str() && *v == claim.value)
+                    .any(|t| t.kind == claim.kind.as_str() && t.value == claim.value)
             })
             .collect())
     }

@@ -28,7 +28,6 @@ pub struct AuditEvent {
     pub data: Value,
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     position: i64,
     aggregate_type: String,
@@ -67,11 +66,25 @@ fn redact(mut payload: Value) -> Value {
     payload
 }
 
-const SELECT: &str = r#"
-    select e.position, e.aggregate_type, e.aggregate_id, e.sequence, e.event_type, e.event_version,
-           e.recorded_at, u.username as actor, e.payload
-      from events e
-      left join users u on u.id::text = e.metadata ->> 'actor'"#;
+/// `sqlx::query_as!` for audit [`Row`]s: the events of `$events` (the table, or a subquery
+/// over it with the same columns) with their actor's current username, then `$rest` of the
+/// statement (its `where` clause, order and limit). A subquery's union hides from Postgres that
+/// its columns are never null: the `!` says so.
+macro_rules! select_audit {
+    ($events:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Row,
+            r#"select e.position as "position!", e.aggregate_type as "aggregate_type!",
+                      e.aggregate_id as "aggregate_id!", e.sequence as "sequence!", e.event_type as "event_type!",
+                      e.event_version as "event_version!", e.recorded_at as "recorded_at!: _",
+                      u.username as "actor?", e.payload as "payload!"
+                 from "# + $events + r#" e
+                 left join users u on u.id::text = e.metadata ->> 'actor'
+                "# + $rest
+            $(, $arg)*
+        )
+    };
+}
 
 /// Whose history: a post (its own events, its comments', its favorites'), a chat (requests,
 /// approval, messages with their edits and deletions, read receipts), or a user (every event
@@ -83,50 +96,64 @@ pub enum Scope {
     User(Uuid),
 }
 
-/// What a page of a scope reads of each event.
-const COLUMNS: &str = "position, aggregate_type, aggregate_id, sequence, event_type, event_version, recorded_at, metadata, payload";
-
 /// Up to `limit` of the scope's events after position `after`, in log order. Long histories
 /// (a room of 100,000 messages) are read a page at a time, never whole.
 pub async fn page(db: &PgPool, scope: Scope, after: i64, limit: i64) -> Result<Vec<AuditEvent>, sqlx::Error> {
     // Each branch walks an index in position order and stops after `limit` rows.
-    let (filter, id) = match scope {
-        Scope::Post(post) => (
-            r#"(select {COLUMNS} from events where aggregate_type = 'Post' and aggregate_id = $1 and position > $2)
-               union all
-               (select {COLUMNS} from events
-                 where aggregate_type in ('Comment', 'Favorite') and payload ->> 'post' = $1 and position > $2
-                 order by payload ->> 'post', position limit $3)"#,
-            post,
-        ),
+    let rows = match scope {
+        Scope::Post(post) => {
+            select_audit!(
+                r#"((select position, aggregate_type, aggregate_id, sequence, event_type, event_version,
+                            recorded_at, metadata, payload
+                       from events where aggregate_type = 'Post' and aggregate_id = $1 and position > $2)
+                    union all
+                    (select position, aggregate_type, aggregate_id, sequence, event_type, event_version,
+                            recorded_at, metadata, payload
+                       from events
+                      where aggregate_type in ('Comment', 'Favorite') and payload ->> 'post' = $1 and position > $2
+                      order by payload ->> 'post', position limit $3))"#,
+                "order by e.position limit $3",
+                post.to_string(),
+                after,
+                limit,
+            )
+            .fetch_all(db)
+            .await?
+        }
         // Within one aggregate, position order is sequence order: the primary key's.
-        Scope::Chat(chat) => (
-            r#"(select {COLUMNS} from events where aggregate_type = 'Chat' and aggregate_id = $1 and position > $2
-                 order by aggregate_type, aggregate_id, sequence limit $3)"#,
-            chat,
-        ),
-        Scope::User(user) => (
-            r#"(select {COLUMNS} from events where metadata ->> 'actor' = $1 and position > $2
-                 order by metadata ->> 'actor', position limit $3)
-               union
-               (select {COLUMNS} from events where aggregate_type = 'User' and aggregate_id = $1 and position > $2)"#,
-            user,
-        ),
+        Scope::Chat(chat) => {
+            select_audit!(
+                r#"(select position, aggregate_type, aggregate_id, sequence, event_type, event_version,
+                           recorded_at, metadata, payload
+                      from events where aggregate_type = 'Chat' and aggregate_id = $1 and position > $2
+                     order by aggregate_type, aggregate_id, sequence limit $3)"#,
+                "order by e.position limit $3",
+                chat.to_string(),
+                after,
+                limit,
+            )
+            .fetch_all(db)
+            .await?
+        }
+        Scope::User(user) => {
+            select_audit!(
+                r#"((select position, aggregate_type, aggregate_id, sequence, event_type, event_version,
+                            recorded_at, metadata, payload
+                       from events where metadata ->> 'actor' = $1 and position > $2
+                      order by metadata ->> 'actor', position limit $3)
+                    union
+                    (select position, aggregate_type, aggregate_id, sequence, event_type, event_version,
+                            recorded_at, metadata, payload
+                       from events where aggregate_type = 'User' and aggregate_id = $1 and position > $2))"#,
+                "order by e.position limit $3",
+                user.to_string(),
+                after,
+                limit,
+            )
+            .fetch_all(db)
+            .await?
+        }
     };
-    let filter = filter.replace("{COLUMNS}", COLUMNS);
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        r#"select e.position, e.aggregate_type, e.aggregate_id, e.sequence, e.event_type, e.event_version,
-                  e.recorded_at, u.username as actor, e.payload
-             from ({filter}) e
-             left join users u on u.id::text = e.metadata ->> 'actor'
-            order by e.position
-            limit $3"#
-    ))
-    .bind(id.to_string())
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
     Ok(rows.into_iter().map(AuditEvent::from).collect())
 }
 
@@ -149,22 +176,23 @@ pub struct Filter {
 
 /// A page of the global log in position order.
 pub async fn global(db: &PgPool, filter: &Filter, limit: i64) -> Result<Vec<AuditEvent>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        r#"{SELECT}
+    let rows = select_audit!(
+        "events",
+        r#"
          where e.position > $1
            and ($2::text is null or e.aggregate_type = $2)
            and ($3::text is null or e.metadata ->> 'actor' = $3)
            and ($4::timestamptz is null or e.recorded_at >= $4)
            and ($5::timestamptz is null or e.recorded_at < $5)
          order by e.position
-         limit $6"#
-    ))
-    .bind(filter.after)
-    .bind(filter.aggregate_type.as_deref())
-    .bind(filter.actor.map(|a| a.to_string()))
-    .bind(filter.from)
-    .bind(filter.until)
-    .bind(limit)
+         limit $6"#,
+        filter.after,
+        filter.aggregate_type.as_deref(),
+        filter.actor.map(|a| a.to_string()),
+        filter.from as Option<DateTime<Utc>>,
+        filter.until as Option<DateTime<Utc>>,
+        limit,
+    )
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(AuditEvent::from).collect())
@@ -172,11 +200,12 @@ pub async fn global(db: &PgPool, filter: &Filter, limit: i64) -> Result<Vec<Audi
 
 /// The post a slug names, even once deleted (its slug stays claimed).
 pub async fn post_by_slug(db: &PgPool, slug: &str) -> Result<Option<Uuid>, sqlx::Error> {
-    let id: Option<String> =
-        sqlx::query_scalar("select aggregate_id from unique_claims where kind = 'slug' and value = $1")
-            .bind(slug)
-            .fetch_optional(db)
-            .await?;
+    let id = sqlx::query_scalar!(
+        "select aggregate_id from unique_claims where kind = 'slug' and value = $1",
+        slug,
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(id.and_then(|id| id.parse().ok()))
 }
 
@@ -258,7 +287,7 @@ pub async fn favorites_at(
     position: i64,
     viewer: Option<Uuid>,
 ) -> Result<(i64, bool), sqlx::Error> {
-    sqlx::query_as(
+    let favorites = sqlx::query!(
         r#"
         with latest as (
             select distinct on (payload ->> 'user') payload ->> 'user' as fan, event_type
@@ -266,14 +295,15 @@ pub async fn favorites_at(
              where aggregate_type = 'Favorite' and payload ->> 'post' = $1 and position <= $2
              order by payload ->> 'user', position desc
         )
-        select count(*) filter (where event_type = 'PostFavorited'),
-               coalesce(bool_or(event_type = 'PostFavorited' and fan = $3), false)
+        select count(*) filter (where event_type = 'PostFavorited') as "count!",
+               coalesce(bool_or(event_type = 'PostFavorited' and fan = $3), false) as "favorited!"
           from latest
         "#,
+        post.to_string(),
+        position,
+        viewer.map(|v| v.to_string()),
     )
-    .bind(post.to_string())
-    .bind(position)
-    .bind(viewer.map(|v| v.to_string()))
     .fetch_one(db)
-    .await
+    .await?;
+    Ok((favorites.count, favorites.favorited))
 }

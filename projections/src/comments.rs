@@ -12,7 +12,7 @@ use crate::posts;
 use eventstore::log::StoredEvent;
 use eventstore::runtime::{ProjectionError, Projector};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CommentRow {
     /// The public, integer id.
     pub id: i64,
@@ -30,20 +30,25 @@ pub struct CommentRow {
     pub author_followed: bool,
 }
 
-const COLUMNS: &str = r#"
-    c.id, c.comment_id, c.post_id, c.body, c.body_html, c.created_at, c.updated_at,
-    c.author_id, u.username as author_username, u.display_name as author_display_name,
-    u.bio as author_bio, u.image as author_image"#;
-
-/// Whether the viewer (`$2`) follows each comment's author. An anonymous viewer follows no
-/// one: a constant spares a lookup per comment.
-fn followed(viewer: Option<Uuid>) -> &'static str {
-    match viewer {
-        Some(_) => {
-            "exists (select 1 from follows w where w.followee_id = c.author_id and w.follower_id = $2) as author_followed"
-        }
-        None => "false as author_followed",
-    }
+/// `sqlx::query_as!` for [`CommentRow`]s of post `$1`, as viewer `$2` sees them: the columns,
+/// then `$rest` of the statement (its further conditions and order). An anonymous viewer follows
+/// no one, and a null `$2` says so before any lookup: no follow is looked up per comment.
+macro_rules! select_comments {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            CommentRow,
+            r#"select c.id, c.comment_id, c.post_id, c.body, c.body_html,
+                      c.created_at as "created_at: _", c.updated_at as "updated_at: _",
+                      c.author_id, u.username as author_username, u.display_name as author_display_name,
+                      u.bio as author_bio, u.image as author_image,
+                      ($2::uuid is not null
+                       and exists (select 1 from follows w where w.followee_id = c.author_id and w.follower_id = $2))
+                      as "author_followed!"
+                 from comments c join users u on u.id = c.author_id
+                where c.post_id = $1 "# + $rest
+            $(, $arg)*
+        )
+    };
 }
 
 /// A post's comments, oldest first, `limit` at a time after comment id `after`.
@@ -54,17 +59,9 @@ pub async fn for_post(
     after: i64,
     limit: i64,
 ) -> Result<Vec<CommentRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS}, {} from comments c join users u on u.id = c.author_id \
-         where c.post_id = $1 and c.id > $3 order by c.id limit $4",
-        followed(viewer)
-    ))
-    .bind(post)
-    .bind(viewer)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db)
-    .await
+    select_comments!("and c.id > $3 order by c.id limit $4", post, viewer, after, limit)
+        .fetch_all(db)
+        .await
 }
 
 /// One comment of one post; a comment of another post is not found.
@@ -74,15 +71,9 @@ pub async fn by_id(
     id: i64,
     viewer: Option<Uuid>,
 ) -> Result<Option<CommentRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS}, {} from comments c join users u on u.id = c.author_id where c.post_id = $1 and c.id = $3",
-        followed(viewer)
-    ))
-    .bind(post)
-    .bind(viewer)
-    .bind(id)
-    .fetch_optional(db)
-    .await
+    select_comments!("and c.id = $3", post, viewer, id)
+        .fetch_optional(db)
+        .await
 }
 
 pub struct CommentsProjector;
@@ -116,7 +107,7 @@ impl Projector for CommentsProjector {
                     .decode::<Comment>()
                     .map_err(|e| ProjectionError::decode(event, e))?
             {
-                run.push(event, post.0, author.0, body.as_str());
+                run.push(event, post.0, author.0, body.as_str())?;
                 continue;
             }
             // Only a post's deletion touches comments; other post events must not cut the run.
@@ -134,45 +125,44 @@ impl Projector for CommentsProjector {
         let decode_error = |e| ProjectionError::decode(event, e);
         let at = event.recorded_at;
         if event.is::<Comment>() {
-            let comment_id: Uuid = event.aggregate_id.parse().unwrap_or_default();
+            let comment_id = event.aggregate_uuid()?;
             match event.decode::<Comment>().map_err(decode_error)? {
                 CommentEvent::CommentPosted {
                     post, author, body, ..
                 } => {
-                    sqlx::query(
+                    sqlx::query!(
                         r#"
                         insert into comments (id, comment_id, post_id, author_id, body, body_html, created_at, updated_at)
                         values ($1, $2, $3, $4, $5, $6, $7, $7)
                         "#,
+                        event.position,
+                        comment_id,
+                        post.0,
+                        author.0,
+                        body.as_str(),
+                        markdown::to_html(body.as_str()),
+                        at as DateTime<Utc>,
                     )
-                    .bind(event.position)
-                    .bind(comment_id)
-                    .bind(post.0)
-                    .bind(author.0)
-                    .bind(body.as_str())
-                    .bind(markdown::to_html(body.as_str()))
-                    .bind(at)
                     .execute(conn)
                     .await?;
                 }
                 CommentEvent::CommentEdited { body, .. } => {
-                    sqlx::query(
+                    sqlx::query!(
                         r#"
                         update comments
                            set body = $2, body_html = $3, updated_at = greatest($4, updated_at + interval '1 millisecond')
                          where comment_id = $1
                         "#,
+                        comment_id,
+                        body.as_str(),
+                        markdown::to_html(body.as_str()),
+                        at as DateTime<Utc>,
                     )
-                    .bind(comment_id)
-                    .bind(body.as_str())
-                    .bind(markdown::to_html(body.as_str()))
-                    .bind(at)
                     .execute(conn)
                     .await?;
                 }
                 CommentEvent::CommentDeleted { .. } => {
-                    sqlx::query("delete from comments where comment_id = $1")
-                        .bind(comment_id)
+                    sqlx::query!("delete from comments where comment_id = $1", comment_id)
                         .execute(conn)
                         .await?;
                 }
@@ -180,9 +170,8 @@ impl Projector for CommentsProjector {
         } else if event.is::<Post>()
             && let PostEvent::PostDeleted { .. } = event.decode::<Post>().map_err(decode_error)?
         {
-            let post: Uuid = event.aggregate_id.parse().unwrap_or_default();
-            sqlx::query("delete from comments where post_id = $1")
-                .bind(post)
+            let post = event.aggregate_uuid()?;
+            sqlx::query!("delete from comments where post_id = $1", post)
                 .execute(conn)
                 .await?;
         }
@@ -203,36 +192,42 @@ struct PostedRun {
 }
 
 impl PostedRun {
-    fn push(&mut self, event: &StoredEvent, post: Uuid, author: Uuid, body: &str) {
+    fn push(
+        &mut self,
+        event: &StoredEvent,
+        post: Uuid,
+        author: Uuid,
+        body: &str,
+    ) -> Result<(), ProjectionError> {
+        self.comment_ids.push(event.aggregate_uuid()?);
         self.ids.push(event.position);
-        self.comment_ids
-            .push(event.aggregate_id.parse().unwrap_or_default());
         self.posts.push(post);
         self.authors.push(author);
         self.bodies.push(body.to_owned());
         self.html.push(markdown::to_html(body));
         self.times.push(event.recorded_at);
+        Ok(())
     }
 
     async fn flush(&mut self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
         if self.ids.is_empty() {
             return Ok(());
         }
-        sqlx::query(
+        sqlx::query!(
             r#"
             insert into comments (id, comment_id, post_id, author_id, body, body_html, created_at, updated_at)
             select id, comment_id, post_id, author_id, body, body_html, at, at
               from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
                    as c(id, comment_id, post_id, author_id, body, body_html, at)
             "#,
+            &self.ids,
+            &self.comment_ids,
+            &self.posts,
+            &self.authors,
+            &self.bodies,
+            &self.html,
+            &self.times as &[DateTime<Utc>],
         )
-        .bind(&self.ids)
-        .bind(&self.comment_ids)
-        .bind(&self.posts)
-        .bind(&self.authors)
-        .bind(&self.bodies)
-        .bind(&self.html)
-        .bind(&self.times)
         .execute(conn)
         .await?;
         *self = Self::default();

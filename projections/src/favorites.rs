@@ -1,6 +1,7 @@
 //! Read model of favorites: who likes which post.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use domain::post::{Post, PostEvent};
 use domain::relation::{Favorite, FavoriteEvent};
 use sqlx::PgConnection;
@@ -28,7 +29,7 @@ impl Projector for FavoritesProjector {
         conn: &mut PgConnection,
         events: &[&StoredEvent],
     ) -> Result<(), ProjectionError> {
-        let mut run: (Vec<Uuid>, Vec<Uuid>, Vec<chrono::DateTime<chrono::Utc>>) = Default::default();
+        let mut run: (Vec<Uuid>, Vec<Uuid>, Vec<DateTime<Utc>>) = Default::default();
         for event in events.iter().filter(|e| e.is::<Favorite>() || e.is::<Post>()) {
             if event.is::<Favorite>()
                 && let FavoriteEvent::PostFavorited { post, user } = event
@@ -56,29 +57,30 @@ impl Projector for FavoritesProjector {
         if event.is::<Favorite>() {
             match event.decode::<Favorite>().map_err(decode_error)? {
                 FavoriteEvent::PostFavorited { post, user } => {
-                    sqlx::query(
+                    sqlx::query!(
                         "insert into favorites (post_id, user_id, created_at) values ($1, $2, $3) on conflict do nothing",
+                        post.0,
+                        user.0,
+                        event.recorded_at as DateTime<Utc>,
                     )
-                    .bind(post.0)
-                    .bind(user.0)
-                    .bind(event.recorded_at)
                     .execute(conn)
                     .await?;
                 }
                 FavoriteEvent::PostUnfavorited { post, user } => {
-                    sqlx::query("delete from favorites where post_id = $1 and user_id = $2")
-                        .bind(post.0)
-                        .bind(user.0)
-                        .execute(conn)
-                        .await?;
+                    sqlx::query!(
+                        "delete from favorites where post_id = $1 and user_id = $2",
+                        post.0,
+                        user.0,
+                    )
+                    .execute(conn)
+                    .await?;
                 }
             }
         } else if event.is::<Post>()
             && let PostEvent::PostDeleted { .. } = event.decode::<Post>().map_err(decode_error)?
         {
-            let post: Uuid = event.aggregate_id.parse().unwrap_or_default();
-            sqlx::query("delete from favorites where post_id = $1")
-                .bind(post)
+            let post = event.aggregate_uuid()?;
+            sqlx::query!("delete from favorites where post_id = $1", post)
                 .execute(conn)
                 .await?;
         }
@@ -88,21 +90,21 @@ impl Projector for FavoritesProjector {
 
 async fn insert_run(
     conn: &mut PgConnection,
-    run: &mut (Vec<Uuid>, Vec<Uuid>, Vec<chrono::DateTime<chrono::Utc>>),
+    run: &mut (Vec<Uuid>, Vec<Uuid>, Vec<DateTime<Utc>>),
 ) -> Result<(), sqlx::Error> {
     if run.0.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    sqlx::query!(
         r#"
         insert into favorites (post_id, user_id, created_at)
         select * from unnest($1::uuid[], $2::uuid[], $3::timestamptz[])
         on conflict do nothing
         "#,
+        &run.0,
+        &run.1,
+        &run.2 as &[DateTime<Utc>],
     )
-    .bind(&run.0)
-    .bind(&run.1)
-    .bind(&run.2)
     .execute(conn)
     .await?;
     *run = Default::default();

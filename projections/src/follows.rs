@@ -15,21 +15,27 @@ pub async fn is_following(
     follower: Uuid,
     followee: Uuid,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select exists (select 1 from follows where follower_id = $1 and followee_id = $2)")
-        .bind(follower)
-        .bind(followee)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from follows where follower_id = $1 and followee_id = $2) as "exists!""#,
+        follower,
+        followee,
+    )
+    .fetch_one(db)
+    .await
 }
 
 /// How many people follow `user`, and how many `user` follows.
 pub async fn counts(db: impl PgExecutor<'_>, user: Uuid) -> Result<(i64, i64), sqlx::Error> {
-    sqlx::query_as(
-        "select (select count(*) from follows where followee_id = $1), (select count(*) from follows where follower_id = $1)",
+    let counts = sqlx::query!(
+        r#"
+        select (select count(*) from follows where followee_id = $1) as "followers!",
+               (select count(*) from follows where follower_id = $1) as "following!"
+        "#,
+        user,
     )
-    .bind(user)
     .fetch_one(db)
-    .await
+    .await?;
+    Ok((counts.followers, counts.following))
 }
 
 pub struct FollowsProjector;
@@ -77,21 +83,23 @@ impl Projector for FollowsProjector {
             .map_err(|e| ProjectionError::decode(event, e))?
         {
             FollowEvent::UserFollowed { follower, followee } => {
-                sqlx::query(
+                sqlx::query!(
                     "insert into follows (follower_id, followee_id, created_at) values ($1, $2, $3) on conflict do nothing",
+                    follower.0,
+                    followee.0,
+                    event.recorded_at as DateTime<Utc>,
                 )
-                .bind(follower.0)
-                .bind(followee.0)
-                .bind(event.recorded_at)
                 .execute(conn)
                 .await?;
             }
             FollowEvent::UserUnfollowed { follower, followee } => {
-                sqlx::query("delete from follows where follower_id = $1 and followee_id = $2")
-                    .bind(follower.0)
-                    .bind(followee.0)
-                    .execute(conn)
-                    .await?;
+                sqlx::query!(
+                    "delete from follows where follower_id = $1 and followee_id = $2",
+                    follower.0,
+                    followee.0,
+                )
+                .execute(conn)
+                .await?;
             }
         }
         Ok(())
@@ -112,16 +120,16 @@ impl FollowedRun {
         if self.followers.is_empty() {
             return Ok(());
         }
-        sqlx::query(
+        sqlx::query!(
             r#"
             insert into follows (follower_id, followee_id, created_at)
             select * from unnest($1::uuid[], $2::uuid[], $3::timestamptz[])
             on conflict do nothing
             "#,
+            &self.followers,
+            &self.followees,
+            &self.times as &[DateTime<Utc>],
         )
-        .bind(&self.followers)
-        .bind(&self.followees)
-        .bind(&self.times)
         .execute(conn)
         .await?;
         *self = Self::default();

@@ -10,6 +10,11 @@
 //!
 //! The event store, the log and the projector runtime are in the `eventstore` crate. SQL for
 //! these tables lives here and nowhere else.
+//!
+//! Queries are checked at compile time by sqlx's macros against `.sqlx/` (see
+//! `scripts/sqlx-prepare`). Timestamps in them name their type (`as "created_at: _"`,
+//! `at as DateTime<Utc>`): the app's session store turns on sqlx's `time` feature, with which
+//! the macros would otherwise expect `time`'s types rather than chrono's.
 
 pub mod audit;
 pub mod chat;

@@ -20,6 +20,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::chat::{messages, requests};
+use crate::follows;
 use eventstore::log::{self, Cursor, StoredEvent};
 use eventstore::runtime::ProjectionError;
 
@@ -53,7 +54,7 @@ pub async fn deliveries(
 ) -> Result<Vec<Delivery>, ProjectionError> {
     let mut decoded = Vec::new();
     for event in events.iter().filter(|e| e.is::<Chat>()) {
-        let room: Uuid = event.aggregate_id.parse().unwrap_or_default();
+        let room = event.aggregate_uuid()?;
         let chat_event = event
             .decode::<Chat>()
             .map_err(|e| ProjectionError::decode(event, e))?;
@@ -92,20 +93,20 @@ pub async fn deliveries(
     let readers: HashMap<(Uuid, Uuid), (Option<String>, Vec<Uuid>)> = if read_keys.0.is_empty() {
         HashMap::new()
     } else {
-        let rows: Vec<(Uuid, Uuid, Option<String>, Vec<Uuid>)> = sqlx::query_as(
+        let rows = sqlx::query!(
             r#"
-            select r.room, r.reader, u.username,
-                   array(select m.user_id from chat_members m where m.room_id = r.room) as members
+            select r.room as "room!", r.reader as "reader!", u.username as "username?",
+                   array(select m.user_id from chat_members m where m.room_id = r.room) as "members!"
               from (select distinct room, reader from unnest($1::uuid[], $2::uuid[]) as k(room, reader)) r
               left join users u on u.id = r.reader
             "#,
+            &read_keys.0,
+            &read_keys.1,
         )
-        .bind(&read_keys.0)
-        .bind(&read_keys.1)
         .fetch_all(&mut *conn)
         .await?;
         rows.into_iter()
-            .map(|(room, reader, username, members)| ((room, reader), (username, members)))
+            .map(|row| ((row.room, row.reader), (row.username, row.members)))
             .collect()
     };
 
@@ -147,13 +148,7 @@ pub async fn deliveries(
                 // Requests are few (one per chat, answered once): read one at a time.
                 if let Some(row) = requests::by_id(&mut *conn, request.0).await? {
                     for (viewer, other) in [(row.from_id, row.to_id), (row.to_id, row.from_id)] {
-                        let follows: bool = sqlx::query_scalar(
-                            "select exists (select 1 from follows where follower_id = $1 and followee_id = $2)",
-                        )
-                        .bind(viewer)
-                        .bind(other)
-                        .fetch_one(&mut *conn)
-                        .await?;
+                        let follows = follows::is_following(&mut *conn, viewer, other).await?;
                         let json = row.json(|id| id == other && follows);
                         out.push(Delivery {
                             position: event.position,
@@ -173,25 +168,30 @@ pub async fn deliveries(
 
 /// The cursor up to which frames can be built: the publisher's sources' lowest checkpoint.
 async fn buildable_upto(conn: &mut PgConnection) -> Result<Cursor, sqlx::Error> {
-    let lowest: Option<(i64, i64)> = sqlx::query_as(
-        "select transaction_id::text::bigint, position from projector_checkpoints where name = any($1) \
-         order by transaction_id, position limit 1",
+    let lowest = sqlx::query!(
+        r#"
+        select transaction_id::text::bigint as "transaction_id!", position
+          from projector_checkpoints
+         where name = any($1)
+         order by transaction_id, position
+         limit 1
+        "#,
+        &SOURCES as &[&str],
     )
-    .bind(&SOURCES[..])
     .fetch_optional(conn)
     .await?;
-    Ok(lowest.map_or(Cursor::START, |(t, p)| Cursor::new(t, p)))
+    Ok(lowest.map_or(Cursor::START, |c| Cursor::new(c.transaction_id, c.position)))
 }
 
 /// How far the publisher has published: frames after it are still to be sent.
 pub async fn published(pool: &PgPool) -> Result<Cursor, sqlx::Error> {
-    let cursor: Option<(i64, i64)> = sqlx::query_as(
-        "select transaction_id::text::bigint, position from projector_checkpoints where name = $1",
+    let cursor = sqlx::query!(
+        r#"select transaction_id::text::bigint as "transaction_id!", position from projector_checkpoints where name = $1"#,
+        CHECKPOINT,
     )
-    .bind(CHECKPOINT)
     .fetch_optional(pool)
     .await?;
-    Ok(cursor.map_or(Cursor::START, |(t, p)| Cursor::new(t, p)))
+    Ok(cursor.map_or(Cursor::START, |c| Cursor::new(c.transaction_id, c.position)))
 }
 
 /// The frames of up to `limit` chat events after `after`, for a subscriber that was away from
@@ -241,10 +241,12 @@ impl Publisher {
     }
 
     pub async fn register(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("insert into projector_checkpoints (name) values ($1) on conflict do nothing")
-            .bind(CHECKPOINT)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query!(
+            "insert into projector_checkpoints (name) values ($1) on conflict do nothing",
+            CHECKPOINT,
+        )
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -261,12 +263,12 @@ impl Publisher {
         // instance holds the lock, wait for it rather than give up: it may have read its range
         // before our events were projected, and nobody would publish them until the next
         // wake-up or poll. Postgres hands the lock over the moment the holder commits.
-        let taken = sqlx::query(
-            "select set_config('synchronous_commit', 'off', true), \
-                    set_config('lock_timeout', '1s', true), pg_advisory_xact_lock($1)",
+        let taken = sqlx::query!(
+            "select set_config('synchronous_commit', 'off', true) as synchronous_commit, \
+                    set_config('lock_timeout', '1s', true) as lock_timeout, pg_advisory_xact_lock($1)",
+            LOCK_KEY,
         )
-        .bind(LOCK_KEY)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await;
         match taken {
             Ok(_) => {}
@@ -274,17 +276,21 @@ impl Publisher {
             Err(sqlx::Error::Database(err)) if err.code().as_deref() == Some("55P03") => return Ok(false),
             Err(err) => return Err(err.into()),
         }
-        let cursors: Vec<(String, i64, i64)> = sqlx::query_as(
-            "select name, transaction_id::text::bigint, position from projector_checkpoints where name = any($1)",
+        let cursors = sqlx::query!(
+            r#"
+            select name, transaction_id::text::bigint as "transaction_id!", position
+              from projector_checkpoints
+             where name = any($1)
+            "#,
+            &[&SOURCES[..], &[CHECKPOINT]].concat() as &[&str],
         )
-        .bind([&SOURCES[..], &[CHECKPOINT]].concat())
         .fetch_all(&mut *tx)
         .await?;
         let cursor_of = |name: &str| {
             cursors
                 .iter()
-                .find(|c| c.0 == name)
-                .map_or(Cursor::START, |c| Cursor::new(c.1, c.2))
+                .find(|c| c.name == name)
+                .map_or(Cursor::START, |c| Cursor::new(c.transaction_id, c.position))
         };
         let from = cursor_of(CHECKPOINT);
         let upto = SOURCES
@@ -308,12 +314,12 @@ impl Publisher {
             }
             pipe.query_async::<()>(&mut self.redis.clone()).await?;
         }
-        sqlx::query(
+        sqlx::query!(
             "update projector_checkpoints set transaction_id = $2::text::xid8, position = $3, updated_at = now() where name = $1",
+            CHECKPOINT,
+            last.transaction_id.to_string(),
+            last.position,
         )
-        .bind(CHECKPOINT)
-        .bind(last.transaction_id.to_string())
-        .bind(last.position)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

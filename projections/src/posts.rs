@@ -32,9 +32,8 @@ pub struct PostSummary {
 }
 
 /// A post with its body, for the post page and the API.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct PostDetail {
-    #[sqlx(flatten)]
     pub summary: PostSummary,
     pub body: String,
     pub body_html: String,
@@ -157,6 +156,7 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<Page<PostSummary>, sqlx::Error> {
+    // Dynamic: which filters apply varies from call to call, and the SQL holds only those.
     let mut query = QueryBuilder::new("select");
     query.push(SUMMARY_COLUMNS);
     push_viewer_flags(&mut query, viewer);
@@ -202,46 +202,87 @@ struct CountedSummary {
     total: i64,
 }
 
-/// The post at `slug`, with the viewer's flags.
+/// The post at `slug`, with the viewer's flags. An anonymous viewer (a null `$2`) has favorited
+/// and followed nothing, which the flags say before looking anything up.
 pub async fn by_slug(
     db: impl PgExecutor<'_>,
     slug: &str,
     viewer: Option<Uuid>,
 ) -> Result<Option<PostDetail>, sqlx::Error> {
-    let mut query = QueryBuilder::new("select");
-    query.push(SUMMARY_COLUMNS);
-    push_viewer_flags(&mut query, viewer);
-    query.push(
-        ", p.body, p.body_html from posts p join users u on u.id = p.author_id \
-         join post_counts n on n.post_id = p.id where p.slug = ",
-    );
-    query.push_bind(slug.to_owned());
-    query.build_query_as().fetch_optional(db).await
+    let row = sqlx::query!(
+        r#"
+        select p.id, p.slug, p.title, p.description, p.tags, p.cover, n.comments_count, n.favorites_count,
+               p.created_at as "created_at: DateTime<Utc>", p.updated_at as "updated_at: DateTime<Utc>",
+               p.author_id, u.username as author_username, u.display_name as author_display_name,
+               u.bio as author_bio, u.image as author_image,
+               ($2::uuid is not null
+                and exists (select 1 from favorites f where f.post_id = p.id and f.user_id = $2)) as "favorited!",
+               ($2::uuid is not null
+                and exists (select 1 from follows w where w.followee_id = p.author_id and w.follower_id = $2))
+               as "author_followed!",
+               p.body, p.body_html
+          from posts p
+          join users u on u.id = p.author_id
+          join post_counts n on n.post_id = p.id
+         where p.slug = $1
+        "#,
+        slug,
+        viewer,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|row| PostDetail {
+        summary: PostSummary {
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            description: row.description,
+            tags: row.tags,
+            cover: row.cover,
+            comments_count: row.comments_count,
+            favorites_count: row.favorites_count,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            author: Author {
+                author_id: row.author_id,
+                author_username: row.author_username,
+                author_display_name: row.author_display_name,
+                author_bio: row.author_bio,
+                author_image: row.author_image,
+                author_followed: row.author_followed,
+            },
+            favorited: row.favorited,
+        },
+        body: row.body,
+        body_html: row.body_html,
+    }))
 }
 
 /// Just the id and author of the post at `slug`, for commands.
 pub async fn owner(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<(Uuid, Uuid)>, sqlx::Error> {
-    sqlx::query_as("select id, author_id from posts where slug = $1")
-        .bind(slug)
+    let post = sqlx::query!("select id, author_id from posts where slug = $1", slug)
         .fetch_optional(db)
-        .await
+        .await?;
+    Ok(post.map(|post| (post.id, post.author_id)))
 }
 
 /// The `limit` most used tags, the most used first (ties by name).
 pub async fn popular_tags(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("select tag from tag_counts where posts > 0 order by posts desc, tag limit $1")
-        .bind(limit)
-        .fetch_all(db)
-        .await
+    sqlx::query_scalar!(
+        "select tag from tag_counts where posts > 0 order by posts desc, tag limit $1",
+        limit
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// Slugs already taken that start with `base`, so a new post with the same title gets the
 /// next free number. Claims, not posts: a deleted post keeps its address.
 pub async fn taken_slugs(db: impl PgExecutor<'_>, base: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select value from unique_claims where kind = 'slug' and (value = $1 or value like $1 || '-%')",
+        base,
     )
-    .bind(base)
     .fetch_all(db)
     .await
 }
@@ -287,7 +328,7 @@ impl Projector for PostsProjector {
                     FavoriteEvent::PostUnfavorited { post, .. } => counts.add(post.0, 0, -1),
                 }
             } else if event.is::<Post>() {
-                let id: Uuid = event.aggregate_id.parse().unwrap_or_default();
+                let id = event.aggregate_uuid()?;
                 let counted = counts.touches(id);
                 if counted || published.has(id) {
                     // Counters land on inserted posts only.
@@ -321,30 +362,16 @@ impl Projector for PostsProjector {
     }
 }
 
-/// A post's full-text index, from the title, description and body parameters of the statement
-/// that writes them (the expression the column was once generated by). Written with the
-/// content only: as a generated column, Postgres computed it again whenever a counter moved.
-const SEARCH: &str = "setweight(to_tsvector('english', {title}), 'A') \
-     || setweight(to_tsvector('english', {description}), 'B') \
-     || setweight(to_tsvector('english', {body}), 'C')";
-
-fn search(title: &str, description: &str, body: &str) -> String {
-    SEARCH
-        .replace("{title}", title)
-        .replace("{description}", description)
-        .replace("{body}", body)
-}
-
 async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
     remove_tags(conn, id).await?;
-    sqlx::query(
+    sqlx::query!(
         r#"
         with gone as (delete from posts where id = $1 returning id),
              counts as (delete from post_counts where post_id = $1)
         update post_totals set posts = posts - (select count(*) from gone)
         "#,
+        id,
     )
-    .bind(id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -393,8 +420,10 @@ impl Published {
         if self.ids.is_empty() {
             return Ok(());
         }
-        let search = search("p.title", "p.description", "p.body");
-        sqlx::query(&format!(
+        // `search` is the full-text index of the title, description and body, the expression
+        // the column was once generated by. Written with the content only (here and in
+        // `update`): as a generated column, Postgres computed it again whenever a counter moved.
+        sqlx::query!(
             r#"
             with p as (
                 select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[],
@@ -405,7 +434,10 @@ impl Published {
             ), post as (
                 insert into posts (id, slug, author_id, title, description, body, body_html, tags, cover, created_at, updated_at, search)
                 select p.id, p.slug, p.author_id, p.title, p.description, p.body, p.body_html,
-                       array(select t.tag from t where t.post_id = p.id order by t.n), p.cover, p.at, p.at, {search}
+                       array(select t.tag from t where t.post_id = p.id order by t.n), p.cover, p.at, p.at,
+                       setweight(to_tsvector('english', p.title), 'A')
+                       || setweight(to_tsvector('english', p.description), 'B')
+                       || setweight(to_tsvector('english', p.body), 'C')
                   from p
                  order by p.n
             ), counts as (
@@ -420,19 +452,19 @@ impl Published {
             )
             insert into tag_counts (tag, posts) select tag, count(*) from added group by tag
             on conflict (tag) do update set posts = tag_counts.posts + excluded.posts
-            "#
-        ))
-        .bind(&self.ids)
-        .bind(&self.slugs)
-        .bind(&self.authors)
-        .bind(&self.titles)
-        .bind(&self.descriptions)
-        .bind(&self.bodies)
-        .bind(&self.html)
-        .bind(&self.covers)
-        .bind(&self.times)
-        .bind(&self.tag_posts)
-        .bind(&self.tags)
+            "#,
+            &self.ids,
+            &self.slugs,
+            &self.authors,
+            &self.titles,
+            &self.descriptions,
+            &self.bodies,
+            &self.html,
+            &self.covers as &[Option<String>],
+            &self.times as &[DateTime<Utc>],
+            &self.tag_posts,
+            &self.tags,
+        )
         .execute(&mut *conn)
         .await?;
         *self = Self::default();
@@ -451,13 +483,15 @@ async fn update(
     content: &PostContent,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let search = search("$2", "$3", "$4");
-    sqlx::query(&format!(
+    sqlx::query!(
         r#"
         with post as (
             update posts
                set title = $2, description = $3, body = $4, body_html = $5, tags = $6, cover = $7,
-                   updated_at = greatest($8, updated_at + interval '1 millisecond'), search = {search}
+                   updated_at = greatest($8, updated_at + interval '1 millisecond'),
+                   search = setweight(to_tsvector('english', $2), 'A')
+                            || setweight(to_tsvector('english', $3), 'B')
+                            || setweight(to_tsvector('english', $4), 'C')
              where id = $1
             returning created_at
         ), old as (
@@ -477,29 +511,29 @@ async fn update(
         )
         insert into tag_counts (tag, posts) select tag, 1 from added
         on conflict (tag) do update set posts = tag_counts.posts + 1
-        "#
-    ))
-    .bind(id)
-    .bind(content.title.as_str())
-    .bind(content.description.as_str())
-    .bind(content.body.as_str())
-    .bind(markdown::to_html(content.body.as_str()))
-    .bind(content.tags.as_strs())
-    .bind(content.cover.as_ref().map(|c| c.as_str()))
-    .bind(at)
+        "#,
+        id,
+        content.title.as_str(),
+        content.description.as_str(),
+        content.body.as_str(),
+        markdown::to_html(content.body.as_str()),
+        &content.tags.as_strs() as &[&str],
+        content.cover.as_ref().map(|c| c.as_str()),
+        at as DateTime<Utc>,
+    )
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 async fn remove_tags(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         r#"
         with removed as (delete from post_tags where post_id = $1 returning tag)
         update tag_counts c set posts = c.posts - 1 from removed where c.tag = removed.tag
         "#,
+        id,
     )
-    .bind(id)
     .execute(conn)
     .await?;
     Ok(())
@@ -528,17 +562,17 @@ impl Counts {
         // planner knows nothing of the table yet (a rebuild's fresh copy).
         let (ids, deltas): (Vec<Uuid>, Vec<(i32, i32)>) = self.0.drain().unzip();
         let (comments, favorites): (Vec<i32>, Vec<i32>) = deltas.into_iter().unzip();
-        sqlx::query(
+        sqlx::query!(
             r#"
             update post_counts n
                set comments_count = n.comments_count + d.comments, favorites_count = n.favorites_count + d.favorites
               from unnest($1::uuid[], $2::int[], $3::int[]) as d(id, comments, favorites)
              where n.post_id = any($1::uuid[]) and n.post_id = d.id
             "#,
+            &ids,
+            &comments,
+            &favorites,
         )
-        .bind(&ids)
-        .bind(&comments)
-        .bind(&favorites)
         .execute(conn)
         .await?;
         Ok(())

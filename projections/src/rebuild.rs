@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::{Acquire, PgConnection, PgPool, Postgres, Transaction};
+use tokio::task::JoinError;
 
 use eventstore::log::{self, Cursor, StoredEvent};
 use eventstore::runtime::{LIVE_LOCK_KEY, ProjectionError, Projector};
@@ -48,6 +49,18 @@ pub enum RebuildError {
     Projection(#[from] ProjectionError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The task reading the log panicked or was cancelled.
+    #[error("reading the log failed: {0}")]
+    Read(JoinError),
+    /// A task applying the log to a projector's copies panicked or was cancelled.
+    #[error("applying the log failed: {0}")]
+    Apply(JoinError),
+    /// A task building the copies' deferred indexes panicked or was cancelled.
+    #[error("building the indexes failed: {0}")]
+    Index(JoinError),
+    /// A projector stopped taking batches before the end of the log.
+    #[error("a projector stopped before the end of the log")]
+    Stopped,
 }
 
 /// Rebuilds `projector`'s tables from the whole log and swaps them in. `report` is called
@@ -70,7 +83,7 @@ pub async fn rebuild_all(
     mut report: impl FnMut(Progress),
 ) -> Result<Progress, RebuildError> {
     let started = Instant::now();
-    let total: i64 = sqlx::query_scalar("select count(*) from events")
+    let total = sqlx::query_scalar!(r#"select count(*) as "count!" from events"#)
         .fetch_one(pool)
         .await?;
     let mut progress = Progress {
@@ -90,6 +103,7 @@ pub async fn rebuild_all(
     {
         let mut conn = pool.acquire().await?;
         for (projector, schema) in projectors.iter().zip(&fresh) {
+            // Dynamic (as below): the copies' schema and table names cannot be parameters.
             sqlx::query(&format!(r#"drop schema if exists "{schema}" cascade"#))
                 .execute(&mut *conn)
                 .await?;
@@ -105,6 +119,7 @@ pub async fn rebuild_all(
                 let mut later = Vec::new();
                 for index in live_indexes(&mut conn, table, schema).await? {
                     if index.constraint || projector.lookup_indexes().contains(&index.name.as_str()) {
+                        // Dynamic: the statement is made from the catalog (see `live_indexes`).
                         sqlx::query(&index.create).execute(&mut *conn).await?;
                     } else {
                         later.push(index.create);
@@ -139,11 +154,12 @@ pub async fn rebuild_all(
             while let Some(events) = batches.recv().await {
                 let began = Instant::now();
                 let mut tx = conn.begin().await?;
-                sqlx::query(
-                    "select set_config('synchronous_commit', 'off', true), set_config('search_path', $1, true)",
+                sqlx::query!(
+                    "select set_config('synchronous_commit', 'off', true) as synchronous_commit, \
+                            set_config('search_path', $1, true) as search_path",
+                    search_path,
                 )
-                .bind(&search_path)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
                 let batch: Vec<&StoredEvent> = events.iter().collect();
                 projector.apply_all(&mut tx, &batch).await?;
@@ -194,13 +210,10 @@ pub async fn rebuild_all(
     drop(next);
     drop(senders);
     while let Some(outcome) = appliers.join_next().await {
-        outcome
-            .map_err(|err| RebuildError::Database(sqlx::Error::Protocol(format!("applying: {err}"))))??;
+        outcome.map_err(RebuildError::Apply)??;
     }
     if interrupted {
-        return Err(RebuildError::Database(sqlx::Error::Protocol(
-            "a projector stopped before the end of the log".into(),
-        )));
+        return Err(RebuildError::Stopped);
     }
     progress.done = slowest(&applied);
 
@@ -209,13 +222,15 @@ pub async fn rebuild_all(
         let pool = pool.clone();
         building.spawn(async move {
             let mut tx = pool.begin().await?;
-            sqlx::query("select set_config('maintenance_work_mem', '128MB', true)")
-                .execute(&mut *tx)
+            sqlx::query!("select set_config('maintenance_work_mem', '128MB', true)")
+                .fetch_one(&mut *tx)
                 .await?;
             for statement in statements {
+                // Dynamic: the statement is made from the catalog (see `live_indexes`).
                 sqlx::query(&statement).execute(&mut *tx).await?;
             }
-            // The planner would otherwise meet the swapped-in tables without statistics.
+            // The planner would otherwise meet the swapped-in tables without statistics. Dynamic:
+            // a table name cannot be a parameter.
             sqlx::query(&format!("analyze {table}")).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<(), RebuildError>(())
@@ -223,8 +238,7 @@ pub async fn rebuild_all(
     }
     let indexing = Instant::now();
     while let Some(outcome) = building.join_next().await {
-        outcome
-            .map_err(|err| RebuildError::Database(sqlx::Error::Protocol(format!("indexing: {err}"))))??;
+        outcome.map_err(RebuildError::Index)??;
     }
     tracing::debug!(took = ?indexing.elapsed(), "built the deferred indexes");
 
@@ -237,12 +251,13 @@ pub async fn rebuild_all(
             break;
         }
     }
-    sqlx::query("set local search_path to public")
+    sqlx::query!("set local search_path to public")
         .execute(&mut *tx)
         .await?;
     for (projector, schema) in projectors.iter().zip(&fresh) {
         let name = projector.name();
         let retired = format!("retired_{name}");
+        // Dynamic (as the moves and drops below): schema and table names cannot be parameters.
         sqlx::query(&format!(r#"drop schema if exists "{retired}" cascade"#))
             .execute(&mut *tx)
             .await?;
@@ -258,17 +273,17 @@ pub async fn rebuild_all(
                 .await?;
             restore_index_names(&mut tx, &retired, table).await?;
         }
-        sqlx::query(
+        sqlx::query!(
             r#"
             insert into projector_checkpoints (name, transaction_id, position, updated_at)
             values ($1, $2::text::xid8, $3, now())
             on conflict (name) do update
                set transaction_id = excluded.transaction_id, position = excluded.position, updated_at = now()
             "#,
+            name,
+            cursor.transaction_id.to_string(),
+            cursor.position,
         )
-        .bind(name)
-        .bind(cursor.transaction_id.to_string())
-        .bind(cursor.position)
         .execute(&mut *tx)
         .await?;
         sqlx::query(&format!(r#"drop schema "{retired}" cascade"#))
@@ -307,21 +322,27 @@ async fn lock_for_swap(
     let mut attempt = 0;
     loop {
         let mut tx = pool.begin().await?;
-        sqlx::query("select pg_advisory_xact_lock($1)")
-            .bind(LIVE_LOCK_KEY)
+        sqlx::query!("select pg_advisory_xact_lock($1)", LIVE_LOCK_KEY)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("select set_config('lock_timeout', '100ms', true), set_config('statement_timeout', '500ms', true)")
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "select set_config('lock_timeout', '100ms', true) as lock_timeout, \
+                    set_config('statement_timeout', '500ms', true) as statement_timeout"
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        // Dynamic: the tables to lock are the projectors' own.
         match sqlx::query(&format!("lock table {list} in access exclusive mode"))
             .execute(&mut *tx)
             .await
         {
             Ok(_) => {
-                sqlx::query("select set_config('lock_timeout', '0', true), set_config('statement_timeout', '0', true)")
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query!(
+                    "select set_config('lock_timeout', '0', true) as lock_timeout, \
+                            set_config('statement_timeout', '0', true) as statement_timeout"
+                )
+                .fetch_one(&mut *tx)
+                .await?;
                 return Ok(tx);
             }
             // 55P03: lock_not_available; 57014: query_canceled (the statement timeout).
@@ -350,9 +371,7 @@ fn read_batch(
     async move {
         match task.await {
             Ok(result) => result,
-            Err(err) => Err(RebuildError::Database(sqlx::Error::Protocol(format!(
-                "reading the log: {err}"
-            )))),
+            Err(err) => Err(RebuildError::Read(err)),
         }
     }
 }
@@ -365,9 +384,12 @@ async fn apply_in(
     search_path: &str,
     cursor: &mut Cursor,
 ) -> Result<usize, RebuildError> {
-    sqlx::query(&format!("set local search_path to {search_path}"))
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "select set_config('search_path', $1, true) as search_path",
+        search_path
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     let events = log::read_after(conn, *cursor, BATCH).await?;
     let batch: Vec<&StoredEvent> = events.iter().collect();
     for projector in projectors {
@@ -393,32 +415,32 @@ async fn live_indexes(
     table: &str,
     schema: &str,
 ) -> Result<Vec<LiveIndex>, sqlx::Error> {
-    let rows: Vec<(String, bool, String)> = sqlx::query_as(
+    let rows = sqlx::query!(
         r#"
-        select i.relname, c.oid is not null,
+        select i.relname as "name!", c.oid is not null as "constraint!",
                case when c.oid is not null
-                    then format('alter table %I.%I add constraint %I %s', $2, t.relname, c.conname, pg_get_constraintdef(c.oid))
-                    else regexp_replace(pg_get_indexdef(x.indexrelid), ' ON \S+ ', format(' ON %I.%I ', $2, t.relname))
-               end
+                    then format('alter table %I.%I add constraint %I %s', $2::text, t.relname, c.conname, pg_get_constraintdef(c.oid))
+                    else regexp_replace(pg_get_indexdef(x.indexrelid), ' ON \S+ ', format(' ON %I.%I ', $2::text, t.relname))
+               end as "create!"
           from pg_index x
           join pg_class i on i.oid = x.indexrelid
           join pg_class t on t.oid = x.indrelid
           join pg_namespace n on n.oid = t.relnamespace
           left join pg_constraint c on c.conindid = x.indexrelid and c.conrelid = t.oid
-         where n.nspname = 'public' and t.relname = $1
+         where n.nspname = 'public' and t.relname = $1::text
          order by i.relname
         "#,
+        table,
+        schema,
     )
-    .bind(table.to_owned())
-    .bind(schema.to_owned())
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(name, constraint, create)| LiveIndex {
-            name,
-            constraint,
-            create,
+        .map(|row| LiveIndex {
+            name: row.name,
+            constraint: row.constraint,
+            create: row.create,
         })
         .collect())
 }
@@ -428,26 +450,29 @@ async fn live_indexes(
 /// them.
 async fn restore_index_names(conn: &mut PgConnection, retired: &str, table: &str) -> Result<(), sqlx::Error> {
     let indexes = |schema: &str| {
-        sqlx::query_as::<_, (String, String)>(
+        sqlx::query!(
             r#"
-            select i.relname, regexp_replace(pg_get_indexdef(x.indexrelid), '^CREATE (UNIQUE )?INDEX \S+ ON \S+ ', '')
-                   || case when x.indisunique then ' unique' else '' end
+            select i.relname as "name!",
+                   regexp_replace(pg_get_indexdef(x.indexrelid), '^CREATE (UNIQUE )?INDEX \S+ ON \S+ ', '')
+                   || case when x.indisunique then ' unique' else '' end as "definition!"
               from pg_index x
               join pg_class i on i.oid = x.indexrelid
               join pg_class t on t.oid = x.indrelid
               join pg_namespace n on n.oid = t.relnamespace
-             where n.nspname = $1 and t.relname = $2
+             where n.nspname = $1::text and t.relname = $2::text
             "#,
+            schema,
+            table,
         )
-        .bind(schema.to_owned())
-        .bind(table.to_owned())
     };
     let old = indexes(retired).fetch_all(&mut *conn).await?;
     let new = indexes("public").fetch_all(&mut *conn).await?;
-    for (new_name, definition) in new {
-        if let Some((old_name, _)) = old.iter().find(|(_, d)| *d == definition)
-            && *old_name != new_name
+    for new in new {
+        if let Some(old) = old.iter().find(|old| old.definition == new.definition)
+            && old.name != new.name
         {
+            let (new_name, old_name) = (&new.name, &old.name);
+            // Dynamic: index names cannot be parameters.
             sqlx::query(&format!(
                 r#"alter index public."{new_name}" rename to "{old_name}""#
             ))
@@ -469,25 +494,26 @@ pub struct Status {
 
 /// Every checkpoint with its lag, and the head of the log (its highest position).
 pub async fn status(pool: &PgPool) -> Result<(Vec<Status>, i64), sqlx::Error> {
-    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+    let rows = sqlx::query!(
         r#"
-        select c.name, c.transaction_id::text::bigint, c.position,
+        select c.name, c.transaction_id::text::bigint as "transaction_id!", c.position,
                (select count(*) from events e where (e.transaction_id, e.position) > (c.transaction_id, c.position))
+               as "lag!"
           from projector_checkpoints c
          order by c.name
-        "#,
+        "#
     )
     .fetch_all(pool)
     .await?;
-    let head: Option<i64> = sqlx::query_scalar("select max(position) from events")
+    let head = sqlx::query_scalar!("select max(position) from events")
         .fetch_one(pool)
         .await?;
     let statuses = rows
         .into_iter()
-        .map(|(name, t, p, lag)| Status {
-            name,
-            checkpoint: Cursor::new(t, p),
-            lag,
+        .map(|row| Status {
+            name: row.name,
+            checkpoint: Cursor::new(row.transaction_id, row.position),
+            lag: row.lag,
         })
         .collect();
     Ok((statuses, head.unwrap_or(0)))

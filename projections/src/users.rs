@@ -10,7 +10,7 @@ use eventstore::log::StoredEvent;
 use eventstore::runtime::{ProjectionError, Projector};
 
 /// A user as pages and the API show it, with what login needs.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserRow {
     pub id: Uuid,
     pub username: String,
@@ -40,42 +40,49 @@ impl UserRow {
     }
 }
 
-const COLUMNS: &str = "id, username, email, display_name, bio, image, password_hash, staff, \
-     credentials_version, created_at, updated_at";
+/// `sqlx::query_as!` for [`UserRow`]s: the columns, then `$rest` of the statement (its
+/// `where` clause and order).
+macro_rules! select_users {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            UserRow,
+            r#"select id, username, email, display_name, bio, image, password_hash, staff, credentials_version,
+                      created_at as "created_at: _", updated_at as "updated_at: _"
+                 from users "# + $rest
+            $(, $arg)*
+        )
+    };
+}
 
 pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from users where id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    select_users!("where id = $1", id).fetch_optional(db).await
 }
 
 /// Case-insensitive, as usernames are unique regardless of case.
 pub async fn by_username(db: impl PgExecutor<'_>, username: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from users where lower(username) = lower($1) order by updated_at desc limit 1"
-    ))
-    .bind(username)
+    select_users!(
+        "where lower(username) = lower($1) order by updated_at desc limit 1",
+        username
+    )
     .fetch_optional(db)
     .await
 }
 
 pub async fn by_email(db: impl PgExecutor<'_>, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from users where lower(email) = lower($1) order by updated_at desc limit 1"
-    ))
-    .bind(email)
+    select_users!(
+        "where lower(email) = lower($1) order by updated_at desc limit 1",
+        email
+    )
     .fetch_optional(db)
     .await
 }
 
 /// For log-in forms that accept either.
 pub async fn by_login(db: impl PgExecutor<'_>, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from users where lower(username) = lower($1) or lower(email) = lower($1) \
-         order by updated_at desc limit 1"
-    ))
-    .bind(login)
+    select_users!(
+        "where lower(username) = lower($1) or lower(email) = lower($1) order by updated_at desc limit 1",
+        login
+    )
     .fetch_optional(db)
     .await
 }
@@ -86,19 +93,21 @@ pub async fn username_looks_like(
     skeleton: &str,
     except: Uuid,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select exists (select 1 from users where username_skeleton = $1 and id <> $2)")
-        .bind(skeleton)
-        .bind(except)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from users where username_skeleton = $1 and id <> $2) as "exists!""#,
+        skeleton,
+        except,
+    )
+    .fetch_one(db)
+    .await
 }
 
 /// Fills `username_skeleton` for accounts projected before it existed; returns how many.
 pub async fn fill_missing_skeletons(db: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
     let mut filled = 0;
     loop {
-        let missing: Vec<(Uuid, String)> =
-            sqlx::query_as("select id, username from users where username_skeleton is null limit 500")
+        let missing =
+            sqlx::query!("select id, username from users where username_skeleton is null limit 500")
                 .fetch_all(db)
                 .await?;
         if missing.is_empty() {
@@ -106,14 +115,14 @@ pub async fn fill_missing_skeletons(db: &sqlx::PgPool) -> Result<u64, sqlx::Erro
         }
         let (ids, skeletons): (Vec<Uuid>, Vec<String>) = missing
             .iter()
-            .map(|(id, username)| (*id, domain::text::skeleton(username)))
+            .map(|user| (user.id, domain::text::skeleton(&user.username)))
             .unzip();
-        sqlx::query(
+        sqlx::query!(
             "update users u set username_skeleton = s.skeleton \
              from unnest($1::uuid[], $2::text[]) as s(id, skeleton) where u.id = s.id",
+            &ids,
+            &skeletons,
         )
-        .bind(&ids)
-        .bind(&skeletons)
         .execute(db)
         .await?;
         filled += ids.len() as u64;
@@ -136,7 +145,7 @@ impl Projector for UsersProjector {
         if !event.is::<User>() {
             return Ok(());
         }
-        let id: Uuid = event.aggregate_id.parse().unwrap_or_default();
+        let id = event.aggregate_uuid()?;
         let at = event.recorded_at;
         let query = match event
             .decode::<User>()
@@ -148,60 +157,60 @@ impl Projector for UsersProjector {
                 email,
                 password_hash,
                 staff,
-            } => sqlx::query(
+            } => sqlx::query!(
                 r#"
                 insert into users (id, username, email, password_hash, staff, created_at, updated_at, username_skeleton)
                 values ($1, $2, $3, $4, $5, $6, $6, $7)
                 on conflict (id) do nothing
                 "#,
-            )
-            .bind(id.0)
-            .bind(username.as_str().to_owned())
-            .bind(email.as_str().to_owned())
-            .bind(password_hash.as_str().to_owned())
-            .bind(staff)
-            .bind(at)
-            .bind(domain::text::skeleton(username.as_str())),
+                id.0,
+                username.as_str(),
+                email.as_str(),
+                password_hash.as_str(),
+                staff,
+                at as DateTime<Utc>,
+                domain::text::skeleton(username.as_str()),
+            ),
             UserEvent::ProfileUpdated {
                 display_name,
                 bio,
                 image,
-            } => sqlx::query(
+            } => sqlx::query!(
                 "update users set display_name = $2, bio = $3, image = $4, updated_at = $5 where id = $1",
-            )
-            .bind(id)
-            .bind(display_name.map(|d| d.as_str().to_owned()))
-            .bind(bio.map(|b| b.as_str().to_owned()))
-            .bind(image.map(|i| i.as_str().to_owned()))
-            .bind(at),
-            UserEvent::UsernameChanged { username, .. } => sqlx::query(
+                id,
+                display_name.as_ref().map(|d| d.as_str()),
+                bio.as_ref().map(|b| b.as_str()),
+                image.as_ref().map(|i| i.as_str()),
+                at as DateTime<Utc>,
+            ),
+            UserEvent::UsernameChanged { username, .. } => sqlx::query!(
                 "update users set username = $2, username_skeleton = $4, updated_at = $3 where id = $1",
-            )
-            .bind(id)
-            .bind(username.as_str().to_owned())
-            .bind(at)
-            .bind(domain::text::skeleton(username.as_str())),
-            UserEvent::EmailChanged { email, .. } => {
-                sqlx::query("update users set email = $2, updated_at = $3 where id = $1")
-                    .bind(id)
-                    .bind(email.as_str().to_owned())
-                    .bind(at)
-            }
-            UserEvent::PasswordChanged { password_hash } => sqlx::query(
+                id,
+                username.as_str(),
+                at as DateTime<Utc>,
+                domain::text::skeleton(username.as_str()),
+            ),
+            UserEvent::EmailChanged { email, .. } => sqlx::query!(
+                "update users set email = $2, updated_at = $3 where id = $1",
+                id,
+                email.as_str(),
+                at as DateTime<Utc>,
+            ),
+            UserEvent::PasswordChanged { password_hash } => sqlx::query!(
                 r#"
                 update users
                    set password_hash = $2, credentials_version = credentials_version + 1, updated_at = $3
                  where id = $1
                 "#,
-            )
-            .bind(id)
-            .bind(password_hash.as_str().to_owned())
-            .bind(at),
-            UserEvent::SignedOutEverywhere => sqlx::query(
+                id,
+                password_hash.as_str(),
+                at as DateTime<Utc>,
+            ),
+            UserEvent::SignedOutEverywhere => sqlx::query!(
                 "update users set credentials_version = credentials_version + 1, updated_at = $2 where id = $1",
-            )
-            .bind(id)
-            .bind(at),
+                id,
+                at as DateTime<Utc>,
+            ),
         };
         query.execute(conn).await?;
         Ok(())

@@ -47,6 +47,7 @@ impl TestDb {
         let mut admin = PgConnection::connect(&server)
             .await
             .expect("connect to the test server");
+        // Dynamic: database names cannot be parameters.
         admin
             .execute(format!(r#"create database "{name}" template "{template}""#).as_str())
             .await
@@ -71,6 +72,7 @@ impl Drop for TestDb {
             };
             runtime.block_on(async move {
                 if let Ok(mut admin) = PgConnection::connect(&server).await {
+                    // Dynamic: database names cannot be parameters.
                     let _ = admin
                         .execute(format!(r#"drop database if exists "{name}" with (force)"#).as_str())
                         .await;
@@ -94,17 +96,20 @@ async fn ensure_template(server: &str) -> String {
     let mut admin = PgConnection::connect(server)
         .await
         .expect("connect to the test server");
-    admin
-        .execute("select pg_advisory_lock(72177)")
+    sqlx::query!("select pg_advisory_lock(72177)")
+        .execute(&mut admin)
         .await
         .expect("lock");
-    let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-        .bind(&template)
-        .fetch_one(&mut admin)
-        .await
-        .expect("look for the template");
+    let exists = sqlx::query_scalar!(
+        r#"select exists(select 1 from pg_database where datname = $1) as "exists!""#,
+        template,
+    )
+    .fetch_one(&mut admin)
+    .await
+    .expect("look for the template");
     if !exists {
         let building = format!("{template}_building");
+        // Dynamic, as are the two statements below: database names cannot be parameters.
         admin
             .execute(format!(r#"drop database if exists "{building}" with (force)"#).as_str())
             .await
@@ -123,8 +128,8 @@ async fn ensure_template(server: &str) -> String {
             .await
             .expect("publish the template");
     }
-    admin
-        .execute("select pg_advisory_unlock(72177)")
+    sqlx::query!("select pg_advisory_unlock(72177)")
+        .fetch_one(&mut admin)
         .await
         .expect("unlock");
     admin.close().await.ok();

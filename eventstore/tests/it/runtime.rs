@@ -24,6 +24,7 @@ impl Projector for Recorder {
     }
 
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        // Runtime SQL: `recorded` is this test's own table, unknown to the migrations.
         sqlx::query("insert into recorded (position) values ($1)")
             .bind(event.position)
             .execute(conn)
@@ -35,6 +36,7 @@ impl Projector for Recorder {
 async fn setup() -> (TestDb, Arc<Projections>) {
     let db = TestDb::new().await;
     // No primary key: a second application of an event must show up as a duplicate row.
+    // Runtime SQL: `recorded` is this test's own table, unknown to the migrations.
     sqlx::query("create table recorded (position bigint not null)")
         .execute(&db.pool)
         .await
@@ -45,6 +47,7 @@ async fn setup() -> (TestDb, Arc<Projections>) {
 }
 
 async fn recorded(pool: &PgPool) -> Vec<i64> {
+    // Runtime SQL: `recorded` is this test's own table, unknown to the migrations.
     sqlx::query_scalar("select position from recorded order by position")
         .fetch_all(pool)
         .await
@@ -120,24 +123,23 @@ async fn concurrent_catch_ups_apply_each_event_once() {
 #[tokio::test]
 async fn an_event_committed_after_a_later_position_is_not_skipped() {
     let (db, projections) = setup().await;
-    let insert = "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
-                  values ('Counter', $1, 1, 'Added', '1', '{\"Added\":{\"amount\":1}}', '{}') returning position";
+    let insert = |id: &'static str| {
+        sqlx::query_scalar!(
+            r#"
+            insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+            values ('Counter', $1, 1, 'Added', '1', '{"Added":{"amount":1}}', '{}') returning position
+            "#,
+            id,
+        )
+    };
 
     // Transaction A takes the lower position and stays open.
     let mut a = PgConnection::connect(&db.url).await.unwrap();
     let mut a_tx = a.begin().await.unwrap();
-    let a_position: i64 = sqlx::query_scalar(insert)
-        .bind("a")
-        .fetch_one(&mut *a_tx)
-        .await
-        .unwrap();
+    let a_position = insert("a").fetch_one(&mut *a_tx).await.unwrap();
 
     // Transaction B takes a higher position and commits first.
-    let b_position: i64 = sqlx::query_scalar(insert)
-        .bind("b")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let b_position = insert("b").fetch_one(&db.pool).await.unwrap();
     assert!(b_position > a_position);
 
     // A reader now must not move past A's position, even though B is visible.

@@ -42,13 +42,14 @@ async fn snapshot_loaded_state_equals_replayed_state_across_many_snapshots() {
         assert_eq!(loaded.aggregate, replayed, "after command {i}");
         assert_eq!(loaded.sequence, replayed.events);
     }
-    let (last_sequence, snapshots): (i64, i64) = sqlx::query_as(
+    let snapshot = sqlx::query!(
         "select last_sequence, current_snapshot from snapshots where aggregate_type = 'Counter' and aggregate_id = $1",
+        id,
     )
-    .bind(id)
     .fetch_one(&db.pool)
     .await
     .unwrap();
+    let (last_sequence, snapshots) = (snapshot.last_sequence, snapshot.current_snapshot);
     let total_events = (0..60).map(|i| i % 3 + 1).sum::<i64>();
     assert!(
         snapshots >= total_events / 3 - 1,
@@ -66,12 +67,15 @@ async fn events_carry_actor_request_id_global_position_and_time() {
     let store = EventStore::<Counter>::new(db.pool.clone());
     run(&store, "a", CounterCommand::Add(vec![1, 2])).await.unwrap();
     run(&store, "b", CounterCommand::Add(vec![3])).await.unwrap();
-    let rows: Vec<(String, i64, i64, serde_json::Value, bool)> = sqlx::query_as(
-        "select aggregate_id, sequence, position, metadata, recorded_at <= now() from events order by position",
+    let rows: Vec<(String, i64, i64, serde_json::Value, bool)> = sqlx::query!(
+        r#"select aggregate_id, sequence, position, metadata, recorded_at <= now() as "recorded!" from events order by position"#,
     )
     .fetch_all(&db.pool)
     .await
-    .unwrap();
+    .unwrap()
+    .into_iter()
+    .map(|r| (r.aggregate_id, r.sequence, r.position, r.metadata, r.recorded))
+    .collect();
     let order: Vec<(&str, i64)> = rows.iter().map(|r| (r.0.as_str(), r.1)).collect();
     assert_eq!(order, [("a", 1), ("a", 2), ("b", 1)]);
     assert!(rows.windows(2).all(|w| w[0].2 < w[1].2), "positions increase");
@@ -128,10 +132,11 @@ async fn a_unique_value_goes_to_exactly_one_aggregate_under_a_race() {
         }
     }
     // The losers left no events and no claims behind.
-    let (events, claims): (i64, i64) =
-        sqlx::query_as("select (select count(*) from events), (select count(*) from unique_claims)")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-    assert_eq!((events, claims), (1, 1));
+    let left = sqlx::query!(
+        r#"select (select count(*) from events) as "events!", (select count(*) from unique_claims) as "claims!""#
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!((left.events, left.claims), (1, 1));
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::wire::timestamp;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct MessageRow {
     pub room_id: Uuid,
     pub seq: i64,
@@ -56,8 +56,23 @@ impl From<&MessageRow> for MessageJson {
     }
 }
 
-const COLUMNS: &str = "m.room_id, m.seq, m.id, m.sender_id, u.username as sender, m.client_id, m.body, \
-     m.sent_at, m.edited_at, m.deleted";
+/// `sqlx::query_as!` for [`MessageRow`]s with their sender's name: the message columns, then
+/// `$rest` of the statement (its `where` clause and order). With a `$record` and `$more`
+/// columns, for rows that carry more than the message.
+macro_rules! select_messages {
+    ($record:ident, $more:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            $record,
+            r#"select m.room_id, m.seq, m.id, m.sender_id, u.username as sender, m.client_id, m.body,
+                      m.sent_at as "sent_at: _", m.edited_at as "edited_at: _", m.deleted"# + $more
+                + " from messages m join users u on u.id = m.sender_id " + $rest
+            $(, $arg)*
+        )
+    };
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        select_messages!(MessageRow, "", $rest $(, $arg)*)
+    };
+}
 
 /// Which part of a room's history to read.
 #[derive(Debug, Clone, Copy)]
@@ -80,13 +95,12 @@ pub async fn page(
     let fetch = limit + 1;
     let mut rows: Vec<MessageRow> = match window {
         Window::After(after) => {
-            sqlx::query_as(&format!(
-                "select {COLUMNS} from messages m join users u on u.id = m.sender_id \
-                 where m.room_id = $1 and m.seq > $2 order by m.seq limit $3"
-            ))
-            .bind(room)
-            .bind(after)
-            .bind(fetch)
+            select_messages!(
+                "where m.room_id = $1 and m.seq > $2 order by m.seq limit $3",
+                room,
+                after,
+                fetch
+            )
             .fetch_all(db)
             .await?
         }
@@ -95,13 +109,12 @@ pub async fn page(
                 Window::Before(seq) => seq,
                 _ => i64::MAX,
             };
-            let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
-                "select {COLUMNS} from messages m join users u on u.id = m.sender_id \
-                 where m.room_id = $1 and m.seq < $2 order by m.seq desc limit $3"
-            ))
-            .bind(room)
-            .bind(before)
-            .bind(fetch)
+            let mut rows = select_messages!(
+                "where m.room_id = $1 and m.seq < $2 order by m.seq desc limit $3",
+                room,
+                before,
+                fetch
+            )
             .fetch_all(db)
             .await?;
             rows.reverse();
@@ -127,13 +140,9 @@ pub async fn by_seq(
     room: Uuid,
     seq: i64,
 ) -> Result<Option<MessageRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from messages m join users u on u.id = m.sender_id where m.room_id = $1 and m.seq = $2"
-    ))
-    .bind(room)
-    .bind(seq)
-    .fetch_optional(db)
-    .await
+    select_messages!("where m.room_id = $1 and m.seq = $2", room, seq)
+        .fetch_optional(db)
+        .await
 }
 
 /// The messages at `(rooms[i], seqs[i])`, each with the people of its room (who get it live).
@@ -142,22 +151,46 @@ pub async fn with_members(
     rooms: &[Uuid],
     seqs: &[i64],
 ) -> Result<Vec<(MessageRow, Vec<Uuid>)>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
     struct Row {
-        #[sqlx(flatten)]
-        message: MessageRow,
+        room_id: Uuid,
+        seq: i64,
+        id: Uuid,
+        sender_id: Uuid,
+        sender: String,
+        client_id: Uuid,
+        body: String,
+        sent_at: DateTime<Utc>,
+        edited_at: Option<DateTime<Utc>>,
+        deleted: bool,
         members: Vec<Uuid>,
     }
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "select {COLUMNS}, array(select c.user_id from chat_members c where c.room_id = m.room_id) as members \
-         from messages m join users u on u.id = m.sender_id \
-         where (m.room_id, m.seq) in (select * from unnest($1::uuid[], $2::bigint[]))"
-    ))
-    .bind(rooms)
-    .bind(seqs)
+    let rows = select_messages!(
+        Row,
+        r#", array(select c.user_id from chat_members c where c.room_id = m.room_id) as "members!""#,
+        "where (m.room_id, m.seq) in (select * from unnest($1::uuid[], $2::bigint[]))",
+        rooms,
+        seqs
+    )
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.message, r.members)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let message = MessageRow {
+                room_id: r.room_id,
+                seq: r.seq,
+                id: r.id,
+                sender_id: r.sender_id,
+                sender: r.sender,
+                client_id: r.client_id,
+                body: r.body,
+                sent_at: r.sent_at,
+                edited_at: r.edited_at,
+                deleted: r.deleted,
+            };
+            (message, r.members)
+        })
+        .collect())
 }
 
 /// The message a client sent with `client_id`, to answer a resend with the original.
@@ -167,13 +200,12 @@ pub async fn by_client_id(
     sender: Uuid,
     client_id: Uuid,
 ) -> Result<Option<MessageRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from messages m join users u on u.id = m.sender_id \
-         where m.room_id = $1 and m.sender_id = $2 and m.client_id = $3"
-    ))
-    .bind(room)
-    .bind(sender)
-    .bind(client_id)
+    select_messages!(
+        "where m.room_id = $1 and m.sender_id = $2 and m.client_id = $3",
+        room,
+        sender,
+        client_id
+    )
     .fetch_optional(db)
     .await
 }
@@ -184,16 +216,17 @@ pub struct Facts(pub PgPool);
 #[async_trait]
 impl MessageFacts for Facts {
     async fn message(&self, chat: ChatId, seq: u64) -> Result<Option<MessageInfo>, ChatError> {
-        let row: Result<Option<(Uuid, bool)>, sqlx::Error> =
-            sqlx::query_as("select sender_id, deleted from messages where room_id = $1 and seq = $2")
-                .bind(chat.0)
-                .bind(i64::try_from(seq).unwrap_or(i64::MAX))
-                .fetch_optional(&self.0)
-                .await;
+        let row = sqlx::query!(
+            "select sender_id, deleted from messages where room_id = $1 and seq = $2",
+            chat.0,
+            i64::try_from(seq).unwrap_or(i64::MAX),
+        )
+        .fetch_optional(&self.0)
+        .await;
         match row {
-            Ok(found) => Ok(found.map(|(sender, deleted)| MessageInfo {
-                sender: UserId(sender),
-                deleted,
+            Ok(found) => Ok(found.map(|message| MessageInfo {
+                sender: UserId(message.sender_id),
+                deleted: message.deleted,
             })),
             Err(err) => {
                 tracing::error!(error = %err, "cannot look up a message");

@@ -11,7 +11,7 @@ use crate::wire::{Profile, timestamp};
 use eventstore::log::StoredEvent;
 use eventstore::runtime::{ProjectionError, Projector};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RequestRow {
     pub id: Uuid,
     pub chat_id: Uuid,
@@ -71,22 +71,29 @@ impl RequestRow {
     }
 }
 
-const SELECT: &str = r#"
-    select r.id, r.chat_id, r.note, r.status, r.created_at,
-           case when r.status = 'approved' then r.chat_id end as room_id,
-           r.from_id, f.username as from_username, f.display_name as from_display_name,
-           f.bio as from_bio, f.image as from_image,
-           r.to_id, t.username as to_username, t.display_name as to_display_name,
-           t.bio as to_bio, t.image as to_image
-      from chat_requests r
-      join users f on f.id = r.from_id
-      join users t on t.id = r.to_id"#;
+/// `sqlx::query_as!` for [`RequestRow`]s: a request with both people, then `$rest` of the
+/// statement (its `where` clause and order).
+macro_rules! select_requests {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            RequestRow,
+            r#"select r.id, r.chat_id, r.note, r.status, r.created_at as "created_at: _",
+                      case when r.status = 'approved' then r.chat_id end as room_id,
+                      r.from_id, f.username as from_username, f.display_name as from_display_name,
+                      f.bio as from_bio, f.image as from_image,
+                      r.to_id, t.username as to_username, t.display_name as to_display_name,
+                      t.bio as to_bio, t.image as to_image
+                 from chat_requests r
+                 join users f on f.id = r.from_id
+                 join users t on t.id = r.to_id
+                "# + $rest
+            $(, $arg)*
+        )
+    };
+}
 
 pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<RequestRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} where r.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    select_requests!("where r.id = $1", id).fetch_optional(db).await
 }
 
 /// Pending requests to `user` and from `user`, newest first.
@@ -94,10 +101,10 @@ pub async fn pending(
     db: impl PgExecutor<'_>,
     user: Uuid,
 ) -> Result<(Vec<RequestRow>, Vec<RequestRow>), sqlx::Error> {
-    let rows: Vec<RequestRow> = sqlx::query_as(&format!(
-        "{SELECT} where r.status = 'pending' and (r.to_id = $1 or r.from_id = $1) order by r.created_at desc limit 200"
-    ))
-    .bind(user)
+    let rows = select_requests!(
+        "where r.status = 'pending' and (r.to_id = $1 or r.from_id = $1) order by r.created_at desc limit 200",
+        user
+    )
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().partition(|r| r.to_id == user))
@@ -109,11 +116,11 @@ pub async fn pending_between(
     from: Uuid,
     to: Uuid,
 ) -> Result<Option<RequestRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{SELECT} where r.status = 'pending' and r.from_id = $1 and r.to_id = $2"
-    ))
-    .bind(from)
-    .bind(to)
+    select_requests!(
+        "where r.status = 'pending' and r.from_id = $1 and r.to_id = $2",
+        from,
+        to
+    )
     .fetch_optional(db)
     .await
 }
@@ -134,7 +141,7 @@ impl Projector for RequestsProjector {
         if !event.is::<Chat>() {
             return Ok(());
         }
-        let chat: Uuid = event.aggregate_id.parse().unwrap_or_default();
+        let chat = event.aggregate_uuid()?;
         let at = event.recorded_at;
         let (request, status) = match event
             .decode::<Chat>()
@@ -146,18 +153,18 @@ impl Projector for RequestsProjector {
                 to,
                 note,
             } => {
-                sqlx::query(
+                sqlx::query!(
                     r#"
                     insert into chat_requests (id, chat_id, from_id, to_id, note, status, created_at, updated_at)
                     values ($1, $2, $3, $4, $5, 'pending', $6, $6)
                     "#,
+                    request.0,
+                    chat,
+                    from.0,
+                    to.0,
+                    note.as_ref().map(|n| n.as_str()),
+                    at as DateTime<Utc>,
                 )
-                .bind(request.0)
-                .bind(chat)
-                .bind(from.0)
-                .bind(to.0)
-                .bind(note.as_ref().map(|n| n.as_str()))
-                .bind(at)
                 .execute(conn)
                 .await?;
                 return Ok(());
@@ -167,12 +174,14 @@ impl Projector for RequestsProjector {
             ChatEvent::ChatRequestCancelled { request, .. } => (request, "cancelled"),
             _ => return Ok(()),
         };
-        sqlx::query("update chat_requests set status = $2, updated_at = $3 where id = $1")
-            .bind(request.0)
-            .bind(status)
-            .bind(at)
-            .execute(conn)
-            .await?;
+        sqlx::query!(
+            "update chat_requests set status = $2, updated_at = $3 where id = $1",
+            request.0,
+            status,
+            at as DateTime<Utc>,
+        )
+        .execute(conn)
+        .await?;
         Ok(())
     }
 }

@@ -13,7 +13,7 @@ use eventstore::log::StoredEvent;
 use eventstore::runtime::{ProjectionError, Projector};
 
 /// A room as one of its two people sees it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RoomRow {
     pub id: Uuid,
     pub created_at: DateTime<Utc>,
@@ -28,12 +28,11 @@ pub struct RoomRow {
     pub peer_image: Option<String>,
     pub peer_last_read_seq: i64,
     pub peer_followed: bool,
-    #[sqlx(flatten)]
     pub last: LastMessage,
 }
 
 /// The room's newest message, when it has one.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct LastMessage {
     pub last_id: Option<Uuid>,
     pub last_sender: Option<String>,
@@ -63,29 +62,93 @@ impl RoomRow {
     }
 }
 
-const SELECT: &str = r#"
-    select r.id, r.created_at, r.last_seq, r.last_activity_at, me.unread, me.last_read_seq,
-           me.peer_id, p.username as peer_username, p.display_name as peer_display_name,
-           p.bio as peer_bio, p.image as peer_image, them.last_read_seq as peer_last_read_seq,
-           exists (select 1 from follows f where f.follower_id = me.user_id and f.followee_id = me.peer_id) as peer_followed,
-           lm.id as last_id, lu.username as last_sender, lm.client_id as last_client_id, lm.body as last_body,
-           lm.sent_at as last_sent_at, lm.edited_at as last_edited_at, lm.deleted as last_deleted
-      from chat_members me
-      join chat_rooms r on r.id = me.room_id
-      join chat_members them on them.room_id = me.room_id and them.user_id = me.peer_id
-      join users p on p.id = me.peer_id
-      left join messages lm on lm.room_id = r.id and lm.seq = r.last_seq
-      left join users lu on lu.id = lm.sender_id"#;
+/// A [`RoomRow`] as the query macros read it: one flat row.
+struct Row {
+    id: Uuid,
+    created_at: DateTime<Utc>,
+    last_seq: i64,
+    last_activity_at: DateTime<Utc>,
+    unread: i32,
+    last_read_seq: i64,
+    peer_id: Uuid,
+    peer_username: String,
+    peer_display_name: Option<String>,
+    peer_bio: Option<String>,
+    peer_image: Option<String>,
+    peer_last_read_seq: i64,
+    peer_followed: bool,
+    last_id: Option<Uuid>,
+    last_sender: Option<String>,
+    last_client_id: Option<Uuid>,
+    last_body: Option<String>,
+    last_sent_at: Option<DateTime<Utc>>,
+    last_edited_at: Option<DateTime<Utc>>,
+    last_deleted: Option<bool>,
+}
+
+impl From<Row> for RoomRow {
+    fn from(row: Row) -> Self {
+        Self {
+            id: row.id,
+            created_at: row.created_at,
+            last_seq: row.last_seq,
+            last_activity_at: row.last_activity_at,
+            unread: row.unread,
+            last_read_seq: row.last_read_seq,
+            peer_id: row.peer_id,
+            peer_username: row.peer_username,
+            peer_display_name: row.peer_display_name,
+            peer_bio: row.peer_bio,
+            peer_image: row.peer_image,
+            peer_last_read_seq: row.peer_last_read_seq,
+            peer_followed: row.peer_followed,
+            last: LastMessage {
+                last_id: row.last_id,
+                last_sender: row.last_sender,
+                last_client_id: row.last_client_id,
+                last_body: row.last_body,
+                last_sent_at: row.last_sent_at,
+                last_edited_at: row.last_edited_at,
+                last_deleted: row.last_deleted,
+            },
+        }
+    }
+}
+
+/// `sqlx::query_as!` for [`Row`]s of the rooms of member `$1`: a room as that member sees it,
+/// then `$rest` of the statement (its further conditions and order). The newest message is
+/// outer-joined: a room without messages has none.
+macro_rules! select_rooms {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Row,
+            r#"select r.id, r.created_at as "created_at: _", r.last_seq, r.last_activity_at as "last_activity_at: _",
+                      me.unread, me.last_read_seq, me.peer_id, p.username as peer_username,
+                      p.display_name as peer_display_name, p.bio as peer_bio, p.image as peer_image,
+                      them.last_read_seq as peer_last_read_seq,
+                      exists (select 1 from follows f where f.follower_id = me.user_id and f.followee_id = me.peer_id)
+                      as "peer_followed!",
+                      lm.id as "last_id?", lu.username as "last_sender?", lm.client_id as "last_client_id?",
+                      lm.body as "last_body?", lm.sent_at as "last_sent_at?: _", lm.edited_at as "last_edited_at?: _",
+                      lm.deleted as "last_deleted?"
+                 from chat_members me
+                 join chat_rooms r on r.id = me.room_id
+                 join chat_members them on them.room_id = me.room_id and them.user_id = me.peer_id
+                 join users p on p.id = me.peer_id
+                 left join messages lm on lm.room_id = r.id and lm.seq = r.last_seq
+                 left join users lu on lu.id = lm.sender_id
+                where me.user_id = $1 "# + $rest
+            $(, $arg)*
+        )
+    };
+}
 
 /// `user`'s rooms, most recent activity first.
 pub async fn for_user(db: impl PgExecutor<'_>, user: Uuid, limit: i64) -> Result<Vec<RoomRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{SELECT} where me.user_id = $1 order by r.last_activity_at desc limit $2"
-    ))
-    .bind(user)
-    .bind(limit)
-    .fetch_all(db)
-    .await
+    let rows = select_rooms!("order by r.last_activity_at desc limit $2", user, limit)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(RoomRow::from).collect())
 }
 
 /// The room, if `user` is in it; to anyone else it does not exist.
@@ -94,28 +157,31 @@ pub async fn for_member(
     room: Uuid,
     user: Uuid,
 ) -> Result<Option<RoomRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} where me.user_id = $1 and me.room_id = $2"))
-        .bind(user)
-        .bind(room)
+    let row = select_rooms!("and me.room_id = $2", user, room)
         .fetch_optional(db)
-        .await
+        .await?;
+    Ok(row.map(RoomRow::from))
 }
 
 /// Messages waiting for `user` across all rooms (the nav badge).
 pub async fn unread_total(db: impl PgExecutor<'_>, user: Uuid) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select coalesce(sum(unread), 0)::bigint from chat_members where user_id = $1")
-        .bind(user)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar!(
+        r#"select coalesce(sum(unread), 0)::bigint as "unread!" from chat_members where user_id = $1"#,
+        user,
+    )
+    .fetch_one(db)
+    .await
 }
 
 /// The other person in `room`, when `user` is one of its two.
 pub async fn peer(db: impl PgExecutor<'_>, room: Uuid, user: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("select peer_id from chat_members where room_id = $1 and user_id = $2")
-        .bind(room)
-        .bind(user)
-        .fetch_optional(db)
-        .await
+    sqlx::query_scalar!(
+        "select peer_id from chat_members where room_id = $1 and user_id = $2",
+        room,
+        user,
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub struct ChatProjector;
@@ -152,9 +218,9 @@ impl Projector for ChatProjector {
                 body,
             } = decoded
             {
-                run.push(event, id.0, seq, sender.0, client_id.0, body.as_str().to_owned());
+                run.push(event, id.0, seq, sender.0, client_id.0, body.as_str().to_owned())?;
             } else {
-                if run.has_room(&event.aggregate_id) {
+                if run.has_room(event.aggregate_uuid()?) {
                     run.flush(conn).await?;
                 }
                 self.apply(conn, event).await?;
@@ -168,24 +234,26 @@ impl Projector for ChatProjector {
         if !event.is::<Chat>() {
             return Ok(());
         }
-        let room: Uuid = event.aggregate_id.parse().unwrap_or_default();
+        let room = event.aggregate_uuid()?;
         let at = event.recorded_at;
         match event
             .decode::<Chat>()
             .map_err(|e| ProjectionError::decode(event, e))?
         {
             ChatEvent::RoomOpened { participants: [a, b] } => {
-                sqlx::query("insert into chat_rooms (id, created_at, last_activity_at) values ($1, $2, $2)")
-                    .bind(room)
-                    .bind(at)
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query(
-                    "insert into chat_members (room_id, user_id, peer_id) values ($1, $2, $3), ($1, $3, $2)",
+                sqlx::query!(
+                    "insert into chat_rooms (id, created_at, last_activity_at) values ($1, $2, $2)",
+                    room,
+                    at as DateTime<Utc>,
                 )
-                .bind(room)
-                .bind(a.0)
-                .bind(b.0)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "insert into chat_members (room_id, user_id, peer_id) values ($1, $2, $3), ($1, $3, $2)",
+                    room,
+                    a.0,
+                    b.0,
+                )
                 .execute(conn)
                 .await?;
             }
@@ -196,66 +264,70 @@ impl Projector for ChatProjector {
                 client_id,
                 body,
             } => {
-                sqlx::query(
+                sqlx::query!(
                     r#"
                     insert into messages (room_id, seq, id, sender_id, client_id, body, sent_at)
                     values ($1, $2, $3, $4, $5, $6, $7)
                     "#,
+                    room,
+                    seq as i64,
+                    id.0,
+                    sender.0,
+                    client_id.0,
+                    body.as_str(),
+                    at as DateTime<Utc>,
                 )
-                .bind(room)
-                .bind(seq as i64)
-                .bind(id.0)
-                .bind(sender.0)
-                .bind(client_id.0)
-                .bind(body.as_str())
-                .bind(at)
                 .execute(&mut *conn)
                 .await?;
-                sqlx::query("update chat_rooms set last_seq = $2, last_activity_at = $3 where id = $1")
-                    .bind(room)
-                    .bind(seq as i64)
-                    .bind(at)
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query(
-                    "update chat_members set unread = unread + 1 where room_id = $1 and peer_id = $2",
+                sqlx::query!(
+                    "update chat_rooms set last_seq = $2, last_activity_at = $3 where id = $1",
+                    room,
+                    seq as i64,
+                    at as DateTime<Utc>,
                 )
-                .bind(room)
-                .bind(sender.0)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "update chat_members set unread = unread + 1 where room_id = $1 and peer_id = $2",
+                    room,
+                    sender.0,
+                )
                 .execute(conn)
                 .await?;
             }
             ChatEvent::MessageEdited { seq, body, .. } => {
-                sqlx::query(
+                sqlx::query!(
                     "update messages set body = $3, edited_at = greatest($4, edited_at + interval '1 millisecond') \
                      where room_id = $1 and seq = $2",
+                    room,
+                    seq as i64,
+                    body.as_str(),
+                    at as DateTime<Utc>,
                 )
-                .bind(room)
-                .bind(seq as i64)
-                .bind(body.as_str())
-                .bind(at)
                 .execute(conn)
                 .await?;
             }
             ChatEvent::MessageDeleted { seq, by } => {
-                sqlx::query("update messages set body = '', deleted = true where room_id = $1 and seq = $2")
-                    .bind(room)
-                    .bind(seq as i64)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query!(
+                    "update messages set body = '', deleted = true where room_id = $1 and seq = $2",
+                    room,
+                    seq as i64,
+                )
+                .execute(&mut *conn)
+                .await?;
                 // A deleted message the other person had not read no longer waits for them.
-                sqlx::query(
+                sqlx::query!(
                     "update chat_members set unread = greatest(unread - 1, 0) \
                      where room_id = $1 and peer_id = $2 and last_read_seq < $3",
+                    room,
+                    by.0,
+                    seq as i64,
                 )
-                .bind(room)
-                .bind(by.0)
-                .bind(seq as i64)
                 .execute(conn)
                 .await?;
             }
             ChatEvent::MessagesRead { by, seq } => {
-                sqlx::query(
+                sqlx::query!(
                     r#"
                     update chat_members me
                        set last_read_seq = $3,
@@ -263,10 +335,10 @@ impl Projector for ChatProjector {
                                       where m.room_id = $1 and m.seq > $3 and m.sender_id <> $2 and not m.deleted)
                      where me.room_id = $1 and me.user_id = $2
                     "#,
+                    room,
+                    by.0,
+                    seq as i64,
                 )
-                .bind(room)
-                .bind(by.0)
-                .bind(seq as i64)
                 .execute(conn)
                 .await?;
             }
@@ -291,12 +363,20 @@ struct SentRun {
 }
 
 impl SentRun {
-    fn has_room(&self, room: &str) -> bool {
-        self.touched.contains(&room.parse().unwrap_or_default())
+    fn has_room(&self, room: Uuid) -> bool {
+        self.touched.contains(&room)
     }
 
-    fn push(&mut self, event: &StoredEvent, id: Uuid, seq: u64, sender: Uuid, client_id: Uuid, body: String) {
-        let room = event.aggregate_id.parse().unwrap_or_default();
+    fn push(
+        &mut self,
+        event: &StoredEvent,
+        id: Uuid,
+        seq: u64,
+        sender: Uuid,
+        client_id: Uuid,
+        body: String,
+    ) -> Result<(), ProjectionError> {
+        let room = event.aggregate_uuid()?;
         self.touched.insert(room);
         self.rooms.push(room);
         self.seqs.push(seq as i64);
@@ -305,6 +385,7 @@ impl SentRun {
         self.client_ids.push(client_id);
         self.bodies.push(body);
         self.times.push(event.recorded_at);
+        Ok(())
     }
 
     async fn flush(&mut self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
@@ -314,7 +395,7 @@ impl SentRun {
         // One statement for the three tables (one round trip): the messages; the newest
         // message of each room; how many each sender added for the other. The `= any(…)` lets
         // an index find the rows even before the planner has statistics (a rebuild's tables).
-        sqlx::query(
+        sqlx::query!(
             r#"
             with inserted as (
                 insert into messages (room_id, seq, id, sender_id, client_id, body, sent_at)
@@ -334,14 +415,14 @@ impl SentRun {
                      group by room, sender) sent
              where m.room_id = any($1::uuid[]) and m.room_id = sent.room and m.peer_id = sent.sender
             "#,
+            &self.rooms,
+            &self.seqs,
+            &self.ids,
+            &self.senders,
+            &self.client_ids,
+            &self.bodies,
+            &self.times as &[DateTime<Utc>],
         )
-        .bind(&self.rooms)
-        .bind(&self.seqs)
-        .bind(&self.ids)
-        .bind(&self.senders)
-        .bind(&self.client_ids)
-        .bind(&self.bodies)
-        .bind(&self.times)
         .execute(conn)
         .await?;
         *self = Self::default();

@@ -15,15 +15,15 @@ async fn event(
     payload: serde_json::Value,
     actor: Option<Uuid>,
 ) -> i64 {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         r"insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
           values ($1, $2, $3, 'Something', '1', $4, $5) returning position",
+        kind,
+        id.to_string(),
+        sequence,
+        payload,
+        json!({ "actor": actor.map(|a| a.to_string()) }),
     )
-    .bind(kind)
-    .bind(id.to_string())
-    .bind(sequence)
-    .bind(payload)
-    .bind(json!({ "actor": actor.map(|a| a.to_string()) }))
     .fetch_one(&db.pool)
     .await
     .unwrap()

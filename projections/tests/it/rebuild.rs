@@ -36,6 +36,7 @@ impl Projector for Totals {
             )));
         }
         let amount = event.payload["Added"]["amount"].as_i64().unwrap_or(0);
+        // Runtime SQL: `totals` is this test's own table, unknown to the migrations.
         sqlx::query(
             "insert into totals (counter, total) values ($1, $2) on conflict (counter) do update set total = totals.total + $2",
         )
@@ -56,6 +57,7 @@ fn totals(fail_at: Option<i64>) -> Arc<Totals> {
 
 async fn setup() -> TestDb {
     let db = TestDb::new().await;
+    // Runtime SQL (as the index below): `totals` is this test's own table, unknown to the migrations.
     sqlx::query("create table totals (counter text primary key, total bigint not null)")
         .execute(&db.pool)
         .await
@@ -87,6 +89,7 @@ async fn setup() -> TestDb {
 }
 
 async fn snapshot(db: &TestDb) -> Vec<(String, i64)> {
+    // Runtime SQL: `totals` is this test's own table, unknown to the migrations.
     sqlx::query_as("select counter, total from totals order by counter")
         .fetch_all(&db.pool)
         .await
@@ -94,8 +97,8 @@ async fn snapshot(db: &TestDb) -> Vec<(String, i64)> {
 }
 
 async fn index_names(db: &TestDb) -> Vec<String> {
-    sqlx::query_scalar(
-        "select indexname from pg_indexes where schemaname = 'public' and tablename = 'totals' order by 1",
+    sqlx::query_scalar!(
+        r#"select indexname as "indexname!" from pg_indexes where schemaname = 'public' and tablename = 'totals' order by 1"#,
     )
     .fetch_all(&db.pool)
     .await
@@ -117,8 +120,8 @@ async fn a_rebuilt_read_model_equals_the_incremental_one_and_keeps_its_index_nam
     assert!(reports >= 1, "progress is reported");
     assert_eq!(snapshot(&db).await, before);
     assert_eq!(index_names(&db).await, indexes);
-    let leftovers: i64 = sqlx::query_scalar(
-        "select count(*) from pg_namespace where nspname like 'rebuild_%' or nspname like 'retired_%'",
+    let leftovers = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from pg_namespace where nspname like 'rebuild_%' or nspname like 'retired_%'"#,
     )
     .fetch_one(&db.pool)
     .await
@@ -168,6 +171,7 @@ async fn events_stored_during_a_rebuild_reach_the_new_tables() {
         .await
         .unwrap();
     live.settle(head).await.unwrap();
+    // Runtime SQL: `totals` is this test's own table, unknown to the migrations.
     let during: i64 = sqlx::query_scalar("select total from totals where counter = 'during'")
         .fetch_one(&db.pool)
         .await

@@ -11,20 +11,20 @@ use projections::users::{self, UsersProjector};
 async fn a_version_one_registration_is_read_as_the_current_shape() {
     let db = TestDb::new().await;
     let id = "00000000-0000-0000-0000-00000000000a";
-    sqlx::query(
+    sqlx::query!(
         r#"
         insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
         values ('User', $1, 1, 'UserRegistered', '1', $2, '{}')
         "#,
+        id,
+        serde_json::json!({
+            "type": "UserRegistered",
+            "id": id,
+            "username": "oldtimer",
+            "email": "old@example.com",
+            "password_hash": "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$1"
+        }),
     )
-    .bind(id)
-    .bind(serde_json::json!({
-        "type": "UserRegistered",
-        "id": id,
-        "username": "oldtimer",
-        "email": "old@example.com",
-        "password_hash": "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$1"
-    }))
     .execute(&db.pool)
     .await
     .unwrap();

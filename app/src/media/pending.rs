@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -15,12 +14,12 @@ pub const KEPT_UNUSED: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Records that `user` uploaded `key`. Uploading the same image again restarts its wait.
 pub async fn record(db: &PgPool, key: &str, user: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         r"insert into uploads (key, uploaded_by) values ($1, $2)
           on conflict (key) do update set uploaded_at = now()",
+        key,
+        user,
     )
-    .bind(key)
-    .bind(user)
     .execute(db)
     .await?;
     Ok(())
@@ -32,10 +31,12 @@ pub async fn claim(db: &PgPool, url: &str) -> Result<(), sqlx::Error> {
     let Some(key) = url.strip_prefix(super::URL_PREFIX) else {
         return Ok(());
     };
-    sqlx::query("update uploads set claimed = true where key = $1 and not claimed")
-        .bind(key)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "update uploads set claimed = true where key = $1 and not claimed",
+        key
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -53,23 +54,21 @@ pub enum SweepError {
 /// image at that moment waits for the row, then records it anew and writes the file again, so it
 /// never ends up recorded without its file.
 pub async fn sweep(db: &PgPool, media: &Media, kept: Duration) -> Result<u64, SweepError> {
-    let cutoff = Utc::now() - chrono::Duration::from_std(kept).unwrap_or(chrono::Duration::days(1));
     let mut swept = 0;
     loop {
         let mut tx = db.begin().await?;
-        let key: Option<String> = sqlx::query_scalar(
-            r"select key from uploads where not claimed and uploaded_at < $1
+        let key = sqlx::query_scalar!(
+            r"select key from uploads where not claimed and uploaded_at < now() - make_interval(secs => $1)
               order by uploaded_at limit 1 for update skip locked",
+            kept.as_secs_f64(),
         )
-        .bind(cutoff)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(key) = key else {
             return Ok(swept);
         };
         media.delete(&key).await?;
-        sqlx::query("delete from uploads where key = $1")
-            .bind(&key)
+        sqlx::query!("delete from uploads where key = $1", key)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

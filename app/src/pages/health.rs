@@ -24,7 +24,7 @@ async fn healthz() -> &'static str {
 /// Postgres and Redis answer; otherwise 503 saying which does not.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, axum::Json<serde_json::Value>) {
     let limit = Duration::from_secs(2);
-    let postgres = match tokio::time::timeout(limit, sqlx::query("select 1").execute(&state.db)).await {
+    let postgres = match tokio::time::timeout(limit, eventstore::db::ping(&state.db)).await {
         Ok(Ok(_)) => "ok".to_owned(),
         Ok(Err(err)) => format!("unavailable: {err}"),
         Err(_) => "unavailable: no answer within 2 s".to_owned(),

@@ -171,6 +171,45 @@ async fn a_chats_history_includes_edits_and_deletions_for_its_people_only() {
     );
 }
 
+/// The same rule as the history page: a chat whose request was declined has no room, but its
+/// history belongs to its two people all the same.
+#[tokio::test]
+async fn a_declined_chats_history_is_for_its_two_people() {
+    let app = TestApp::spawn().await;
+    let ann = register(&app, "ann").await;
+    let ben = register(&app, "ben").await;
+    let eve = register(&app, "eve").await;
+    let request = ann
+        .post(
+            "/api/chat/requests",
+            json!({ "request": { "to": "ben", "message": "hi" } }),
+        )
+        .await;
+    let id = request.body["request"]["id"].as_str().unwrap().to_owned();
+    let declined = ben.post_empty(&format!("/api/chat/requests/{id}/decline")).await;
+    assert_eq!(declined.status, StatusCode::OK);
+    let chat: uuid::Uuid = sqlx::query_scalar("select chat_id from chat_requests")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+
+    for person in [&ann, &ben] {
+        let history = person.get(&format!("/api/audit/chat/rooms/{chat}")).await;
+        assert_eq!(history.status, StatusCode::OK);
+        let kinds: Vec<&str> = history.body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event_type"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, vec!["ChatRequested", "ChatRequestDeclined"]);
+    }
+    assert_eq!(
+        eve.get(&format!("/api/audit/chat/rooms/{chat}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 #[tokio::test]
 async fn the_global_log_is_for_staff_in_order_and_filterable() {
     let app = TestApp::spawn().await;

@@ -9,13 +9,12 @@
 //! order in which events become final, and remember that pair as their cursor.
 
 use chrono::{DateTime, Utc};
-use cqrs_es::persist::SerializedEvent;
 use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::runtime::ProjectionError;
-use crate::store::{Stored, decode_event};
+use crate::store::Stored;
 
 /// A point in the log: everything at or before it (in tailing order) has been seen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -87,25 +86,12 @@ impl StoredEvent {
 
     /// The payload as `A`'s event type, upcast from older versions where needed.
     pub fn decode<A: Stored>(&self) -> Result<A::Event, serde_json::Error> {
-        let upcasters = A::upcasters();
-        if !upcasters
-            .iter()
-            .any(|u| u.can_upcast(&self.event_type, &self.event_version))
-        {
-            // The current shape (nearly always): read it in place rather than copy the payload.
-            return <A::Event as serde::Deserialize>::deserialize(&self.payload);
-        }
-        decode_event::<A::Event>(
-            &upcasters,
-            SerializedEvent::new(
-                self.aggregate_id.clone(),
-                usize::try_from(self.sequence).unwrap_or_default(),
-                self.aggregate_type.clone(),
-                self.event_type.clone(),
-                self.event_version.clone(),
-                self.payload.clone(),
-                Value::Null,
-            ),
+        crate::store::decode_payload::<A>(
+            &self.aggregate_id,
+            self.sequence,
+            &self.event_type,
+            &self.event_version,
+            &self.payload,
         )
     }
 }

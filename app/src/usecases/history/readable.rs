@@ -5,13 +5,12 @@
 
 use std::collections::HashMap;
 
-use cqrs_es::persist::SerializedEvent;
 use domain::chat::{Chat, ChatEvent};
 use domain::comment::{Comment, CommentEvent};
 use domain::post::{Post, PostEvent};
 use domain::relation::{Favorite, FavoriteEvent};
 use eventstore::Stored;
-use eventstore::store::decode_event;
+use eventstore::store::decode_payload;
 use projections::audit::{AuditEvent, PostVersion};
 
 use super::diff::{FieldDiff, field_diff};
@@ -43,16 +42,14 @@ impl Readable {
 
 /// The event as its aggregate's typed event, upcast from an older shape when it is one.
 fn typed<A: Stored>(event: &AuditEvent) -> Option<A::Event> {
-    let serialized = SerializedEvent::new(
-        event.aggregate_id.clone(),
-        usize::try_from(event.sequence).unwrap_or(usize::MAX),
-        event.aggregate_type.clone(),
-        event.event_type.clone(),
-        event.event_version.clone(),
-        event.data.clone(),
-        serde_json::Value::Null,
+    let decoded = decode_payload::<A>(
+        &event.aggregate_id,
+        event.sequence,
+        &event.event_type,
+        &event.event_version,
+        &event.data,
     );
-    match decode_event::<A::Event>(&A::upcasters(), serialized) {
+    match decoded {
         Ok(typed) => Some(typed),
         Err(err) => {
             // Shown by its stored name rather than failing the whole page.

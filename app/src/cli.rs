@@ -125,8 +125,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     tracing::info!(username = %user.username, "staff account created");
                     Ok(())
                 }
-                Err(accounts::AccountError::Invalid(errors)) => anyhow::bail!("{}", errors.summary()),
-                Err(err) => Err(err.into()),
+                Err(err) => match err.into_form_errors() {
+                    Ok(errors) => anyhow::bail!("{}", errors.summary()),
+                    Err(err) => Err(err.into()),
+                },
             }
         }
     }

@@ -71,9 +71,10 @@ pub struct Config {
     #[arg(long, env = "CHAT_SENDS_PER_MINUTE", default_value_t = 120)]
     pub chat_sends_per_minute: u32,
 
-    /// Seconds a chat socket may stay silent (not even answering pings) before it is closed.
-    #[arg(long, env = "WS_TIMEOUT_SECONDS", default_value_t = 60)]
-    pub ws_timeout_seconds: u64,
+    /// Seconds a chat socket may stay silent (not even answering pings) before it is closed; at
+    /// least 3, as the socket pings three times within it.
+    #[arg(long = "ws-timeout-seconds", env = "WS_TIMEOUT_SECONDS", default_value = "60", value_parser = silence_limit)]
+    pub ws_timeout: std::time::Duration,
 
     /// Take the client address from the last X-Forwarded-For entry (behind a load balancer).
     #[arg(long, env = "TRUST_PROXY", default_value_t = false)]
@@ -223,5 +224,13 @@ impl Config {
         self.allowed_hosts
             .iter()
             .any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(host))
+    }
+}
+
+/// `WS_TIMEOUT_SECONDS`: whole seconds, 3 or more.
+fn silence_limit(raw: &str) -> Result<std::time::Duration, String> {
+    match raw.trim().parse::<u64>() {
+        Ok(seconds) if seconds >= 3 => Ok(std::time::Duration::from_secs(seconds)),
+        _ => Err("a whole number of seconds, at least 3".to_owned()),
     }
 }

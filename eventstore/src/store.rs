@@ -8,13 +8,14 @@
 
 use std::marker::PhantomData;
 
+use chrono::{DateTime, Utc};
 use cqrs_es::persist::{EventUpcaster, SerializedEvent};
 use cqrs_es::{Aggregate, AggregateContext, DomainEvent, EventEnvelope};
 use domain::{Claim, Claims, Metadata};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::log::Cursor;
+use crate::log::{Cursor, StoredEvent};
 
 /// Per-aggregate storage settings.
 pub trait Stored: Aggregate<Event: Claims> {
@@ -77,13 +78,16 @@ impl<A: Aggregate> AggregateContext<A> for Loaded<A> {
     }
 }
 
-/// Where a commit's events landed in the global log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a commit's events landed in the global log, and the events as the log holds them.
+#[derive(Debug, Clone)]
 pub struct Appended {
     /// The cursor of the last event written; read models that have passed it show the change.
     pub cursor: Cursor,
     /// The aggregate's sequence after the commit.
     pub sequence: u64,
+    /// The events written, in order, with the place and time the log gave them: what a consumer
+    /// reading the log would see, without reading it back.
+    pub events: Vec<StoredEvent>,
 }
 
 /// A row of `load`: the snapshot (if any) first, then the events after it.
@@ -266,7 +270,7 @@ impl<A: Stored> EventStore<A> {
                 select $1, $2, e.sequence, e.event_type, e.event_version, e.payload, $7
                   from unnest($3::bigint[], $4::text[], $5::text[], $6::jsonb[])
                        as e(sequence, event_type, event_version, payload)
-                returning position, transaction_id
+                returning position, transaction_id, sequence, recorded_at
             ), snapshot as (
                 insert into snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload)
                 select $1, $2, $8, $9, $10 where $10::jsonb is not null
@@ -283,7 +287,9 @@ impl<A: Stored> EventStore<A> {
                 insert into unique_claims (kind, value, aggregate_type, aggregate_id)
                 select n.kind, n.value, $1, $2 from unnest($13::text[], $14::text[]) as n(kind, value)
             )
-            select max(position) as position, max(transaction_id)::text::bigint as transaction_id from inserted
+            select position, transaction_id::text::bigint as "transaction_id!", sequence,
+                   recorded_at as "recorded_at: DateTime<Utc>"
+              from inserted order by sequence
             "#,
             A::TYPE,
             &loaded.aggregate_id,
@@ -300,17 +306,36 @@ impl<A: Stored> EventStore<A> {
             &claim_kinds,
             &claim_values,
         )
-        .fetch_one(&self.pool)
+        .fetch_all(&self.pool)
         .await;
 
         match result {
-            Ok(row) => match (row.position, row.transaction_id) {
-                (Some(position), Some(transaction_id)) => Ok(Some(Appended {
-                    cursor: Cursor::new(transaction_id, position),
-                    sequence: last,
-                })),
-                _ => Err(StoreError::Database(sqlx::Error::RowNotFound).into()),
-            },
+            Ok(rows) => {
+                let stored: Vec<StoredEvent> = rows
+                    .into_iter()
+                    .zip(types.into_iter().zip(versions).zip(payloads))
+                    .map(|(row, ((event_type, event_version), payload))| StoredEvent {
+                        position: row.position,
+                        transaction_id: row.transaction_id,
+                        aggregate_type: A::TYPE.to_owned(),
+                        aggregate_id: loaded.aggregate_id.clone(),
+                        sequence: row.sequence,
+                        event_type,
+                        event_version,
+                        payload,
+                        metadata: metadata.clone(),
+                        recorded_at: row.recorded_at,
+                    })
+                    .collect();
+                match stored.last() {
+                    Some(newest) => Ok(Some(Appended {
+                        cursor: newest.cursor(),
+                        sequence: last,
+                        events: stored,
+                    })),
+                    None => Err(StoreError::Database(sqlx::Error::RowNotFound).into()),
+                }
+            }
             Err(err) => match unique_violation(&err) {
                 Some("events_pkey") => Err(CommitError::Conflict),
                 Some("unique_claims_pkey") => {

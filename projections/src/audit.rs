@@ -7,8 +7,6 @@ use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::wire::timestamp;
-
 /// One event as the audit shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -19,8 +17,9 @@ pub struct AuditEvent {
     pub sequence: i64,
     pub event_type: String,
     pub event_version: String,
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
-    pub recorded_at: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    #[serde(serialize_with = "crate::wire::serialize_timestamp")]
+    pub recorded_at: DateTime<Utc>,
     /// The acting user's current username (`None` for system work or a user since removed).
     pub actor: Option<String>,
     /// The event's payload (password hashes redacted).
@@ -49,7 +48,7 @@ impl From<Row> for AuditEvent {
             sequence: row.sequence,
             event_type: row.event_type,
             event_version: row.event_version,
-            recorded_at: timestamp(row.recorded_at),
+            recorded_at: row.recorded_at,
             actor: row.actor,
             data: redact(row.payload),
         }

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use super::articles::{ArticleResponse, article_at};
 use super::error::ErrorBody;
@@ -225,12 +224,11 @@ async fn global_log(
 ) -> Result<Json<EventsPage>, ApiError> {
     let (after, limit) = bounds(query.after, query.limit, 100)?;
     let actor = match query.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-        // An unknown user caused nothing: an empty page, not an error.
-        Some(name) => Some(
-            users::by_username(&state.db, name)
-                .await?
-                .map_or(Uuid::nil(), |u| u.id),
-        ),
+        Some(name) => match users::by_username(&state.db, name).await? {
+            Some(user) => Some(user.id),
+            // An unknown user caused nothing: an empty page, not an error.
+            None => return Ok(Json(EventsPage::new(Vec::new(), after))),
+        },
         None => None,
     };
     let filter = audit::Filter {

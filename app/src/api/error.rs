@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::services::limits::RetryAfter;
 use crate::services::pools::Busy;
-use crate::usecases::accounts::{self, AccountError, LoginError};
+use crate::usecases::accounts::{AccountError, Held, LoginError};
 use crate::usecases::blog::{BlogError, Missing};
 use crate::web::faults;
 use crate::web::forms::FormErrors;
@@ -197,24 +197,8 @@ impl From<sqlx::Error> for ApiError {
 impl From<AccountError> for ApiError {
     fn from(err: AccountError) -> Self {
         match err {
-            AccountError::Invalid(errors) => {
-                // A taken username or email is found only when the account is stored, after
-                // every field has passed, so it never comes with other messages.
-                let taken: Vec<&'static str> = errors
-                    .fields()
-                    .filter(|(_, messages)| {
-                        messages
-                            .iter()
-                            .any(|m| m == accounts::USERNAME_TAKEN || m == accounts::EMAIL_TAKEN)
-                    })
-                    .map(|(field, _)| field)
-                    .collect();
-                if taken.is_empty() {
-                    Self::Invalid(errors)
-                } else {
-                    Self::Taken(taken)
-                }
-            }
+            AccountError::Invalid(errors) => Self::Invalid(errors),
+            AccountError::Taken(held) => Self::Taken(held.into_iter().map(Held::field).collect()),
             AccountError::Conflict => {
                 Self::new(StatusCode::CONFLICT, "user", "was changed meanwhile; try again")
             }

@@ -11,13 +11,8 @@ mod subscriber;
 
 use std::sync::Arc;
 
-use cqrs_es::DomainEvent;
-use domain::chat::ChatEvent;
-use eventstore::StoredEvent;
-use eventstore::log;
 use eventstore::store::Appended;
-use projections::live::{Delivery, Publisher};
-use serde_json::Value;
+use projections::live::{Delivery, Publisher, ServerFrame};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -72,42 +67,36 @@ impl Live {
     }
 
     /// Delivers a command's just-stored chat events to this instance's sockets, and asks the
-    /// publisher to send them to the others.
-    pub async fn announce(
-        &self,
-        db: &PgPool,
-        aggregate_id: &str,
-        appended: Option<Appended>,
-        events: &[ChatEvent],
-    ) {
-        let Some(appended) = appended else { return };
+    /// publisher to send them to the others. Returns what was delivered, from which the
+    /// command's caller answers (the sender's acknowledgement is the frame its peer received).
+    pub async fn announce(&self, db: &PgPool, appended: Option<&Appended>) -> Vec<Delivery> {
+        let Some(appended) = appended else {
+            return Vec::new();
+        };
         self.publisher.wake();
-        let result = async {
+        let built = async {
             let mut conn = db.acquire().await?;
-            let stored = match events {
-                // One event (a message, most of the time): its place in the log is the
-                // append's, so it need not be read back.
-                [event] => vec![stored(aggregate_id, appended, event)?],
-                _ => {
-                    let after = appended.sequence.saturating_sub(events.len() as u64) as i64;
-                    log::appended(&mut conn, "Chat", aggregate_id, after).await?
-                }
-            };
-            projections::live::deliveries(&mut conn, &stored)
+            projections::live::deliveries(&mut conn, &appended.events)
                 .await
                 .map_err(anyhow::Error::from)
         }
         .await;
-        match result {
-            Ok(deliveries) => deliveries.iter().for_each(|d| self.hub.deliver(d)),
+        match built {
+            Ok(deliveries) => {
+                deliveries.iter().for_each(|d| self.hub.deliver(d));
+                deliveries
+            }
             // The publisher still sends them; they arrive a moment later.
-            Err(err) => tracing::warn!(error = %err, "local delivery failed"),
+            Err(err) => {
+                tracing::warn!(error = %err, "local delivery failed");
+                Vec::new()
+            }
         }
     }
 
     /// A frame that is not an event (someone is typing): to the user's sockets here and,
     /// best-effort, everywhere else.
-    pub async fn ephemeral(&self, user: Uuid, frame: Value) {
+    pub async fn ephemeral(&self, user: Uuid, frame: ServerFrame) {
         let delivery = Delivery {
             position: 0,
             transaction_id: 0,
@@ -149,25 +138,4 @@ impl Live {
             tracing::warn!(error = %err, "revocation not published; other instances close at their next check");
         }
     }
-}
-
-/// The stored form of a command's only event, as the log holds it (what deliveries read: its
-/// position, aggregate and payload).
-fn stored(
-    aggregate_id: &str,
-    appended: Appended,
-    event: &ChatEvent,
-) -> Result<StoredEvent, serde_json::Error> {
-    Ok(StoredEvent {
-        position: appended.cursor.position,
-        transaction_id: appended.cursor.transaction_id,
-        aggregate_type: "Chat".to_owned(),
-        aggregate_id: aggregate_id.to_owned(),
-        sequence: i64::try_from(appended.sequence).unwrap_or(i64::MAX),
-        event_type: event.event_type(),
-        event_version: event.event_version(),
-        payload: serde_json::to_value(event)?,
-        metadata: Value::Null,
-        recorded_at: chrono::Utc::now(),
-    })
 }

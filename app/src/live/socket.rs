@@ -18,15 +18,16 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use projections::chat::messages::{self, MessageJson, Window};
 use projections::chat::rooms;
+use projections::live::{ErrorCode, ServerFrame};
 use projections::users::UserRow;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::{Caps, Frame, Owner, Subscription};
-use crate::services::limits::{self, RetryAfter};
+use crate::services::limits;
 use crate::state::AppState;
 use crate::usecases::chat::ChatFailure;
 use crate::web::auth::{Credential, MaybeUser};
@@ -135,40 +136,23 @@ enum ClientFrame {
     },
 }
 
-fn frame(value: &Value) -> Frame {
-    value.to_string().into()
+fn frame(value: &ServerFrame) -> Frame {
+    // A frame holds strings, numbers and UUIDs only: it always serializes.
+    serde_json::to_string(value).unwrap_or_default().into()
 }
 
-fn error_frame(code: &str, message: &str, client_id: Option<Uuid>) -> Frame {
-    let mut value = json!({ "type": "error", "code": code, "message": message });
-    if let Some(client_id) = client_id {
-        value["client_id"] = json!(client_id);
-    }
-    frame(&value)
-}
-
-/// A refusal by a rate limit, with the seconds to wait in `retry_after`.
-fn rate_limited_frame(wait: RetryAfter, client_id: Option<Uuid>) -> Frame {
-    let mut value = json!({
-        "type": "error",
-        "code": "rate_limited",
-        "message": format!("too many frames; wait {} s", wait.0),
-        "retry_after": wait.0,
-    });
-    if let Some(client_id) = client_id {
-        value["client_id"] = json!(client_id);
-    }
-    frame(&value)
+fn error_frame(code: ErrorCode, message: &str, client_id: Option<Uuid>) -> Frame {
+    frame(&ServerFrame::error(code, message, client_id))
 }
 
 fn failure_frame(failure: ChatFailure, client_id: Option<Uuid>) -> Frame {
     match failure {
-        ChatFailure::Invalid(errors) => error_frame("invalid", &errors.summary(), client_id),
-        ChatFailure::NotFound => error_frame("not_found", "no such room", client_id),
-        ChatFailure::Forbidden => error_frame("forbidden", "not allowed", client_id),
+        ChatFailure::Invalid(errors) => error_frame(ErrorCode::Invalid, &errors.summary(), client_id),
+        ChatFailure::NotFound => error_frame(ErrorCode::NotFound, "no such room", client_id),
+        ChatFailure::Forbidden => error_frame(ErrorCode::Forbidden, "not allowed", client_id),
         ChatFailure::Internal(err) => {
             tracing::error!(error = ?err, "socket command failed");
-            error_frame("unavailable", "try again in a moment", client_id)
+            error_frame(ErrorCode::Unavailable, "try again in a moment", client_id)
         }
     }
 }
@@ -180,20 +164,21 @@ async fn run(
     credential: Credential,
     mut subscription: Subscription,
 ) {
-    let timeout_seconds = state.config.ws_timeout_seconds;
+    let silence_limit = state.config.ws_timeout;
     let outbox = subscription.sender.clone();
     let closed = subscription.closed.clone();
     let (mut sink, mut stream) = socket.split();
     let started = Instant::now();
     let heard = Arc::new(AtomicU64::new(0));
 
-    let _ = outbox.try_send(frame(&json!({ "type": "hello", "user": user.username })));
+    let _ = outbox.try_send(frame(&ServerFrame::Hello {
+        user: user.username.clone(),
+    }));
 
     let writer_heard = heard.clone();
     let writer_closed = closed.clone();
     let writer = tokio::spawn(async move {
         // Ping three times within the allowed silence, so one lost pong does not end a socket.
-        let silence_limit = Duration::from_secs(timeout_seconds.max(3));
         let mut ping = tokio::time::interval(silence_limit / 3);
         ping.tick().await;
         loop {
@@ -242,7 +227,7 @@ async fn run(
             Message::Text(text) => handle(&state, &user, text.as_str(), &outbox).await,
             Message::Binary(_) => {
                 let _ = outbox
-                    .send(error_frame("invalid", "frames are JSON text", None))
+                    .send(error_frame(ErrorCode::Invalid, "frames are JSON text", None))
                     .await;
             }
             Message::Close(_) => break,
@@ -267,7 +252,9 @@ async fn still_holds(state: &AppState, credential: &Credential) -> bool {
 
 async fn handle(state: &AppState, user: &UserRow, text: &str, outbox: &mpsc::Sender<Frame>) {
     let refuse = |message: String, client_id: Option<Uuid>| async move {
-        let _ = outbox.send(error_frame("invalid", &message, client_id)).await;
+        let _ = outbox
+            .send(error_frame(ErrorCode::Invalid, &message, client_id))
+            .await;
     };
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
@@ -292,7 +279,9 @@ async fn handle(state: &AppState, user: &UserRow, text: &str, outbox: &mpsc::Sen
         ClientFrame::Typing { .. } => (limits::TYPING_PER_USER, None),
     };
     if let Err(wait) = state.limits.chat(rule, user.id).await {
-        let _ = outbox.send(rate_limited_frame(wait, client_id)).await;
+        let _ = outbox
+            .send(frame(&ServerFrame::rate_limited(wait.0, client_id)))
+            .await;
         return;
     }
     let reply = match parsed {
@@ -306,14 +295,12 @@ async fn handle(state: &AppState, user: &UserRow, text: &str, outbox: &mpsc::Sen
                 .send(user, room_id, client_id, &body, &request_id)
                 .await
             {
-                Ok((message, _)) => frame(
-                    &json!({ "type": "ack", "client_id": client_id, "message": MessageJson::from(&message) }),
-                ),
+                Ok((message, _)) => frame(&ServerFrame::Ack { client_id, message }),
                 Err(failure) => failure_frame(failure, Some(client_id)),
             }
         }
         ClientFrame::Sync { room_id, after } => match sync(state, user, room_id, after, outbox).await {
-            Ok(latest) => frame(&json!({ "type": "synced", "room_id": room_id, "seq": latest })),
+            Ok(latest) => frame(&ServerFrame::Synced { room_id, seq: latest }),
             Err(failure) => failure_frame(failure, None),
         },
         ClientFrame::Read { room_id, seq } => {
@@ -345,7 +332,9 @@ async fn sync(
     loop {
         let (page, more) = messages::page(&state.db, room, Window::After(cursor), SYNC_PAGE).await?;
         for message in &page {
-            let value = json!({ "type": "message", "message": MessageJson::from(message) });
+            let value = ServerFrame::Message {
+                message: MessageJson::from(message),
+            };
             if outbox.send(frame(&value)).await.is_err() {
                 return Err(ChatFailure::Internal(anyhow::anyhow!(
                     "socket closed during sync"

@@ -28,7 +28,6 @@ pub use storage::{Media, StorageError, StoredImage};
 pub use upload::{UPLOAD_BODY_LIMIT, read_image_field};
 
 use crate::state::AppState;
-use crate::web::error::AppError;
 use crate::web::multipart::Upload;
 
 /// Where images are served: `/media/<key>`.
@@ -111,22 +110,5 @@ async fn serve_media(State(media): State<Media>, Path(key): Path<String>) -> Res
             tracing::error!(error = ?err, key, "could not read an image from storage");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
-    }
-}
-
-/// For handlers that do not show the message beside a field: the file's faults are a 400 with
-/// the message, ours an opaque 500.
-impl From<ImageError> for AppError {
-    fn from(err: ImageError) -> Self {
-        match err {
-            ImageError::Internal(cause) => Self::Internal(cause),
-            other => Self::BadRequest(other.to_string()),
-        }
-    }
-}
-
-impl From<StorageError> for AppError {
-    fn from(err: StorageError) -> Self {
-        Self::Internal(err.into())
     }
 }

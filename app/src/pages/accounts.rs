@@ -10,7 +10,7 @@ use tower_sessions::Session;
 
 use crate::services::limits::with_retry_after;
 use crate::state::AppState;
-use crate::usecases::accounts::{self, AccountError, LoginError, PasswordPolicy, SignUp};
+use crate::usecases::accounts::{self, LoginError, PasswordPolicy, SignUp};
 use crate::web::auth::MaybeUser;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::error::AppError;
@@ -102,13 +102,13 @@ async fn sign_up(
             flash.success(format!("Welcome to Bocha, {}!", user.username));
             Ok(Redirect::to(&format!("/@{}", user.username)).into_response())
         }
-        Err(AccountError::Invalid(errors)) => {
+        Err(err) => {
+            let errors = err.into_form_errors()?;
             let view = SignUpView { layout, form, errors };
             Ok(state
                 .templates
                 .page(StatusCode::UNPROCESSABLE_ENTITY, "accounts/signup.html", &view)?)
         }
-        Err(other) => Err(other.into()),
     }
 }
 

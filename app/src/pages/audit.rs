@@ -10,9 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use projections::audit::{self, Scope};
 use projections::users;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use super::history::parse_time;
 use crate::state::AppState;
 use crate::usecases::exports;
 use crate::web::auth::Staff;
@@ -80,13 +78,14 @@ async fn global_log(
     layout: Layout,
 ) -> Result<Response, AppError> {
     let mut error = None;
-    let actor = match query.user.trim() {
-        "" => None,
+    // An unknown user caused nothing: the page says so and lists no events.
+    let (actor, unknown_actor) = match query.user.trim() {
+        "" => (None, false),
         name => match users::by_username(&state.db, name).await? {
-            Some(user) => Some(user.id),
+            Some(user) => (Some(user.id), false),
             None => {
                 error = Some(format!("There is no user called {name}."));
-                Some(Uuid::nil())
+                (None, true)
             }
         },
     };
@@ -104,7 +103,11 @@ async fn global_log(
         from,
         until,
     };
-    let events = audit::global(&state.db, &filter, LOG_PAGE).await?;
+    let events = if unknown_actor {
+        Vec::new()
+    } else {
+        audit::global(&state.db, &filter, LOG_PAGE).await?
+    };
     let next_url = (events.len() as i64 == LOG_PAGE).then(|| {
         let last = events.last().map_or(0, |e| e.position);
         let rest = serde_urlencoded::to_string([
@@ -119,7 +122,7 @@ async fn global_log(
     let rows = events
         .into_iter()
         .map(|e| {
-            let at = parse_time(&e.recorded_at);
+            let at = e.recorded_at;
             LogRow {
                 position: e.position,
                 when: at.into(),

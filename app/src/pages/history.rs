@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{DateTime, Utc};
 use projections::audit::{AuditEvent, Scope};
 use projections::markdown;
 use projections::users;
@@ -47,7 +46,7 @@ struct Entry {
 
 impl Entry {
     fn new(event: &AuditEvent, readable: Readable, version_base: Option<&str>) -> Self {
-        let at = parse_time(&event.recorded_at);
+        let at = event.recorded_at;
         Self {
             position: event.position,
             when: at.into(),
@@ -62,12 +61,6 @@ impl Entry {
                 .map(|(n, base)| format!("{base}/{n}")),
         }
     }
-}
-
-pub(super) fn parse_time(raw: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
 }
 
 #[derive(Serialize)]

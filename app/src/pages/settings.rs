@@ -141,14 +141,14 @@ async fn update_settings(
             flash.success("Your profile has been saved.");
             Ok(Redirect::to(&format!("/@{}", user.username)).into_response())
         }
-        Err(AccountError::Invalid(errors)) => {
+        Err(err) => {
+            let errors = err.into_form_errors()?;
             if let Some(new) = image.filter(|i| !i.is_empty()) {
                 form.image = Some(new.clone());
                 form.pending_image = new;
             }
             invalid(form, errors, layout)
         }
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -216,14 +216,13 @@ async fn change_password(
             return Ok(Redirect::to("/settings").into_response());
         }
         // The domain reports the new password under `password`; the form calls it `new_password`.
-        Err(AccountError::Invalid(errors)) => (errors.renamed("password", "new_password"), None),
         Err(AccountError::Throttled(wait)) => {
             let mut errors = FormErrors::default();
             let message = format!("Too many wrong passwords. Try again in {}.", wait.in_words());
             errors.add("current_password", message);
             (errors, Some(wait))
         }
-        Err(other) => return Err(other.into()),
+        Err(err) => (err.into_form_errors()?.renamed("password", "new_password"), None),
     };
     let status = match wait {
         Some(_) => StatusCode::TOO_MANY_REQUESTS,

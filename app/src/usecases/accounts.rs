@@ -37,6 +37,10 @@ impl PasswordPolicy {
 pub enum AccountError {
     #[error("invalid input")]
     Invalid(FormErrors),
+    /// A username or email another account holds: found only when the account is stored, after
+    /// every field has passed, so it never comes with other messages.
+    #[error("already taken")]
+    Taken(Vec<Held>),
     #[error("the account was changed meanwhile")]
     Conflict,
     /// Too many wrong current passwords.
@@ -46,21 +50,6 @@ pub enum AccountError {
     Busy(#[from] Busy),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
-}
-
-impl From<AccountError> for crate::web::error::AppError {
-    fn from(err: AccountError) -> Self {
-        match err {
-            AccountError::Invalid(errors) => Self::BadRequest(errors.summary()),
-            AccountError::Conflict => Self::Conflict,
-            AccountError::Throttled(wait) => Self::throttled(
-                format!("Too many wrong passwords. Try again in {}.", wait.in_words()),
-                wait,
-            ),
-            AccountError::Busy(busy) => Self::Busy(busy),
-            AccountError::Internal(err) => Self::Internal(err),
-        }
-    }
 }
 
 impl From<HashError> for AccountError {
@@ -81,7 +70,7 @@ impl From<sqlx::Error> for AccountError {
 impl From<CommandError<domain::user::UserError>> for AccountError {
     fn from(err: CommandError<domain::user::UserError>) -> Self {
         match err {
-            CommandError::Taken(claims) => Self::Invalid(taken(&claims)),
+            CommandError::Taken(claims) => taken(&claims),
             CommandError::Rejected(err) => {
                 let mut errors = FormErrors::default();
                 errors.add(err.field(), err.to_string());
@@ -93,21 +82,60 @@ impl From<CommandError<domain::user::UserError>> for AccountError {
     }
 }
 
-/// The messages of [`AccountError::Invalid`] for a username or email someone else holds, so the
-/// API can answer those with 409 rather than 422.
-pub const USERNAME_TAKEN: &str = "This username is already taken";
-pub const EMAIL_TAKEN: &str = "An account with this email already exists";
+/// What a new account may not share with another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    Username,
+    Email,
+}
 
-fn taken(claims: &[Claim]) -> FormErrors {
-    let mut errors = FormErrors::default();
-    for claim in claims {
-        match claim.kind {
-            ClaimKind::Username => errors.add("username", USERNAME_TAKEN),
-            ClaimKind::Email => errors.add("email", EMAIL_TAKEN),
-            ClaimKind::Slug => errors.add("slug", "This address is already taken"),
+impl Held {
+    /// The form field it is about.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Username => "username",
+            Self::Email => "email",
         }
     }
-    errors
+
+    fn message(self) -> &'static str {
+        match self {
+            Self::Username => "This username is already taken",
+            Self::Email => "An account with this email already exists",
+        }
+    }
+
+    pub fn form_errors(held: &[Held]) -> FormErrors {
+        let mut errors = FormErrors::default();
+        for held in held {
+            errors.add(held.field(), held.message());
+        }
+        errors
+    }
+}
+
+impl AccountError {
+    /// The messages a form shows beside its fields, when the error is about them.
+    pub fn into_form_errors(self) -> Result<FormErrors, Self> {
+        match self {
+            Self::Invalid(errors) => Ok(errors),
+            Self::Taken(held) => Ok(Held::form_errors(&held)),
+            other => Err(other),
+        }
+    }
+}
+
+fn taken(claims: &[Claim]) -> AccountError {
+    // Users claim only usernames and emails; a slug is a post's.
+    let held = claims
+        .iter()
+        .filter_map(|claim| match claim.kind {
+            ClaimKind::Username => Some(Held::Username),
+            ClaimKind::Email => Some(Held::Email),
+            ClaimKind::Slug => None,
+        })
+        .collect();
+    AccountError::Taken(held)
 }
 
 pub struct SignUp<'a> {

@@ -54,18 +54,6 @@ impl From<sqlx::Error> for BlogError {
     }
 }
 
-impl From<BlogError> for crate::web::error::AppError {
-    fn from(err: BlogError) -> Self {
-        match err {
-            BlogError::Invalid(errors) => Self::BadRequest(errors.summary()),
-            BlogError::NotFound(_) => Self::NotFound,
-            BlogError::Forbidden => Self::Forbidden,
-            BlogError::Conflict => Self::Conflict,
-            BlogError::Internal(err) => Self::Internal(err),
-        }
-    }
-}
-
 fn command_error<E: std::error::Error + Send + Sync + 'static>(
     err: CommandError<E>,
     refusal: impl FnOnce(E) -> BlogError,

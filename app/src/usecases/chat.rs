@@ -10,9 +10,10 @@ use domain::chat::{
 };
 use domain::user::UserId;
 use eventstore::{CommandError, Commands};
-use projections::chat::messages::{self, MessageRow};
+use projections::chat::messages::{self, MessageJson};
 use projections::chat::requests::{self, RequestRow};
 use projections::chat::rooms;
+use projections::live::{Delivery, ServerFrame};
 use projections::users::{self, UserRow};
 use uuid::Uuid;
 
@@ -34,17 +35,6 @@ pub enum ChatFailure {
 impl From<sqlx::Error> for ChatFailure {
     fn from(err: sqlx::Error) -> Self {
         Self::Internal(err.into())
-    }
-}
-
-impl From<ChatFailure> for crate::web::error::AppError {
-    fn from(err: ChatFailure) -> Self {
-        match err {
-            ChatFailure::Invalid(errors) => Self::BadRequest(errors.summary()),
-            ChatFailure::NotFound => Self::NotFound,
-            ChatFailure::Forbidden => Self::Forbidden,
-            ChatFailure::Internal(err) => Self::Internal(err),
-        }
     }
 }
 
@@ -110,7 +100,7 @@ impl Chats {
         command: ChatCommand,
         user: &UserRow,
         request_id: &str,
-    ) -> Result<(), ChatFailure> {
+    ) -> Result<Vec<Delivery>, ChatFailure> {
         let id = chat.to_string();
         let metadata = Metadata::new(Some(user.id), request_id);
         // Commands on one chat do not depend on what the sender saw (a message goes after
@@ -123,10 +113,7 @@ impl Chats {
                 CommandError::Rejected(err) => refusal(err),
                 other => ChatFailure::Internal(other.into()),
             })?;
-        self.live
-            .announce(self.db(), &id, executed.appended, &executed.events)
-            .await;
-        Ok(())
+        Ok(self.live.announce(self.db(), executed.appended.as_ref()).await)
     }
 
     /// `from` asks `to_username` for a chat.
@@ -198,10 +185,10 @@ impl Chats {
         client_id: Uuid,
         body: &str,
         request_id: &str,
-    ) -> Result<(MessageRow, bool), ChatFailure> {
+    ) -> Result<(MessageJson, bool), ChatFailure> {
         let chat = self.member_of(user, room).await?;
         if let Some(original) = messages::by_client_id(self.db(), room, user.id, client_id).await? {
-            return Ok((original, false));
+            return Ok((MessageJson::from(&original), false));
         }
         let body = MessageBody::parse(body).map_err(refusal)?;
         let id = Uuid::now_v7();
@@ -211,11 +198,16 @@ impl Chats {
             client_id: ClientId(client_id),
             body,
         };
-        self.run(chat, command, user, request_id).await?;
-        let message = messages::by_client_id(self.db(), room, user.id, client_id)
-            .await?
-            .ok_or(ChatFailure::NotFound)?;
-        // A resend that raced its original in records nothing: the stored message is the original.
+        let delivered = self.run(chat, command, user, request_id).await?;
+        let message = match own_copy(&delivered, user, |m| m.client_id == client_id) {
+            Some(message) => message,
+            // A resend that raced its original in records nothing: the stored message is the
+            // original. (Also read when local delivery failed.)
+            None => messages::by_client_id(self.db(), room, user.id, client_id)
+                .await?
+                .map(|row| MessageJson::from(&row))
+                .ok_or(ChatFailure::NotFound)?,
+        };
         let created = message.id == id;
         Ok((message, created))
     }
@@ -227,23 +219,29 @@ impl Chats {
         seq: i64,
         body: &str,
         request_id: &str,
-    ) -> Result<MessageRow, ChatFailure> {
+    ) -> Result<MessageJson, ChatFailure> {
         let chat = self.member_of(user, room).await?;
         let body = MessageBody::parse(body).map_err(refusal)?;
         let seq = u64::try_from(seq).map_err(|_| ChatFailure::NotFound)?;
-        self.run(
-            chat,
-            ChatCommand::Edit {
-                by: UserId(user.id),
-                seq,
-                body,
-            },
-            user,
-            request_id,
-        )
-        .await?;
+        let delivered = self
+            .run(
+                chat,
+                ChatCommand::Edit {
+                    by: UserId(user.id),
+                    seq,
+                    body,
+                },
+                user,
+                request_id,
+            )
+            .await?;
+        if let Some(message) = own_copy(&delivered, user, |m| m.seq == seq as i64) {
+            return Ok(message);
+        }
+        // An edit that changed nothing records nothing: the message stands as it was.
         messages::by_seq(self.db(), room, seq as i64)
             .await?
+            .map(|row| MessageJson::from(&row))
             .ok_or(ChatFailure::NotFound)
     }
 
@@ -265,7 +263,8 @@ impl Chats {
             user,
             request_id,
         )
-        .await
+        .await?;
+        Ok(())
     }
 
     pub async fn mark_read(
@@ -286,7 +285,8 @@ impl Chats {
             user,
             request_id,
         )
-        .await
+        .await?;
+        Ok(())
     }
 
     /// Tells the other person in `room` that `user` is typing.
@@ -294,8 +294,26 @@ impl Chats {
         let peer = rooms::peer(self.db(), room, user.id)
             .await?
             .ok_or(ChatFailure::NotFound)?;
-        let frame = serde_json::json!({ "type": "typing", "room_id": room, "username": user.username });
+        let frame = ServerFrame::Typing {
+            room_id: room,
+            username: user.username.clone(),
+        };
         self.live.ephemeral(peer, frame).await;
         Ok(())
     }
+}
+
+/// The message among `delivered` that `user`'s own sockets received and `matches`: what the
+/// command stored, exactly as it was pushed.
+fn own_copy(
+    delivered: &[Delivery],
+    user: &UserRow,
+    matches: impl Fn(&MessageJson) -> bool,
+) -> Option<MessageJson> {
+    delivered.iter().find_map(|delivery| match &delivery.frame {
+        ServerFrame::Message { message } if delivery.user == user.id && matches(message) => {
+            Some(message.clone())
+        }
+        _ => None,
+    })
 }

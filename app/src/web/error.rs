@@ -8,6 +8,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use eventstore::CommandError;
 
+use crate::media::{ImageError, StorageError};
+use crate::usecases::accounts::{AccountError, Held};
+use crate::usecases::blog::BlogError;
+use crate::usecases::chat::ChatFailure;
+use crate::usecases::history::HistoryError;
 use crate::web::faults;
 
 #[derive(Debug, thiserror::Error)]
@@ -183,13 +188,70 @@ impl<E: std::error::Error + Send + Sync + 'static> From<CommandError<E>> for App
     }
 }
 
-impl From<crate::usecases::history::HistoryError> for AppError {
-    fn from(err: crate::usecases::history::HistoryError) -> Self {
-        use crate::usecases::history::HistoryError;
+impl From<HistoryError> for AppError {
+    fn from(err: HistoryError) -> Self {
         match err {
             HistoryError::NotFound => Self::NotFound,
             HistoryError::Database(err) => Self::Internal(err.into()),
             HistoryError::Decode(err) => Self::Internal(err.into()),
         }
+    }
+}
+
+// The use cases' errors, as pages answer them (the API's are in `api::error`).
+
+impl From<AccountError> for AppError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::Invalid(errors) => Self::BadRequest(errors.summary()),
+            AccountError::Taken(held) => Self::BadRequest(Held::form_errors(&held).summary()),
+            AccountError::Conflict => Self::Conflict,
+            AccountError::Throttled(wait) => Self::throttled(
+                format!("Too many wrong passwords. Try again in {}.", wait.in_words()),
+                wait,
+            ),
+            AccountError::Busy(busy) => Self::Busy(busy),
+            AccountError::Internal(err) => Self::Internal(err),
+        }
+    }
+}
+
+impl From<BlogError> for AppError {
+    fn from(err: BlogError) -> Self {
+        match err {
+            BlogError::Invalid(errors) => Self::BadRequest(errors.summary()),
+            BlogError::NotFound(_) => Self::NotFound,
+            BlogError::Forbidden => Self::Forbidden,
+            BlogError::Conflict => Self::Conflict,
+            BlogError::Internal(err) => Self::Internal(err),
+        }
+    }
+}
+
+impl From<ChatFailure> for AppError {
+    fn from(err: ChatFailure) -> Self {
+        match err {
+            ChatFailure::Invalid(errors) => Self::BadRequest(errors.summary()),
+            ChatFailure::NotFound => Self::NotFound,
+            ChatFailure::Forbidden => Self::Forbidden,
+            ChatFailure::Internal(err) => Self::Internal(err),
+        }
+    }
+}
+
+/// For handlers that do not show the message beside a field: the file's faults are a 400 with
+/// the message, ours an opaque 500.
+impl From<ImageError> for AppError {
+    fn from(err: ImageError) -> Self {
+        match err {
+            ImageError::Internal(cause) => Self::Internal(cause),
+            other => Self::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(err: StorageError) -> Self {
+        Self::Internal(err.into())
     }
 }

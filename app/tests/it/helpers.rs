@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::App;
 use app::config::{Config, DatabaseArgs, Environment, LimitArgs, MediaArgs};
@@ -43,7 +44,7 @@ pub fn test_config(db: &TestDb) -> Config {
         trust_proxy: false,
         realworld_compat: false,
         chat_sends_per_minute: 10_000,
-        ws_timeout_seconds: 60,
+        ws_timeout: Duration::from_secs(60),
         media: MediaArgs {
             media_dir: std::env::temp_dir()
                 .join("bocha-test-media")

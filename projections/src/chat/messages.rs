@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::chat::{ChatError, ChatId, MessageFacts, MessageInfo};
 use domain::user::UserId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
@@ -26,7 +26,7 @@ pub struct MessageRow {
 }
 
 /// A message as the API and the socket send it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Message))]
 pub struct MessageJson {
     pub id: Uuid,

@@ -9,13 +9,23 @@ use eventstore::testing::TestDb;
 use eventstore::{EventStore, Projections, Projector};
 use projections::rebuild;
 use sqlx::PgConnection;
+use tokio::sync::Notify;
 
 use eventstore::testing::counter::{Counter, CounterEvent};
 
-/// Keeps the running total of every counter; can be told to fail half-way.
+/// Keeps the running total of every counter; can be told to fail half-way, or to stop half-way
+/// until told to go on.
 struct Totals {
     fail_at: Option<i64>,
     failed: AtomicBool,
+    pause: Option<Pause>,
+}
+
+/// Where a projector waits: at `sequence`, it says it got there and waits for `resume`.
+struct Pause {
+    sequence: i64,
+    reached: Arc<Notify>,
+    resume: Arc<Notify>,
 }
 
 #[async_trait]
@@ -35,6 +45,12 @@ impl Projector for Totals {
                 "a crash half-way".into(),
             )));
         }
+        if let Some(pause) = self.pause.as_ref().filter(|p| p.sequence == event.sequence)
+            && event.aggregate_id == "c0"
+        {
+            pause.reached.notify_one();
+            pause.resume.notified().await;
+        }
         let amount = event.payload["Added"]["amount"].as_i64().unwrap_or(0);
         // Runtime SQL: `totals` is this test's own table, unknown to the migrations.
         sqlx::query(
@@ -52,6 +68,7 @@ fn totals(fail_at: Option<i64>) -> Arc<Totals> {
     Arc::new(Totals {
         fail_at,
         failed: AtomicBool::new(false),
+        pause: None,
     })
 }
 
@@ -145,10 +162,22 @@ async fn a_rebuild_that_dies_half_way_leaves_the_live_tables_and_can_be_run_agai
 #[tokio::test]
 async fn events_stored_during_a_rebuild_reach_the_new_tables() {
     let db = setup().await;
-    let store = EventStore::<Counter>::new(db.pool.clone());
+    // The rebuild stops at the 10th event of one counter until the writer has stored all of its
+    // events: they are certainly written while the rebuild runs.
+    let (reached, resume) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let pausing = Arc::new(Totals {
+        fail_at: None,
+        failed: AtomicBool::new(false),
+        pause: Some(Pause {
+            sequence: 10,
+            reached: reached.clone(),
+            resume: resume.clone(),
+        }),
+    });
     let writer = {
         let pool = db.pool.clone();
         tokio::spawn(async move {
+            reached.notified().await;
             let store = EventStore::<Counter>::new(pool);
             for i in 0..50 {
                 let loaded = store.load("during").await.unwrap();
@@ -161,9 +190,10 @@ async fn events_stored_during_a_rebuild_reach_the_new_tables() {
                     .await
                     .unwrap();
             }
+            resume.notify_one();
         })
     };
-    rebuild::rebuild(&db.pool, totals(None), |_| {}).await.unwrap();
+    rebuild::rebuild(&db.pool, pausing, |_| {}).await.unwrap();
     writer.await.unwrap();
     // Whatever the rebuild did not see, the live projector applies from the new checkpoint.
     let live = Projections::new(db.pool.clone(), vec![totals(None)]);
@@ -177,5 +207,9 @@ async fn events_stored_during_a_rebuild_reach_the_new_tables() {
         .await
         .unwrap();
     assert_eq!(during, (0..50).sum::<i64>());
-    drop(store);
+    assert_eq!(
+        snapshot(&db).await.iter().map(|t| t.1).sum::<i64>(),
+        (0..120).sum::<i64>() + (0..50).sum::<i64>(),
+        "nothing counted twice or lost"
+    );
 }

@@ -176,7 +176,6 @@ async fn send_message(
     } else {
         StatusCode::OK
     };
-    let message = MessageJson::from(&message);
     Ok((status, Json(MessageResponse { message })).into_response())
 }
 
@@ -230,9 +229,7 @@ async fn edit_message(
             &request_id,
         )
         .await?;
-    Ok(Json(MessageResponse {
-        message: MessageJson::from(&message),
-    }))
+    Ok(Json(MessageResponse { message }))
 }
 
 /// Delete a message

@@ -7,17 +7,18 @@
 //! frame carries its event's position: an instance that already delivered it (the one that
 //! handled the command delivers to its own sockets at once) drops the copy.
 
+mod frame;
+mod publisher;
+
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Duration;
 
 use domain::chat::{Chat, ChatEvent};
-use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
-use tokio::sync::Notify;
 use uuid::Uuid;
+
+pub use frame::{ErrorCode, ServerFrame};
+pub use publisher::{PublishError, Publisher};
 
 use crate::chat::{messages, requests};
 use crate::follows;
@@ -37,14 +38,14 @@ pub struct Delivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<Uuid>,
     pub user: Uuid,
-    pub frame: Value,
+    pub frame: ServerFrame,
 }
 
 /// The read models a frame is built from; the publisher waits for both.
-const SOURCES: [&str; 2] = ["chat", "chat_requests"];
-const CHECKPOINT: &str = "live";
-const LOCK_KEY: i64 = 0x0b0c_4a01;
-const BATCH: i64 = 500;
+pub(crate) const SOURCES: [&str; 2] = ["chat", "chat_requests"];
+pub(crate) const CHECKPOINT: &str = "live";
+pub(crate) const LOCK_KEY: i64 = 0x0b0c_4a01;
+pub(crate) const BATCH: i64 = 500;
 
 /// The frames `events` produce, for each person concerned. The messages, read receipts and
 /// room members a batch needs are read in one query each, however many events it holds.
@@ -78,14 +79,16 @@ pub async fn deliveries(
             _ => {}
         }
     }
-    let messages: HashMap<(Uuid, i64), (Value, Vec<Uuid>)> = if message_keys.0.is_empty() {
+    let messages: HashMap<(Uuid, i64), (ServerFrame, Vec<Uuid>)> = if message_keys.0.is_empty() {
         HashMap::new()
     } else {
         messages::with_members(&mut *conn, &message_keys.0, &message_keys.1)
             .await?
             .into_iter()
             .map(|(row, members)| {
-                let frame = json!({ "type": "message", "message": messages::MessageJson::from(&row) });
+                let frame = ServerFrame::Message {
+                    message: messages::MessageJson::from(&row),
+                };
                 ((row.room_id, row.seq), (frame, members))
             })
             .collect()
@@ -130,7 +133,11 @@ pub async fn deliveries(
             }
             ChatEvent::MessagesRead { by, seq } => {
                 let (username, members) = readers.get(&(room, by.0)).cloned().unwrap_or_default();
-                let frame = json!({ "type": "read", "room_id": room, "username": username, "seq": seq });
+                let frame = ServerFrame::Read {
+                    room_id: room,
+                    username,
+                    seq,
+                };
                 for user in members {
                     out.push(Delivery {
                         position: event.position,
@@ -149,13 +156,13 @@ pub async fn deliveries(
                 if let Some(row) = requests::by_id(&mut *conn, request.0).await? {
                     for (viewer, other) in [(row.from_id, row.to_id), (row.to_id, row.from_id)] {
                         let follows = follows::is_following(&mut *conn, viewer, other).await?;
-                        let json = row.json(|id| id == other && follows);
+                        let request = row.json(|id| id == other && follows);
                         out.push(Delivery {
                             position: event.position,
                             transaction_id: event.transaction_id,
                             nonce: None,
                             user: viewer,
-                            frame: json!({ "type": "request", "request": json }),
+                            frame: ServerFrame::Request { request },
                         });
                     }
                 }
@@ -208,150 +215,4 @@ pub async fn replay(
     let events = log::read_between(&mut conn, after, upto, limit).await?;
     let reached = events.last().map_or(after, StoredEvent::cursor);
     Ok((deliveries(&mut conn, &events).await?, reached))
-}
-
-/// Publishes stored chat events on Redis, from its checkpoint, one instance at a time.
-pub struct Publisher {
-    pool: PgPool,
-    redis: ConnectionManager,
-    channel: String,
-    wake: Notify,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum PublishError {
-    #[error(transparent)]
-    Projection(#[from] ProjectionError),
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("redis error: {0}")]
-    Redis(#[from] redis::RedisError),
-    #[error("frame does not serialize: {0}")]
-    Encode(#[from] serde_json::Error),
-}
-
-impl Publisher {
-    pub fn new(pool: PgPool, redis: ConnectionManager, channel: String) -> Self {
-        Self {
-            pool,
-            redis,
-            channel,
-            wake: Notify::new(),
-        }
-    }
-
-    pub async fn register(&self) -> Result<(), sqlx::Error> {
-        sqlx::query!(
-            "insert into projector_checkpoints (name) values ($1) on conflict do nothing",
-            CHECKPOINT,
-        )
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Asks the publisher to look now.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-
-    /// Publishes one batch. `Ok(true)` when there may be more.
-    pub async fn publish_pending(&self) -> Result<bool, PublishError> {
-        let mut tx = self.pool.begin().await?;
-        // `set local synchronous_commit = off` (a checkpoint lost in a crash only means frames
-        // sent again, which the hubs drop) in the round trip that takes the lock. When another
-        // instance holds the lock, wait for it rather than give up: it may have read its range
-        // before our events were projected, and nobody would publish them until the next
-        // wake-up or poll. Postgres hands the lock over the moment the holder commits.
-        let taken = sqlx::query!(
-            "select set_config('synchronous_commit', 'off', true) as synchronous_commit, \
-                    set_config('lock_timeout', '1s', true) as lock_timeout, pg_advisory_xact_lock($1)",
-            LOCK_KEY,
-        )
-        .fetch_one(&mut *tx)
-        .await;
-        match taken {
-            Ok(_) => {}
-            // 55P03: lock_not_available; the holder is slow, and publishes what we would have.
-            Err(sqlx::Error::Database(err)) if err.code().as_deref() == Some("55P03") => return Ok(false),
-            Err(err) => return Err(err.into()),
-        }
-        let cursors = sqlx::query!(
-            r#"
-            select name, transaction_id::text::bigint as "transaction_id!", position
-              from projector_checkpoints
-             where name = any($1)
-            "#,
-            &[&SOURCES[..], &[CHECKPOINT]].concat() as &[&str],
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        let cursor_of = |name: &str| {
-            cursors
-                .iter()
-                .find(|c| c.name == name)
-                .map_or(Cursor::START, |c| Cursor::new(c.transaction_id, c.position))
-        };
-        let from = cursor_of(CHECKPOINT);
-        let upto = SOURCES
-            .iter()
-            .map(|s| cursor_of(s))
-            .min()
-            .unwrap_or(Cursor::START);
-        if upto <= from {
-            return Ok(false);
-        }
-        let events = log::read_between(&mut tx, from, upto, BATCH).await?;
-        let Some(last) = events.last().map(StoredEvent::cursor) else {
-            return Ok(false);
-        };
-        let deliveries = deliveries(&mut tx, &events).await?;
-        if !deliveries.is_empty() {
-            let mut pipe = redis::pipe();
-            for delivery in &deliveries {
-                pipe.publish(&self.channel, serde_json::to_string(delivery)?)
-                    .ignore();
-            }
-            pipe.query_async::<()>(&mut self.redis.clone()).await?;
-        }
-        sqlx::query!(
-            "update projector_checkpoints set transaction_id = $2::text::xid8, position = $3, updated_at = now() where name = $1",
-            CHECKPOINT,
-            last.transaction_id.to_string(),
-            last.position,
-        )
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(events.len() as i64 == BATCH)
-    }
-
-    /// Publishes until `shutdown`: when woken, and every quarter second; after a failure
-    /// (Redis away) it backs off up to two seconds and tries again from its checkpoint.
-    pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            let pause = match self.publish_pending().await {
-                Ok(true) => Duration::ZERO,
-                Ok(false) => {
-                    backoff = Duration::from_millis(100);
-                    Duration::from_millis(250)
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "live publishing paused; retrying");
-                    backoff = (backoff * 2).min(Duration::from_secs(2));
-                    backoff
-                }
-            };
-            if pause.is_zero() {
-                continue;
-            }
-            tokio::select! {
-                () = &mut shutdown => return,
-                () = self.wake.notified() => {}
-                () = tokio::time::sleep(pause) => {}
-            }
-        }
-    }
 }

@@ -1,0 +1,99 @@
+//! Everything a chat socket sends, as one type: the socket protocol (API.md) in code.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::chat::messages::MessageJson;
+use crate::chat::requests::RequestJson;
+
+/// A frame from the server to a socket, serialized as `{"type": ..., ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// The first frame on a socket: whose it is.
+    Hello { user: String },
+    /// A message sent, edited or deleted, in any room of the socket's person.
+    Message { message: MessageJson },
+    /// The answer to the socket's own `send`: the message as stored.
+    Ack { client_id: Uuid, message: MessageJson },
+    /// A `sync` has sent every message of the room up to `seq`.
+    Synced { room_id: Uuid, seq: i64 },
+    /// Someone in the room has read up to `seq`.
+    Read {
+        room_id: Uuid,
+        username: Option<String>,
+        seq: u64,
+    },
+    /// A chat request made or answered, as its recipient of the frame sees it.
+    Request { request: RequestJson },
+    /// The other person in the room is typing (not stored).
+    Typing { room_id: Uuid, username: String },
+    /// A client frame refused; `client_id` names the `send` it answers.
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<Uuid>,
+        /// Seconds to wait, for `rate_limited`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
+    },
+}
+
+/// Why a client frame was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Invalid,
+    NotFound,
+    Forbidden,
+    RateLimited,
+    Unavailable,
+}
+
+impl ServerFrame {
+    pub fn error(code: ErrorCode, message: impl Into<String>, client_id: Option<Uuid>) -> Self {
+        Self::Error {
+            code,
+            message: message.into(),
+            client_id,
+            retry_after: None,
+        }
+    }
+
+    /// A refusal by a rate limit: wait `seconds`.
+    pub fn rate_limited(seconds: u64, client_id: Option<Uuid>) -> Self {
+        Self::Error {
+            code: ErrorCode::RateLimited,
+            message: format!("too many frames; wait {seconds} s"),
+            client_id,
+            retry_after: Some(seconds),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn frames_keep_the_documented_shape() {
+        let room = Uuid::from_u128(7);
+        let typing = ServerFrame::Typing {
+            room_id: room,
+            username: "ann".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&typing).unwrap(),
+            json!({ "type": "typing", "room_id": room, "username": "ann" })
+        );
+        let refused = ServerFrame::rate_limited(3, None);
+        assert_eq!(
+            serde_json::to_value(&refused).unwrap(),
+            json!({ "type": "error", "code": "rate_limited", "message": "too many frames; wait 3 s", "retry_after": 3 })
+        );
+        let text = serde_json::to_string(&refused).unwrap();
+        assert_eq!(serde_json::from_str::<ServerFrame>(&text).unwrap(), refused);
+    }
+}

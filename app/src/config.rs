@@ -34,6 +34,11 @@ pub struct Config {
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
     pub bind: SocketAddr,
 
+    /// Address for Prometheus metrics (`GET /metrics`); none when unset. Keep it private: it
+    /// tells how busy the site is.
+    #[arg(long, env = "METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
 
@@ -46,9 +51,13 @@ pub struct Config {
     pub redis_prefix: String,
 
     /// Signs cookies and API tokens; at least 32 characters. Required in production; in
-    /// development a random one is made at start (sessions then end with the process).
+    /// development, when unset, one is made once and kept in `SECRET_KEY_FILE`.
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
+
+    /// Where development keeps the secret key it made, so restarts keep everyone signed in.
+    #[arg(long, env = "SECRET_KEY_FILE", default_value = ".bocha/secret-key")]
+    pub secret_key_file: PathBuf,
 
     /// `production` makes cookies Secure and sends HSTS.
     #[arg(long = "env", env = "BOCHA_ENV", value_enum, default_value = "development")]
@@ -203,19 +212,32 @@ impl Config {
         self.environment == Environment::Production
     }
 
-    /// The secret key, checked; in development a missing key is generated with a warning.
+    /// The secret key, checked. In development a missing one is read from `secret_key_file`,
+    /// made there the first time; if that fails, a random key lasts as long as the process.
     pub fn secret(&self) -> Result<String, ConfigError> {
         match &self.secret_key {
             Some(key) if key.len() >= 32 => Ok(key.clone()),
             Some(_) => Err(ConfigError::ShortSecret),
             None if self.is_production() => Err(ConfigError::MissingSecret),
-            None => {
-                tracing::warn!(
-                    "SECRET_KEY is not set; using a random key, so sessions end when the process does \
-                     and instances do not share them"
-                );
-                Ok(crate::services::crypto::random_token(48))
-            }
+            None => match kept_secret(&self.secret_key_file) {
+                Ok(key) => {
+                    tracing::warn!(
+                        file = %self.secret_key_file.display(),
+                        "SECRET_KEY is not set; using the development key kept in this file \
+                         (set SECRET_KEY in production, the same on every instance)"
+                    );
+                    Ok(key)
+                }
+                Err(err) => {
+                    tracing::warn!(
+                        file = %self.secret_key_file.display(),
+                        error = %err,
+                        "SECRET_KEY is not set and the development key could not be kept; using a \
+                         random key, so sessions end when the process does"
+                    );
+                    Ok(crate::services::crypto::random_token(48))
+                }
+            },
         }
     }
 
@@ -232,5 +254,41 @@ fn silence_limit(raw: &str) -> Result<std::time::Duration, String> {
     match raw.trim().parse::<u64>() {
         Ok(seconds) if seconds >= 3 => Ok(std::time::Duration::from_secs(seconds)),
         _ => Err("a whole number of seconds, at least 3".to_owned()),
+    }
+}
+
+/// The key in `path`, or a new one written there (readable by this user only). Two instances
+/// starting at once agree: only one creates the file, the other reads it.
+fn kept_secret(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::{ErrorKind, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let key = crate::services::crypto::random_token(48);
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(mut file) => {
+            file.write_all(key.as_bytes())?;
+            file.sync_all()?;
+            Ok(key)
+        }
+        Err(err) if err.kind() == ErrorKind::AlreadyExists => {
+            let kept = std::fs::read_to_string(path)?.trim().to_owned();
+            if kept.len() >= 32 {
+                Ok(kept)
+            } else {
+                Err(std::io::Error::new(
+                    ErrorKind::InvalidData,
+                    "the kept key is shorter than 32 characters",
+                ))
+            }
+        }
+        Err(err) => Err(err),
     }
 }

@@ -11,13 +11,16 @@
 //! - [`media`]: uploaded images, from the multipart form to storage.
 //! - [`services`]: what the rest leans on: Redis, rate limits, API tokens, password hashing,
 //!   bounded work pools, small crypto helpers.
+//! - [`metrics`], [`logging`]: what an operator watches (Prometheus metrics, log lines).
 //! - [`startup`], [`server`], [`state`], [`config`], [`cli`]: building and running the app.
 
 pub mod api;
 pub mod cli;
 pub mod config;
 pub mod live;
+pub mod logging;
 pub mod media;
+pub mod metrics;
 pub mod pages;
 pub mod server;
 pub mod services;

@@ -1,6 +1,5 @@
 use clap::Parser;
 use tikv_jemallocator::Jemalloc;
-use tracing_subscriber::EnvFilter;
 
 /// glibc's allocator keeps what a burst freed: blocks under its mmap threshold go to per-thread
 /// arenas that are rarely trimmed, so after 150 concurrent logins the process stayed at 2.9 GB.
@@ -14,10 +13,6 @@ static ALLOCATOR: Jemalloc = Jemalloc;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = app::cli::Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        // Logs on stderr, so that commands that print data (an NDJSON export) keep stdout clean.
-        .with_writer(std::io::stderr)
-        .init();
+    app::logging::init();
     app::cli::run(cli).await
 }

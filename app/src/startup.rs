@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::PostgresStore;
 use tracing::Level;
@@ -84,6 +84,8 @@ pub async fn commands(pool: &PgPool) -> anyhow::Result<Commands> {
 /// A bound, ready-to-run application.
 pub struct App {
     listener: TcpListener,
+    /// The metrics address's, when `METRICS_BIND` is set.
+    metrics: Option<TcpListener>,
     router: Router,
     state: AppState,
     /// Stops the database watcher, which starts with the app (see `faults`).
@@ -125,8 +127,16 @@ impl App {
             config: Arc::new(config),
         });
         let listener = TcpListener::bind(state.config.bind).await?;
+        let metrics = match state.config.metrics_bind {
+            Some(address) => {
+                crate::metrics::install()?;
+                Some(TcpListener::bind(address).await?)
+            }
+            None => None,
+        };
         Ok(Self {
             listener,
+            metrics,
             router: router(state.clone()),
             state,
             watcher,
@@ -135,6 +145,11 @@ impl App {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Where metrics are served, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -151,7 +166,23 @@ impl App {
         let live = self.state.chats.live().clone();
         let live_tasks = live.spawn(&stop);
 
-        tracing::info!(address = %self.listener.local_addr()?, "serving");
+        let address = self.listener.local_addr()?;
+        tracing::info!(url = %open_at(address), "serving; open the URL in a browser");
+        let metrics = self.metrics.map(|listener| {
+            if let Ok(at) = listener.local_addr() {
+                tracing::info!(url = %format!("http://{at}/metrics"), "serving metrics");
+            }
+            let router = crate::metrics::router(self.state.clone());
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(stop.cancelled_owned())
+                    .await;
+                if let Err(err) = served {
+                    tracing::error!(error = %err, "the metrics server stopped");
+                }
+            })
+        });
         // Sockets never finish on their own: close them when shutdown begins, so the server
         // can wait for the requests in flight and stop.
         let hub = live.hub.clone();
@@ -167,12 +198,25 @@ impl App {
         stop.cancel();
         self.watcher.cancel();
         let _ = tokio::join!(worker, housekeeping);
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         for task in live_tasks {
             let _ = task.await;
         }
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The URL a person opens for `address`: a wildcard address is reached through localhost.
+fn open_at(address: SocketAddr) -> String {
+    let host = match address.ip() {
+        ip if ip.is_unspecified() => "localhost".to_owned(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    format!("http://{host}:{}/", address.port())
 }
 
 /// Once an hour: expired sessions, and uploads nothing used within a day (with their files).
@@ -194,6 +238,22 @@ async fn housekeeping(state: AppState, stop: CancellationToken) {
             () = tokio::time::sleep(Duration::from_secs(3600)) => {}
         }
     }
+}
+
+/// The span every line a request logs is in: its id (also sent back as `x-request-id`), method
+/// and path.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
 }
 
 pub fn router(state: AppState) -> Router {
@@ -238,9 +298,10 @@ pub fn router(state: AppState) -> Router {
         // well as gzip at the same speed.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(middleware::from_fn(crate::metrics::http::track))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(request_span)
                 .on_request(())
                 .on_response(
                     DefaultOnResponse::new()

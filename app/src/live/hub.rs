@@ -229,6 +229,10 @@ impl Hub {
                 seen.set.remove(&old);
             }
         }
+        if let Some(recorded_at) = delivery.recorded_at {
+            let waited = (chrono::Utc::now() - recorded_at).to_std().unwrap_or_default();
+            crate::metrics::chat_delivered(waited);
+        }
         let Ok(text) = serde_json::to_string(&delivery.frame) else {
             return;
         };
@@ -293,6 +297,7 @@ mod tests {
                 room_id: Uuid::nil(),
                 seq: position,
             },
+            recorded_at: None,
         }
     }
 

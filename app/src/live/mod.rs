@@ -103,6 +103,7 @@ impl Live {
             nonce: Some(Uuid::new_v4()),
             user,
             frame,
+            recorded_at: None,
         };
         self.hub.deliver(&delivery);
         let Ok(payload) = serde_json::to_string(&delivery) else {

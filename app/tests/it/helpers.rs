@@ -16,6 +16,8 @@ use tokio::sync::oneshot;
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where metrics are served, when the config asked for them.
+    pub metrics_addr: Option<SocketAddr>,
     /// Shared with other instances of the same site (see [`TestApp::another_instance`]).
     pub db: Arc<TestDb>,
     pub config: Config,
@@ -31,6 +33,7 @@ pub struct TestApp {
 pub fn test_config(db: &TestDb) -> Config {
     Config {
         bind: "127.0.0.1:0".parse().unwrap(),
+        metrics_bind: None,
         database: DatabaseArgs {
             database_url: db.url.clone(),
             db_pool_size: 10,
@@ -38,6 +41,7 @@ pub fn test_config(db: &TestDb) -> Config {
         redis_url: std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned()),
         redis_prefix: format!("bocha-test-{}", uuid::Uuid::new_v4().simple()),
         secret_key: Some("test-secret-key-that-is-long-enough-0123456789".to_owned()),
+        secret_key_file: PathBuf::from("/nonexistent/secret-key"),
         environment: Environment::Development,
         allowed_hosts: vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
         max_body_bytes: 64 * 1024,
@@ -91,6 +95,7 @@ impl TestApp {
         let media_dir = config.media.media_dir.clone();
         let app = App::build(config.clone()).await.expect("the app builds");
         let addr = app.local_addr().unwrap();
+        let metrics_addr = app.metrics_addr();
         let media = app.state().media.clone();
         let state = app.state().clone();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -103,6 +108,7 @@ impl TestApp {
         });
         Self {
             addr,
+            metrics_addr,
             db,
             config,
             media,

@@ -12,6 +12,7 @@ mod publisher;
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use domain::chat::{Chat, ChatEvent};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
@@ -39,6 +40,9 @@ pub struct Delivery {
     pub nonce: Option<Uuid>,
     pub user: Uuid,
     pub frame: ServerFrame,
+    /// When the event behind the frame was stored (none for typing): how long delivery took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_at: Option<DateTime<Utc>>,
 }
 
 /// The read models a frame is built from; the publisher waits for both.
@@ -127,6 +131,7 @@ pub async fn deliveries(
                             nonce: None,
                             user: *user,
                             frame: frame.clone(),
+                            recorded_at: Some(event.recorded_at),
                         });
                     }
                 }
@@ -145,6 +150,7 @@ pub async fn deliveries(
                         nonce: None,
                         user,
                         frame: frame.clone(),
+                        recorded_at: Some(event.recorded_at),
                     });
                 }
             }
@@ -163,6 +169,7 @@ pub async fn deliveries(
                             nonce: None,
                             user: viewer,
                             frame: ServerFrame::Request { request },
+                            recorded_at: Some(event.recorded_at),
                         });
                     }
                 }

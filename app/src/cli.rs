@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, DatabaseArgs};
+use crate::config::{Config, DatabaseArgs, MediaArgs};
 use crate::services::pools::Pools;
 use crate::startup::{self, App};
 use crate::usecases::accounts::{self, PasswordPolicy, SignUp};
@@ -38,6 +38,19 @@ enum Command {
         command: EventsCommand,
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+    /// Fill an empty database with a small living site (people, posts, comments, a chat) to
+    /// explore; prints how to log in.
+    Demo {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Redis URL (chat messages are announced to live sockets).
+        #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+        redis_url: String,
+        #[arg(long, env = "REDIS_PREFIX", default_value = "bocha")]
+        redis_prefix: String,
+        #[command(flatten)]
+        media: MediaArgs,
     },
     /// Create a staff account. The password comes from BOCHA_PASSWORD or a prompt.
     Createsuperuser {
@@ -97,6 +110,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let pool = startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
             maintenance::export(&pool, &subject, &mut std::io::stdout().lock()).await
+        }
+        Command::Demo {
+            database,
+            redis_url,
+            redis_prefix,
+            media,
+        } => {
+            let pool = startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
+            let commands = startup::commands(&pool).await?;
+            let redis = crate::services::redis::Redis::new(&redis_url, &redis_prefix)?;
+            let chats = crate::usecases::chat::Chats::new(
+                commands.clone(),
+                crate::live::Live::new(pool.clone(), redis),
+            );
+            let media = crate::media::Media::from_config(&media)?;
+            let demo = crate::usecases::demo::fill(crate::usecases::demo::Services {
+                commands: &commands,
+                passwords: &Pools::for_this_machine().passwords,
+                chats: &chats,
+                media: &media,
+            })
+            .await?;
+            println!(
+                "The demo site is ready. Start it with `bocha serve` and log in as {} with the password {}",
+                demo.usernames.join(", "),
+                demo.password
+            );
+            Ok(())
         }
         Command::Createsuperuser {
             username,

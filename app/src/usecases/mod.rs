@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod blog;
 pub mod chat;
+pub mod demo;
 pub mod exports;
 pub mod history;
 pub mod maintenance;

@@ -208,3 +208,68 @@ async fn projections_status_rebuild_and_event_export_from_the_command_line() {
         .unwrap();
     assert_eq!(users, 1, "the rebuilt users table has the account");
 }
+
+#[tokio::test]
+async fn demo_fills_an_empty_site_that_one_can_log_in_to_and_refuses_a_full_one() {
+    let db = TestDb::new().await;
+    let media_dir = std::env::temp_dir().join(format!("bocha-test-demo-{}", uuid::Uuid::new_v4().simple()));
+    let demo = || {
+        bocha()
+            .arg("demo")
+            .env("DATABASE_URL", &db.url)
+            .env("MEDIA_DIR", &media_dir)
+            .env(
+                "REDIS_PREFIX",
+                format!("bocha-test-{}", uuid::Uuid::new_v4().simple()),
+            )
+            .output()
+            .unwrap()
+    };
+    let output = demo();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let said = String::from_utf8(output.stdout).unwrap();
+    let password = said
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("the password closes the message")
+        .to_owned();
+    assert!(said.contains("mira") && password.len() >= 16, "{said}");
+
+    let count = |sql: &'static str| {
+        let pool = db.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    assert_eq!(
+        count("select count(*) from users where image is not null and bio is not null").await,
+        3
+    );
+    assert_eq!(count("select count(*) from posts").await, 4);
+    assert_eq!(
+        count("select count(*) from posts where cover is not null").await,
+        3
+    );
+    assert_eq!(count("select count(*) from comments").await, 5);
+    assert_eq!(count("select count(*) from messages").await, 3);
+    let images = std::fs::read_dir(&media_dir).map(Iterator::count).unwrap_or(0);
+    assert!(images > 0, "the pictures are stored");
+
+    let again = demo();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a site"));
+
+    // The people can log in with what the demo printed.
+    let app = crate::helpers::TestApp::spawn_on(std::sync::Arc::new(db)).await;
+    let login = reqwest::Client::new()
+        .post(app.url("/api/users/login"))
+        .json(&serde_json::json!({ "user": { "email": "mira@example.com", "password": password } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let _ = std::fs::remove_dir_all(&media_dir);
+}

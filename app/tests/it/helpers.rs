@@ -79,6 +79,12 @@ impl TestApp {
         Self::start(Arc::new(db), config).await
     }
 
+    /// An app on a database that already holds a site.
+    pub async fn spawn_on(db: Arc<TestDb>) -> Self {
+        let config = test_config(&db);
+        Self::start(db, config).await
+    }
+
     /// A second instance of the same site: same database, Redis namespace and secret, as
     /// behind a load balancer.
     pub async fn another_instance(&self) -> Self {

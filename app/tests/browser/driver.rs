@@ -47,6 +47,8 @@ impl Driver {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--no-first-run", "--disable-quic", "--window-size=1280,900",
+                    // The load-balancer test's nginx has a certificate made for the test.
+                    "--ignore-certificate-errors",
                     format!("--user-data-dir={}", profile.display()),
                 ]
             }),
@@ -159,7 +161,12 @@ impl Driver {
 
     /// Signs up through the form, as a person would.
     pub async fn sign_up(&self, app: &crate::helpers::TestApp, username: &str) {
-        self.goto(&app.url("/signup")).await;
+        self.sign_up_at(&app.url(""), username).await;
+    }
+
+    /// Signs up on the site at `base` (a URL without a trailing slash).
+    pub async fn sign_up_at(&self, base: &str, username: &str) {
+        self.goto(&format!("{base}/signup")).await;
         self.fill("#username", username).await;
         self.fill("#email", &format!("{username}@example.com")).await;
         self.fill("#password", crate::helpers::PASSWORD).await;

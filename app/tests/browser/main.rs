@@ -9,5 +9,6 @@ mod helpers;
 mod driver;
 
 mod accounts;
+mod balancer;
 mod blog;
 mod chat;

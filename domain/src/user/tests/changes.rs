@@ -1,64 +1,6 @@
-//! The user account's rules, as given/when/then.
-
-use cqrs_es::test::TestFramework;
-use uuid::Uuid;
+//! Changes to an account: profile, username, email, password, and signing out everywhere.
 
 use super::*;
-use crate::claims::{Claim, ClaimKind, Claims};
-
-type UserTest = TestFramework<User>;
-
-fn id() -> UserId {
-    UserId(Uuid::from_u128(7))
-}
-
-fn alice() -> Username {
-    Username::parse("Alice").unwrap()
-}
-
-fn email(raw: &str) -> Email {
-    Email::parse(raw).unwrap()
-}
-
-fn hash(n: u8) -> PasswordHash {
-    PasswordHash::new(format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA${n}"))
-}
-
-fn registered() -> UserEvent {
-    UserEvent::UserRegistered {
-        id: id(),
-        username: alice(),
-        email: email("alice@example.com"),
-        password_hash: hash(1),
-        staff: false,
-    }
-}
-
-fn register() -> UserCommand {
-    UserCommand::Register {
-        id: id(),
-        username: alice(),
-        email: email("alice@example.com"),
-        password_hash: hash(1),
-        staff: false,
-    }
-}
-
-#[test]
-fn registering_a_new_account_records_it() {
-    UserTest::with(())
-        .given_no_previous_events()
-        .when(register())
-        .then_expect_events(vec![registered()]);
-}
-
-#[test]
-fn registering_twice_is_refused() {
-    UserTest::with(())
-        .given(vec![registered()])
-        .when(register())
-        .then_expect_error(UserError::AlreadyRegistered);
-}
 
 #[test]
 fn changes_to_an_unknown_account_are_refused() {
@@ -69,10 +11,6 @@ fn changes_to_an_unknown_account_are_refused() {
             ..Default::default()
         }))
         .then_expect_error(UserError::NotFound);
-}
-
-fn change(changes: AccountChanges) -> UserCommand {
-    UserCommand::ChangeAccount(changes)
 }
 
 #[test]
@@ -233,90 +171,4 @@ fn several_changes_are_recorded_together() {
                 password_hash: hash(3),
             },
         ]);
-}
-
-#[test]
-fn registration_claims_the_username_and_email_case_insensitively() {
-    assert_eq!(
-        registered().claims(),
-        vec![
-            Claim::new(ClaimKind::Username, "alice"),
-            Claim::new(ClaimKind::Email, "alice@example.com")
-        ]
-    );
-}
-
-#[test]
-fn a_rename_claims_the_new_name_and_releases_the_old() {
-    let event = UserEvent::UsernameChanged {
-        username: Username::parse("bob").unwrap(),
-        previous: alice(),
-    };
-    assert_eq!(event.claims(), vec![Claim::new(ClaimKind::Username, "bob")]);
-    assert_eq!(event.releases(), vec![Claim::new(ClaimKind::Username, "alice")]);
-}
-
-#[test]
-fn a_change_of_case_only_keeps_the_claim() {
-    let event = UserEvent::UsernameChanged {
-        username: Username::parse("ALICE").unwrap(),
-        previous: alice(),
-    };
-    assert!(event.claims().is_empty());
-    assert!(event.releases().is_empty());
-}
-
-#[test]
-fn a_registration_stored_before_staff_accounts_reads_as_a_member() {
-    use cqrs_es::persist::SerializedEvent;
-    let version_1 = serde_json::json!({
-        "type": "UserRegistered",
-        "id": "00000000-0000-0000-0000-000000000007",
-        "username": "Alice",
-        "email": "alice@example.com",
-        "password_hash": "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$1"
-    });
-    let stored = SerializedEvent::new(
-        "u".into(),
-        1,
-        "User".into(),
-        "UserRegistered".into(),
-        "1".into(),
-        version_1,
-        serde_json::Value::Null,
-    );
-    let upcast = upcasters().iter().fold(stored, |event, upcaster| {
-        if upcaster.can_upcast(&event.event_type, &event.event_version) {
-            upcaster.upcast(event)
-        } else {
-            event
-        }
-    });
-    assert_eq!(upcast.event_version, "2.0.0");
-    let event: UserEvent = serde_json::from_value(upcast.payload).unwrap();
-    assert_eq!(event, registered());
-}
-
-#[test]
-fn registrations_are_written_at_version_two() {
-    use cqrs_es::DomainEvent;
-    assert_eq!(registered().event_version(), "2");
-    assert!(upcasters().iter().all(|u| !u.can_upcast("UserRegistered", "2")));
-}
-
-#[test]
-fn display_names_may_hide_nothing() {
-    for hiding in ["ann\u{202E}nimda", "a\u{200B}nn", "\u{2066}ann", "ann\u{7}"] {
-        assert_eq!(
-            DisplayName::parse(hiding),
-            Err(UserError::DisplayNameCharacters),
-            "{hiding:?}"
-        );
-    }
-    let accented = DisplayName::parse("Rene\u{301}e").unwrap().unwrap();
-    assert_eq!(accented.as_str(), "Renée", "stored in NFC");
-    assert_eq!(
-        DisplayName::parse("\u{0455}taffer").unwrap().unwrap().skeleton(),
-        "staffer"
-    );
 }

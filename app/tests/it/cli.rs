@@ -88,6 +88,7 @@ async fn serve_stops_gracefully_on_sigterm() {
         .arg("serve")
         .env("DATABASE_URL", &db.url)
         .env("BIND", format!("127.0.0.1:{port}"))
+        .env("SECRET_KEY", "cli-test-secret-key-that-is-long-enough")
         .env(
             "REDIS_PREFIX",
             format!("bocha-test-{}", uuid::Uuid::new_v4().simple()),

@@ -1,4 +1,4 @@
-//! A room's messages: reading, sending, editing, deleting, and read receipts.
+//! A room's messages: reading, sending, editing and deleting.
 
 use axum::Json;
 use axum::extract::State;
@@ -21,7 +21,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_messages, send_message))
         .routes(routes!(edit_message, delete_message))
-        .routes(routes!(mark_read))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -261,45 +260,5 @@ async fn delete_message(
         .chats
         .delete(&user, id(&raw)?, seq(&raw_seq)?, &request_id)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ReadReceipt {
-    /// The last message read.
-    #[schema(value_type = i64, required = true, minimum = 0)]
-    seq: Option<i64>,
-}
-
-/// Mark as read
-///
-/// A read receipt: messages up to `seq` no longer count as unread, and the peer sees how far
-/// the caller has read.
-#[utoipa::path(
-    post,
-    path = "/api/chat/rooms/{id}/read",
-    tag = "Chat",
-    params(("id" = Uuid, Path, description = "The room's id")),
-    request_body = ReadReceipt,
-    security(("token" = [])),
-    responses(
-        (status = 204, description = "Recorded"),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such room of yours", body = ErrorBody),
-        (status = 422, description = "No `seq`, or a negative one", body = ErrorBody),
-    )
-)]
-async fn mark_read(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(raw): ApiPath<String>,
-    RequestId(request_id): RequestId,
-    ApiJson(body): ApiJson<ReadReceipt>,
-) -> Result<StatusCode, ApiError> {
-    let seq = body
-        .seq
-        .filter(|s| *s >= 0)
-        .ok_or_else(|| ApiError::invalid("seq", "must be a whole number, 0 or more"))?;
-    state.chats.mark_read(&user, id(&raw)?, seq, &request_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,6 +2,7 @@
 //! caller's is 404, never a hint that it exists.
 
 mod messages;
+mod receipts;
 mod requests;
 mod rooms;
 
@@ -21,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(requests::router())
         .merge(rooms::router())
         .merge(messages::router())
+        .merge(receipts::router())
 }
 
 /// Ids come from URLs; one of the wrong shape names nothing.

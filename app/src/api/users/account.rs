@@ -1,0 +1,151 @@
+//! `/api/user`: the account a token belongs to, changes to it, and ending its sessions.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{UserResponse, user_response};
+use crate::api::error::ErrorBody;
+use crate::api::{ApiError, ApiJson, ApiUser, patch};
+use crate::state::AppState;
+use crate::usecases::accounts::{self, Changes};
+use crate::web::request::{Caller, RequestId};
+
+/// Current user
+///
+/// The account the token belongs to, with a fresh token.
+#[utoipa::path(
+    get,
+    path = "/api/user",
+    tag = "User and Authentication",
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The account", body = UserResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+    )
+)]
+pub(super) async fn current_user(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Json<UserResponse> {
+    Json(user_response(&state.keys, &user))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateUserRequest {
+    user: UpdateUser,
+}
+
+/// Any subset of the account's parts; those left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateUser {
+    #[serde(default, deserialize_with = "patch::field")]
+    #[schema(value_type = String, format = Email, max_length = 254)]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::field")]
+    #[schema(value_type = String, pattern = "^[A-Za-z0-9_-]{3,30}$")]
+    username: Option<Option<String>>,
+    /// 8–128 characters, not a commonly used password.
+    #[serde(default, deserialize_with = "patch::field")]
+    #[schema(value_type = String, min_length = 8, max_length = 128)]
+    password: Option<Option<String>>,
+    /// Up to 1000 characters; `""` or `null` removes it.
+    #[serde(default, deserialize_with = "patch::field")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    bio: Option<Option<String>>,
+    /// An http(s) URL; `""` or `null` removes it.
+    #[serde(default, deserialize_with = "patch::field")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    image: Option<Option<String>>,
+    /// The account's password as it is now: required to change the password or the email.
+    #[schema(value_type = String)]
+    current_password: Option<String>,
+}
+
+/// Update user
+///
+/// Changes any of email, username, password, bio and image. A new password or email needs
+/// `current_password` (checked, and limited, like a login). A new password ends every other
+/// token and session: the answer carries a fresh token to use from then on.
+#[utoipa::path(
+    put,
+    path = "/api/user",
+    tag = "User and Authentication",
+    security(("token" = [])),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "The account as changed", body = UserResponse),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 409, description = "The username or email is taken", body = ErrorBody),
+        (status = 422, description = "A field is blank, null or invalid, or `current_password` is missing or wrong", body = ErrorBody),
+        (status = 429, description = "Too many wrong current passwords; see `Retry-After`", body = ErrorBody),
+    )
+)]
+pub(super) async fn update_user(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Caller { request_id, ip }: Caller,
+    ApiJson(body): ApiJson<UpdateUserRequest>,
+) -> Result<Json<UserResponse>, ApiError> {
+    let fields = body.user;
+    let mut nulls = crate::web::forms::FormErrors::default();
+    let email = patch::required(&mut nulls, "email", fields.email.as_ref()).map(String::as_str);
+    let username = patch::required(&mut nulls, "username", fields.username.as_ref()).map(String::as_str);
+    let password = patch::required(&mut nulls, "password", fields.password.as_ref()).map(String::as_str);
+    if !nulls.is_empty() {
+        return Err(ApiError::Invalid(nulls));
+    }
+    let changes = Changes {
+        username,
+        email,
+        password,
+        display_name: None,
+        // `null` and `""` both clear them; the account use case reads a blank as "none".
+        bio: patch::clearable(fields.bio.as_ref()),
+        image: patch::clearable(fields.image.as_ref()),
+        current_password: fields.current_password.as_deref(),
+    };
+    let rules = accounts::Rules {
+        policy: state.api_password_policy(),
+        reauthenticate: (!state.config.realworld_compat).then(|| state.password_guard(ip)),
+    };
+    let user = accounts::change(
+        &state.commands,
+        &state.pools.passwords,
+        &user,
+        changes,
+        rules,
+        &request_id,
+    )
+    .await?;
+    if password.is_some() {
+        state.end_sockets(user.id, None).await;
+    }
+    Ok(Json(user_response(&state.keys, &user)))
+}
+
+/// Log out everywhere
+///
+/// Ends every API token and browser session of the account, the caller's own token included
+/// (log in again for a new one), and closes its open chat sockets on every instance.
+#[utoipa::path(
+    delete,
+    path = "/api/user/sessions",
+    tag = "User and Authentication",
+    security(("token" = [])),
+    responses(
+        (status = 204, description = "Every token and session has ended"),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+    )
+)]
+pub(super) async fn end_sessions(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    RequestId(request_id): RequestId,
+) -> Result<StatusCode, ApiError> {
+    accounts::sign_out_everywhere(&state.commands, &user, &request_id).await?;
+    state.end_sockets(user.id, None).await;
+    Ok(StatusCode::NO_CONTENT)
+}

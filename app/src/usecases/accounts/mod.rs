@@ -1,0 +1,37 @@
+//! Account use cases shared by the pages and the API: sign up, authenticate, change the
+//! account. Each validates its input into domain values, runs one command and reports errors
+//! by field.
+//!
+//! - `registration`: a new account.
+//! - `login`: checking a password, counted against the limits, for a login or before a change.
+//! - `changes`: changes to an account, and signing out everywhere.
+//! - `errors`: what the pages and the API are told when one is refused.
+
+mod changes;
+mod errors;
+mod login;
+mod registration;
+
+use domain::user::{Password, PasswordError};
+
+pub use changes::{Changes, Rules, change, sign_out_everywhere};
+pub use errors::{AccountError, Held};
+pub use login::{Guard, LoginError, confirm_password, log_in};
+pub use registration::{SignUp, sign_up};
+
+/// Which password rules apply: the site's (length and not a common password) on every door, or
+/// length only, which the RealWorld demo suite expects (see `REALWORLD_COMPAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordPolicy {
+    Site,
+    LengthOnly,
+}
+
+impl PasswordPolicy {
+    fn parse(self, raw: &str) -> Result<Password, PasswordError> {
+        match self {
+            Self::Site => Password::parse(raw),
+            Self::LengthOnly => Password::parse_length(raw),
+        }
+    }
+}

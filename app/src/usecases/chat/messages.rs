@@ -1,0 +1,162 @@
+//! A room's messages: sending, editing, deleting, read receipts, and typing notices.
+
+use domain::chat::{ChatCommand, ChatId, ClientId, MessageBody, MessageId};
+use domain::user::UserId;
+use projections::chat::messages::{self, MessageJson};
+use projections::chat::rooms;
+use projections::live::{Delivery, ServerFrame};
+use projections::users::UserRow;
+use uuid::Uuid;
+
+use super::{ChatFailure, Chats, refusal};
+
+impl Chats {
+    /// The room, if `user` is in it.
+    async fn member_of(&self, user: &UserRow, room: Uuid) -> Result<ChatId, ChatFailure> {
+        rooms::peer(self.db(), room, user.id)
+            .await?
+            .ok_or(ChatFailure::NotFound)?;
+        Ok(ChatId(room))
+    }
+
+    /// Sends a message. A resend with a `client_id` already used in the room returns the
+    /// original message and `false` instead of storing a second one.
+    pub async fn send(
+        &self,
+        user: &UserRow,
+        room: Uuid,
+        client_id: Uuid,
+        body: &str,
+        request_id: &str,
+    ) -> Result<(MessageJson, bool), ChatFailure> {
+        let chat = self.member_of(user, room).await?;
+        if let Some(original) = messages::by_client_id(self.db(), room, user.id, client_id).await? {
+            return Ok((MessageJson::from(&original), false));
+        }
+        let body = MessageBody::parse(body).map_err(refusal)?;
+        let id = Uuid::now_v7();
+        let command = ChatCommand::Send {
+            id: MessageId(id),
+            by: UserId(user.id),
+            client_id: ClientId(client_id),
+            body,
+        };
+        let delivered = self.run(chat, command, user, request_id).await?;
+        let message = match own_copy(&delivered, user, |m| m.client_id == client_id) {
+            Some(message) => message,
+            // A resend that raced its original in records nothing: the stored message is the
+            // original. (Also read when local delivery failed.)
+            None => messages::by_client_id(self.db(), room, user.id, client_id)
+                .await?
+                .map(|row| MessageJson::from(&row))
+                .ok_or(ChatFailure::NotFound)?,
+        };
+        let created = message.id == id;
+        Ok((message, created))
+    }
+
+    pub async fn edit(
+        &self,
+        user: &UserRow,
+        room: Uuid,
+        seq: i64,
+        body: &str,
+        request_id: &str,
+    ) -> Result<MessageJson, ChatFailure> {
+        let chat = self.member_of(user, room).await?;
+        let body = MessageBody::parse(body).map_err(refusal)?;
+        let seq = u64::try_from(seq).map_err(|_| ChatFailure::NotFound)?;
+        let delivered = self
+            .run(
+                chat,
+                ChatCommand::Edit {
+                    by: UserId(user.id),
+                    seq,
+                    body,
+                },
+                user,
+                request_id,
+            )
+            .await?;
+        if let Some(message) = own_copy(&delivered, user, |m| m.seq == seq as i64) {
+            return Ok(message);
+        }
+        // An edit that changed nothing records nothing: the message stands as it was.
+        messages::by_seq(self.db(), room, seq as i64)
+            .await?
+            .map(|row| MessageJson::from(&row))
+            .ok_or(ChatFailure::NotFound)
+    }
+
+    pub async fn delete(
+        &self,
+        user: &UserRow,
+        room: Uuid,
+        seq: i64,
+        request_id: &str,
+    ) -> Result<(), ChatFailure> {
+        let chat = self.member_of(user, room).await?;
+        let seq = u64::try_from(seq).map_err(|_| ChatFailure::NotFound)?;
+        self.run(
+            chat,
+            ChatCommand::Delete {
+                by: UserId(user.id),
+                seq,
+            },
+            user,
+            request_id,
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn mark_read(
+        &self,
+        user: &UserRow,
+        room: Uuid,
+        seq: i64,
+        request_id: &str,
+    ) -> Result<(), ChatFailure> {
+        let chat = self.member_of(user, room).await?;
+        let seq = u64::try_from(seq).unwrap_or(0);
+        self.run(
+            chat,
+            ChatCommand::MarkRead {
+                by: UserId(user.id),
+                seq,
+            },
+            user,
+            request_id,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Tells the other person in `room` that `user` is typing.
+    pub async fn typing(&self, user: &UserRow, room: Uuid) -> Result<(), ChatFailure> {
+        let peer = rooms::peer(self.db(), room, user.id)
+            .await?
+            .ok_or(ChatFailure::NotFound)?;
+        let frame = ServerFrame::Typing {
+            room_id: room,
+            username: user.username.clone(),
+        };
+        self.live.ephemeral(peer, frame).await;
+        Ok(())
+    }
+}
+
+/// The message among `delivered` that `user`'s own sockets received and `matches`: what the
+/// command stored, exactly as it was pushed.
+fn own_copy(
+    delivered: &[Delivery],
+    user: &UserRow,
+    matches: impl Fn(&MessageJson) -> bool,
+) -> Option<MessageJson> {
+    delivered.iter().find_map(|delivery| match &delivery.frame {
+        ServerFrame::Message { message } if delivery.user == user.id && matches(message) => {
+            Some(message.clone())
+        }
+        _ => None,
+    })
+}

@@ -1,0 +1,178 @@
+//! The chat's rules: what each command decides, given the chat as it stands.
+
+use super::{Chat, ChatCommand, ChatError, ChatEvent, MessageInfo, State, Status, resend_key};
+use crate::permissions::may_change_message;
+use crate::user::UserId;
+
+impl Chat {
+    /// The rules. `message` is what [`MessageFacts`](super::MessageFacts) said about the message
+    /// an edit or a delete names; other commands get `None`.
+    pub fn decide(
+        &self,
+        command: ChatCommand,
+        message: Option<MessageInfo>,
+    ) -> Result<Vec<ChatEvent>, ChatError> {
+        let state = match (&self.state, &command) {
+            (_, ChatCommand::Request { from, to, .. }) if from == to => return Err(ChatError::RequestToSelf),
+            (
+                None,
+                ChatCommand::Request {
+                    request,
+                    from,
+                    to,
+                    note,
+                },
+            ) => {
+                return Ok(vec![ChatEvent::ChatRequested {
+                    request: *request,
+                    from: *from,
+                    to: *to,
+                    note: note.clone(),
+                }]);
+            }
+            (None, _) => return Err(ChatError::NotFound),
+            (Some(state), _) => state,
+        };
+        match command {
+            ChatCommand::Request {
+                request,
+                from,
+                to,
+                note,
+            } => {
+                state.index_of(from)?;
+                if state.open {
+                    return Err(ChatError::AlreadyOpen);
+                }
+                if state
+                    .requests
+                    .iter()
+                    .any(|r| r.from == from && r.status == Status::Pending)
+                {
+                    return Err(ChatError::AlreadyPending);
+                }
+                Ok(vec![ChatEvent::ChatRequested {
+                    request,
+                    from,
+                    to,
+                    note,
+                }])
+            }
+            ChatCommand::Approve { request, by } => {
+                let asked = state.request(request)?;
+                if asked.to != by {
+                    return Err(if asked.from == by {
+                        ChatError::NotRecipient
+                    } else {
+                        ChatError::RequestNotFound
+                    });
+                }
+                match asked.status {
+                    // Both approved crossing requests at once: the room the other opened is the room.
+                    Status::Approved => return Ok(vec![]),
+                    Status::Closed => return Err(ChatError::NotPending),
+                    Status::Pending => {}
+                }
+                let mut events = vec![ChatEvent::ChatRequestApproved { request, by }];
+                if !state.open {
+                    events.push(ChatEvent::RoomOpened {
+                        participants: state.people,
+                    });
+                }
+                // A request the other way is answered by the same room.
+                events.extend(
+                    state
+                        .requests
+                        .iter()
+                        .filter(|r| r.id != request && r.status == Status::Pending)
+                        .map(|r| ChatEvent::ChatRequestApproved { request: r.id, by }),
+                );
+                Ok(events)
+            }
+            ChatCommand::Decline { request, by } => {
+                let asked = state.request(request)?;
+                if asked.to != by {
+                    return Err(if asked.from == by {
+                        ChatError::NotRecipient
+                    } else {
+                        ChatError::RequestNotFound
+                    });
+                }
+                if asked.status != Status::Pending {
+                    return Err(ChatError::NotPending);
+                }
+                Ok(vec![ChatEvent::ChatRequestDeclined { request, by }])
+            }
+            ChatCommand::Cancel { request, by } => {
+                let asked = state.request(request)?;
+                if asked.from != by {
+                    return Err(if asked.to == by {
+                        ChatError::NotSender
+                    } else {
+                        ChatError::RequestNotFound
+                    });
+                }
+                if asked.status != Status::Pending {
+                    return Err(ChatError::NotPending);
+                }
+                Ok(vec![ChatEvent::ChatRequestCancelled { request, by }])
+            }
+            ChatCommand::Send {
+                id,
+                by,
+                client_id,
+                body,
+            } => {
+                state.index_of(by)?;
+                state.open_room()?;
+                if state.recent.contains(&resend_key(by, client_id)) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![ChatEvent::MessageSent {
+                    id,
+                    seq: state.next_seq,
+                    sender: by,
+                    client_id,
+                    body,
+                }])
+            }
+            ChatCommand::Edit { by, seq, body } => {
+                Self::own_message(state, by, seq, message)?;
+                Ok(vec![ChatEvent::MessageEdited { seq, by, body }])
+            }
+            ChatCommand::Delete { by, seq } => {
+                Self::own_message(state, by, seq, message)?;
+                Ok(vec![ChatEvent::MessageDeleted { seq, by }])
+            }
+            ChatCommand::MarkRead { by, seq } => {
+                let index = state.index_of(by)?;
+                let seq = seq.min(state.last_seq());
+                Ok(if seq > state.last_read[index] {
+                    vec![ChatEvent::MessagesRead { by, seq }]
+                } else {
+                    vec![]
+                })
+            }
+        }
+    }
+
+    /// Checks that message `seq` exists, is not deleted, and was sent by `by`.
+    fn own_message(
+        state: &State,
+        by: UserId,
+        seq: u64,
+        message: Option<MessageInfo>,
+    ) -> Result<(), ChatError> {
+        state.index_of(by)?;
+        state.open_room()?;
+        if seq == 0 || seq > state.last_seq() {
+            return Err(ChatError::MessageNotFound);
+        }
+        match message {
+            Some(m) if m.deleted => Err(ChatError::MessageNotFound),
+            Some(m) if !may_change_message(by, m.sender) => Err(ChatError::NotYourMessage),
+            Some(_) => Ok(()),
+            None => Err(ChatError::MessageNotFound),
+        }
+    }
+}

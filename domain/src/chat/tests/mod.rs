@@ -1,0 +1,89 @@
+//! The chat's rules, as given/when/then.
+//!
+//! The helpers are here; the requests' rules in `requests`, the messages' in `messages`.
+
+mod messages;
+mod requests;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use cqrs_es::test::TestFramework;
+use uuid::Uuid;
+
+use super::aggregate::MessageFacts;
+use super::*;
+use crate::user::UserId;
+
+const ANN: UserId = UserId(Uuid::from_u128(1));
+const BEN: UserId = UserId(Uuid::from_u128(2));
+const CAL: UserId = UserId(Uuid::from_u128(3));
+const R1: RequestId = RequestId(Uuid::from_u128(11));
+const R2: RequestId = RequestId(Uuid::from_u128(12));
+
+/// Messages the test says exist, by seq.
+struct Facts(HashMap<u64, MessageInfo>);
+
+#[async_trait]
+impl MessageFacts for Facts {
+    async fn message(&self, _: ChatId, seq: u64) -> Result<Option<MessageInfo>, ChatError> {
+        Ok(self.0.get(&seq).copied())
+    }
+}
+
+fn chat(facts: &[(u64, UserId, bool)]) -> TestFramework<Chat> {
+    let facts = facts
+        .iter()
+        .map(|&(seq, sender, deleted)| (seq, MessageInfo { sender, deleted }))
+        .collect();
+    TestFramework::with(Arc::new(Facts(facts)) as Arc<dyn MessageFacts>)
+}
+
+fn requested(request: RequestId, from: UserId, to: UserId) -> ChatEvent {
+    ChatEvent::ChatRequested {
+        request,
+        from,
+        to,
+        note: None,
+    }
+}
+
+fn opened() -> Vec<ChatEvent> {
+    vec![
+        requested(R1, ANN, BEN),
+        ChatEvent::ChatRequestApproved { request: R1, by: BEN },
+        ChatEvent::RoomOpened {
+            participants: [ANN, BEN],
+        },
+    ]
+}
+
+fn body(text: &str) -> MessageBody {
+    MessageBody::parse(text).unwrap()
+}
+
+fn sent(seq: u64, sender: UserId, client: u128) -> ChatEvent {
+    ChatEvent::MessageSent {
+        id: MessageId(Uuid::from_u128(1000 + client)),
+        seq,
+        sender,
+        client_id: ClientId(Uuid::from_u128(client)),
+        body: body("hi"),
+    }
+}
+
+fn send(by: UserId, client: u128) -> ChatCommand {
+    ChatCommand::Send {
+        id: MessageId(Uuid::from_u128(1000 + client)),
+        by,
+        client_id: ClientId(Uuid::from_u128(client)),
+        body: body("hi"),
+    }
+}
+
+#[test]
+fn a_chat_between_two_people_has_one_id_whoever_asks() {
+    assert_eq!(ChatId::for_pair(ANN, BEN), ChatId::for_pair(BEN, ANN));
+    assert_ne!(ChatId::for_pair(ANN, BEN), ChatId::for_pair(ANN, CAL));
+}

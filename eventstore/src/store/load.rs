@@ -1,0 +1,130 @@
+//! Loading an aggregate: the latest snapshot and the events after it, or every event it has.
+
+use cqrs_es::EventEnvelope;
+use cqrs_es::persist::SerializedEvent;
+use serde_json::Value;
+
+use super::decode::decode_event;
+use super::{EventStore, Loaded, StoreError, Stored};
+
+/// A row of `load`: the snapshot (if any) first, then the events after it.
+struct LoadRow {
+    is_snapshot: bool,
+    sequence: i64,
+    snapshot_count: Option<i64>,
+    event_type: Option<String>,
+    event_version: Option<String>,
+    payload: Value,
+}
+
+impl<A: Stored> EventStore<A> {
+    /// Loads the latest snapshot and the events after it, in one round trip.
+    pub async fn load(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError> {
+        // Postgres cannot tell the nullability of a union's columns: both branches fill these.
+        let rows = sqlx::query_as!(
+            LoadRow,
+            r#"
+            select true as "is_snapshot!", last_sequence as "sequence!", current_snapshot as snapshot_count,
+                   null as event_type, null as event_version, payload as "payload!"
+              from snapshots
+             where aggregate_type = $1 and aggregate_id = $2
+            union all
+            select false, sequence, null, event_type, event_version, payload
+              from events
+             where aggregate_type = $1 and aggregate_id = $2
+               and sequence > coalesce(
+                   (select last_sequence from snapshots where aggregate_type = $1 and aggregate_id = $2), 0)
+             order by 1 desc, 2
+            "#,
+            A::TYPE,
+            aggregate_id,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+
+        let mut loaded = Loaded {
+            aggregate_id: aggregate_id.to_owned(),
+            aggregate: A::default(),
+            sequence: 0,
+            snapshot_sequence: 0,
+            snapshot_count: 0,
+        };
+        for row in rows {
+            let sequence = u64::try_from(row.sequence).unwrap_or_default();
+            if row.is_snapshot {
+                loaded.aggregate = serde_json::from_value(row.payload)?;
+                loaded.snapshot_sequence = sequence;
+                loaded.snapshot_count = row
+                    .snapshot_count
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0);
+            } else {
+                let event = self.decode(
+                    aggregate_id,
+                    sequence,
+                    row.event_type.unwrap_or_default(),
+                    row.event_version.unwrap_or_default(),
+                    row.payload,
+                )?;
+                loaded.aggregate.apply(event);
+            }
+            loaded.sequence = sequence;
+        }
+        Ok(loaded)
+    }
+
+    /// Every event of one aggregate, oldest first, decoded into the current shape.
+    pub async fn events(&self, aggregate_id: &str) -> Result<Vec<EventEnvelope<A>>, StoreError> {
+        let rows = sqlx::query!(
+            r#"
+            select sequence, event_type, event_version, payload, metadata
+              from events
+             where aggregate_type = $1 and aggregate_id = $2
+             order by sequence
+            "#,
+            A::TYPE,
+            aggregate_id,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let sequence = u64::try_from(row.sequence).unwrap_or_default();
+                Ok(EventEnvelope {
+                    aggregate_id: aggregate_id.to_owned(),
+                    sequence: usize::try_from(sequence).unwrap_or(usize::MAX),
+                    payload: self.decode(
+                        aggregate_id,
+                        sequence,
+                        row.event_type,
+                        row.event_version,
+                        row.payload,
+                    )?,
+                    metadata: serde_json::from_value(row.metadata)?,
+                })
+            })
+            .collect()
+    }
+
+    fn decode(
+        &self,
+        aggregate_id: &str,
+        sequence: u64,
+        event_type: String,
+        event_version: String,
+        payload: Value,
+    ) -> Result<A::Event, serde_json::Error> {
+        decode_event::<A::Event>(
+            &self.upcasters,
+            SerializedEvent::new(
+                aggregate_id.to_owned(),
+                usize::try_from(sequence).unwrap_or(usize::MAX),
+                A::TYPE.to_owned(),
+                event_type,
+                event_version,
+                payload,
+                Value::Null,
+            ),
+        )
+    }
+}

@@ -1,0 +1,174 @@
+//! The projector of rooms, their members and their messages.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::chat::{Chat, ChatEvent};
+use sqlx::PgConnection;
+
+use super::sent_run::SentRun;
+use eventstore::log::StoredEvent;
+use eventstore::runtime::{ProjectionError, Projector};
+
+pub struct ChatProjector;
+
+#[async_trait]
+impl Projector for ChatProjector {
+    fn name(&self) -> &'static str {
+        "chat"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["chat_rooms", "chat_members", "messages"]
+    }
+
+    /// Runs of sent messages (most of a busy log) are written in one statement; anything else
+    /// is applied alone. Every event changes and reads only its own room's rows, so an event
+    /// of a room the run has no message in goes ahead of the run; one of a room in the run
+    /// waits for the run to be written first.
+    async fn apply_all(
+        &self,
+        conn: &mut PgConnection,
+        events: &[&StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut run = SentRun::default();
+        for event in events.iter().filter(|e| e.is::<Chat>()) {
+            let decoded = event
+                .decode::<Chat>()
+                .map_err(|e| ProjectionError::decode(event, e))?;
+            if let ChatEvent::MessageSent {
+                id,
+                seq,
+                sender,
+                client_id,
+                body,
+            } = decoded
+            {
+                run.push(event, id.0, seq, sender.0, client_id.0, body.as_str().to_owned())?;
+            } else {
+                if run.has_room(event.aggregate_uuid()?) {
+                    run.flush(conn).await?;
+                }
+                self.apply(conn, event).await?;
+            }
+        }
+        run.flush(conn).await?;
+        Ok(())
+    }
+
+    async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        if !event.is::<Chat>() {
+            return Ok(());
+        }
+        let room = event.aggregate_uuid()?;
+        let at = event.recorded_at;
+        match event
+            .decode::<Chat>()
+            .map_err(|e| ProjectionError::decode(event, e))?
+        {
+            ChatEvent::RoomOpened { participants: [a, b] } => {
+                sqlx::query!(
+                    "insert into chat_rooms (id, created_at, last_activity_at) values ($1, $2, $2)",
+                    room,
+                    at as DateTime<Utc>,
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "insert into chat_members (room_id, user_id, peer_id) values ($1, $2, $3), ($1, $3, $2)",
+                    room,
+                    a.0,
+                    b.0,
+                )
+                .execute(conn)
+                .await?;
+            }
+            ChatEvent::MessageSent {
+                id,
+                seq,
+                sender,
+                client_id,
+                body,
+            } => {
+                sqlx::query!(
+                    r#"
+                    insert into messages (room_id, seq, id, sender_id, client_id, body, sent_at)
+                    values ($1, $2, $3, $4, $5, $6, $7)
+                    "#,
+                    room,
+                    seq as i64,
+                    id.0,
+                    sender.0,
+                    client_id.0,
+                    body.as_str(),
+                    at as DateTime<Utc>,
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "update chat_rooms set last_seq = $2, last_activity_at = $3 where id = $1",
+                    room,
+                    seq as i64,
+                    at as DateTime<Utc>,
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "update chat_members set unread = unread + 1 where room_id = $1 and peer_id = $2",
+                    room,
+                    sender.0,
+                )
+                .execute(conn)
+                .await?;
+            }
+            ChatEvent::MessageEdited { seq, body, .. } => {
+                sqlx::query!(
+                    "update messages set body = $3, edited_at = greatest($4, edited_at + interval '1 millisecond') \
+                     where room_id = $1 and seq = $2",
+                    room,
+                    seq as i64,
+                    body.as_str(),
+                    at as DateTime<Utc>,
+                )
+                .execute(conn)
+                .await?;
+            }
+            ChatEvent::MessageDeleted { seq, by } => {
+                sqlx::query!(
+                    "update messages set body = '', deleted = true where room_id = $1 and seq = $2",
+                    room,
+                    seq as i64,
+                )
+                .execute(&mut *conn)
+                .await?;
+                // A deleted message the other person had not read no longer waits for them.
+                sqlx::query!(
+                    "update chat_members set unread = greatest(unread - 1, 0) \
+                     where room_id = $1 and peer_id = $2 and last_read_seq < $3",
+                    room,
+                    by.0,
+                    seq as i64,
+                )
+                .execute(conn)
+                .await?;
+            }
+            ChatEvent::MessagesRead { by, seq } => {
+                sqlx::query!(
+                    r#"
+                    update chat_members me
+                       set last_read_seq = $3,
+                           unread = (select count(*) from messages m
+                                      where m.room_id = $1 and m.seq > $3 and m.sender_id <> $2 and not m.deleted)
+                     where me.room_id = $1 and me.user_id = $2
+                    "#,
+                    room,
+                    by.0,
+                    seq as i64,
+                )
+                .execute(conn)
+                .await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

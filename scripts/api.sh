@@ -4,6 +4,7 @@
 
 HURL_VERSION=8.0.1
 NEWMAN_VERSION=6.2.2
+ASYNCAPI_PARSER_VERSION=3.6.6
 SCHEMATHESIS_VERSION=4.32.5
 OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 
@@ -41,6 +42,19 @@ ensure_newman() {
   echo "Installing newman $NEWMAN_VERSION…"
   mkdir -p "$prefix"
   npm install --prefix "$prefix" --no-audit --no-fund --silent "newman@$NEWMAN_VERSION" >/dev/null
+}
+
+# The AsyncAPI initiative's parser, from npm, to validate the socket's document.
+ensure_asyncapi_parser() {
+  local prefix=target/tools/asyncapi
+  ASYNCAPI_NODE_PATH="$PWD/$prefix/node_modules"
+  if grep -qs "\"version\": \"$ASYNCAPI_PARSER_VERSION\"" "$ASYNCAPI_NODE_PATH/@asyncapi/parser/package.json"; then
+    return 0
+  fi
+  command -v npm >/dev/null || ensure_debian_packages nodejs npm
+  echo "Installing @asyncapi/parser $ASYNCAPI_PARSER_VERSION…"
+  mkdir -p "$prefix"
+  npm install --prefix "$prefix" --no-audit --no-fund --silent "@asyncapi/parser@$ASYNCAPI_PARSER_VERSION" >/dev/null
 }
 
 # schemathesis (and openapi-spec-validator), from PyPI, in a virtualenv under target/tools.

@@ -10,6 +10,7 @@
 //! [`routes`].
 
 mod articles;
+mod asyncapi;
 mod audit;
 mod auth;
 mod chat;

@@ -1,6 +1,7 @@
 //! The API's OpenAPI 3.1 document, derived from the routes and their `#[utoipa::path]`
 //! annotations (see [`super::routes`]), served as JSON at `/api/openapi.json` and as a
-//! readable reference at `/api/docs`.
+//! readable reference at `/api/docs`, beside the socket's AsyncAPI document (see
+//! [`super::asyncapi`]).
 
 use std::sync::OnceLock;
 
@@ -13,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ApiError;
-use super::docs::DocsView;
+use super::docs::{DocsView, SocketView};
 use super::error::ErrorBody;
 use crate::state::AppState;
 
@@ -66,14 +67,24 @@ impl Modify for TokenAuth {
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(openapi_json))
+        .routes(routes!(asyncapi_json))
         .routes(routes!(api_docs))
 }
 
-/// The document and its reference page's view, built once: the routes do not change while
-/// the process runs.
+/// The documents and their reference page's view, built once: the routes and frames do not
+/// change while the process runs.
 struct Document {
     json: String,
-    view: DocsView,
+    asyncapi: String,
+    view: PageView,
+}
+
+/// What `/api/docs` shows: the HTTP API, then the socket.
+#[derive(Debug, serde::Serialize)]
+struct PageView {
+    #[serde(flatten)]
+    http: DocsView,
+    socket: SocketView,
 }
 
 fn document() -> Result<&'static Document, ApiError> {
@@ -82,8 +93,13 @@ fn document() -> Result<&'static Document, ApiError> {
         let openapi = super::openapi();
         let json = openapi.to_pretty_json().map_err(|e| e.to_string())?;
         let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        let socket = super::asyncapi::document().map_err(|e| e.to_string())?;
         Ok(Document {
-            view: DocsView::from_document(&value),
+            view: PageView {
+                http: DocsView::from_document(&value),
+                socket: SocketView::from_document(&socket),
+            },
+            asyncapi: serde_json::to_string_pretty(&socket).map_err(|e| e.to_string())?,
             json,
         })
     });
@@ -104,6 +120,25 @@ fn document() -> Result<&'static Document, ApiError> {
 async fn openapi_json() -> Result<Response, ApiError> {
     let document = document()?;
     let mut response = document.json.clone().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(response)
+}
+
+/// AsyncAPI document
+///
+/// The chat socket (`GET /ws`) described as AsyncAPI 3.0: every frame a client may send and
+/// every frame it receives, generated from the code that speaks them.
+#[utoipa::path(
+    get,
+    path = "/api/asyncapi.json",
+    tag = "API",
+    responses((status = 200, description = "The AsyncAPI 3.0 document", content_type = "application/json", body = Object))
+)]
+async fn asyncapi_json() -> Result<Response, ApiError> {
+    let document = document()?;
+    let mut response = document.asyncapi.clone().into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

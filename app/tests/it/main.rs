@@ -4,6 +4,7 @@
 
 mod accounts;
 mod api_articles;
+mod api_asyncapi;
 mod api_audit;
 mod api_chat;
 mod api_client;

@@ -1,4 +1,5 @@
-//! Everything a chat socket sends, as one type: the socket protocol (API.md) in code.
+//! The socket protocol (docs/API.md) in code: what a client may send, and everything a socket
+//! receives. The AsyncAPI document at `/api/asyncapi.json` is generated from these types.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -6,8 +7,31 @@ use uuid::Uuid;
 use crate::chat::messages::MessageJson;
 use crate::chat::requests::RequestJson;
 
+/// A frame from a client, serialized as `{"type": ..., ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// Send a message: answered by `ack` (or `error` with the same `client_id`), and delivered
+    /// as `message` to everyone in the room. A resend with the same `client_id` is stored once.
+    Send {
+        room_id: Uuid,
+        /// Chosen by the client, one per message.
+        client_id: Uuid,
+        /// 1 to 4000 characters after trimming.
+        body: String,
+    },
+    /// Every message of the room with `seq` greater than `after`, in order, then `synced`.
+    Sync { room_id: Uuid, after: i64 },
+    /// A read receipt up to `seq`; the room's others get `read`.
+    Read { room_id: Uuid, seq: i64 },
+    /// The other person gets `typing`.
+    Typing { room_id: Uuid },
+}
+
 /// A frame from the server to a socket, serialized as `{"type": ..., ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// The first frame on a socket: whose it is.
@@ -42,6 +66,7 @@ pub enum ServerFrame {
 
 /// Why a client frame was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Invalid,

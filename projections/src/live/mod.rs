@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-pub use frame::{ErrorCode, ServerFrame};
+pub use frame::{ClientFrame, ErrorCode, ServerFrame};
 pub use publisher::{PublishError, Publisher};
 
 use crate::chat::{messages, requests};

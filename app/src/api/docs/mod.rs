@@ -7,6 +7,7 @@
 mod operations;
 mod prose;
 mod schemas;
+mod socket;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -14,6 +15,7 @@ use serde_json::Value;
 use operations::{OperationView, operation_view};
 use prose::{Prose, prose};
 use schemas::{SchemaView, TypeView, schema_view};
+pub use socket::SocketView;
 
 /// The whole reference page.
 #[derive(Debug, Serialize)]

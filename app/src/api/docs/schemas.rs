@@ -7,7 +7,7 @@ use super::prose::{Prose, prose};
 use super::{FieldView, anchor, text};
 
 #[derive(Debug, Serialize)]
-pub(super) struct SchemaView {
+pub(crate) struct SchemaView {
     name: String,
     anchor: String,
     description: Prose,
@@ -18,7 +18,7 @@ pub(super) struct SchemaView {
 
 /// A type as text (`array of Profile`), with a link to the schema it names, if any.
 #[derive(Debug, Serialize)]
-pub(super) struct TypeView {
+pub(crate) struct TypeView {
     text: String,
     link: Option<String>,
 }

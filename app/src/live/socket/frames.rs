@@ -3,9 +3,8 @@
 
 use projections::chat::messages::{self, MessageJson, Window};
 use projections::chat::rooms;
-use projections::live::{ErrorCode, ServerFrame};
+use projections::live::{ClientFrame, ErrorCode, ServerFrame};
 use projections::users::UserRow;
-use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -17,27 +16,6 @@ use crate::usecases::chat::ChatFailure;
 
 /// Messages per page while catching a client up.
 const SYNC_PAGE: i64 = 200;
-
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum ClientFrame {
-    Send {
-        room_id: Uuid,
-        client_id: Uuid,
-        body: String,
-    },
-    Sync {
-        room_id: Uuid,
-        after: i64,
-    },
-    Read {
-        room_id: Uuid,
-        seq: i64,
-    },
-    Typing {
-        room_id: Uuid,
-    },
-}
 
 pub(super) fn frame(value: &ServerFrame) -> Frame {
     // A frame holds strings, numbers and UUIDs only: it always serializes.

@@ -12,7 +12,8 @@
 //! - [`services`]: what the rest leans on: Redis, rate limits, API tokens, password hashing,
 //!   bounded work pools, small crypto helpers.
 //! - [`metrics`], [`logging`]: what an operator watches (Prometheus metrics, log lines).
-//! - [`startup`], [`server`], [`state`], [`config`], [`cli`]: building and running the app.
+//! - [`startup`], [`routing`], [`server`], [`state`], [`config`], [`cli`]: building and running
+//!   the app.
 
 pub mod api;
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod logging;
 pub mod media;
 pub mod metrics;
 pub mod pages;
+pub mod routing;
 pub mod server;
 pub mod services;
 pub mod startup;

@@ -3,7 +3,7 @@
 //! wait in the kernel's backlog instead of costing memory here), and headers that must arrive
 //! within `HEADER_TIMEOUT_SECONDS`, which also ends kept-alive connections left idle that long. A
 //! client trickling its headers a byte at a time is cut off; one trickling its body meets the
-//! request timeout (see `startup::router`).
+//! request timeout (see `routing::router`).
 
 use std::sync::Arc;
 use std::time::Duration;

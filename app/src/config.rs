@@ -72,6 +72,11 @@ pub struct Config {
     )]
     pub allowed_hosts: Vec<String>,
 
+    /// The site's address as people reach it (`https://bocha.example`), for absolute links in
+    /// API answers and feeds; unset, each request's Host (and its proxy's scheme) is used.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

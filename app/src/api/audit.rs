@@ -16,6 +16,7 @@ use super::error::ErrorBody;
 use super::{ApiError, ApiPath, ApiQuery, ApiStaff, ApiUser};
 use crate::state::AppState;
 use crate::usecases::history;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -123,6 +124,7 @@ async fn article_history(
 )]
 async fn article_version(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(viewer): ApiUser,
     ApiPath((slug, n)): ApiPath<(String, String)>,
 ) -> Result<Json<ArticleResponse>, ApiError> {
@@ -139,7 +141,7 @@ async fn article_version(
     let profile = projections::wire::Profile {
         username: author.as_ref().map_or_else(String::new, |a| a.username.clone()),
         bio: author.as_ref().and_then(|a| a.bio.clone()),
-        image: author.as_ref().and_then(|a| a.image.clone()),
+        image: site.absolute_opt(author.as_ref().and_then(|a| a.image.as_ref())),
         following,
     };
     let (count, favorited) =

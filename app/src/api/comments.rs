@@ -20,6 +20,7 @@ use super::{ApiError, ApiJson, ApiPath, ApiQuery, ApiUser, MaybeApiUser, paging,
 use crate::state::AppState;
 use crate::usecases::blog;
 use crate::web::request::RequestId;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -41,13 +42,14 @@ pub struct Comment {
     author: Profile,
 }
 
-impl From<CommentRow> for Comment {
-    fn from(row: CommentRow) -> Self {
+impl Comment {
+    fn new(row: CommentRow, site: &SiteUrl) -> Self {
         Self {
             id: row.id,
             created_at: timestamp(row.created_at),
             updated_at: timestamp(row.updated_at),
             author: profiles::profile(
+                site,
                 &row.author_username,
                 row.author_bio.as_ref(),
                 row.author_image.as_ref(),
@@ -101,6 +103,7 @@ struct CommentsQuery {
 )]
 async fn list_comments(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiPath(slug): ApiPath<String>,
     MaybeApiUser(viewer): MaybeApiUser,
     ApiQuery(query): ApiQuery<CommentsQuery>,
@@ -111,7 +114,7 @@ async fn list_comments(
     let viewer = viewer.map(|v| v.id);
     let page = comments::for_post(&state.db, post, viewer, after, limit).await?;
     Ok(Json(CommentsResponse {
-        comments: page.into_iter().map(Comment::from).collect(),
+        comments: page.into_iter().map(|row| Comment::new(row, &site)).collect(),
     }))
 }
 
@@ -152,6 +155,7 @@ pub struct NewComment {
 )]
 async fn add_comment(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
     ApiPath(slug): ApiPath<String>,
     RequestId(request_id): RequestId,
@@ -163,7 +167,7 @@ async fn add_comment(
         .await
         .map_err(|e| ApiError::blog(e, "comment"))?;
     let comment = CommentResponse {
-        comment: Comment::from(row),
+        comment: Comment::new(row, &site),
     };
     Ok((StatusCode::CREATED, Json(comment)).into_response())
 }

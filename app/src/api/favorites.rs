@@ -13,6 +13,7 @@ use super::{ApiError, ApiPath, ApiUser};
 use crate::state::AppState;
 use crate::usecases::blog;
 use crate::web::request::RequestId;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(favorite_article, unfavorite_article))
@@ -20,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 async fn set_favorite(
     state: &AppState,
+    site: &SiteUrl,
     user: &UserRow,
     raw_slug: &str,
     on: bool,
@@ -30,7 +32,7 @@ async fn set_favorite(
         .await
         .map_err(|e| ApiError::blog(e, "article"))?;
     let post = articles::find(state, slug.as_str(), Some(user.id)).await?;
-    Ok(Json(articles::article_response(post)))
+    Ok(Json(articles::article_response(post, site)))
 }
 
 /// Favorite an article
@@ -50,11 +52,12 @@ async fn set_favorite(
 )]
 async fn favorite_article(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
     ApiPath(slug): ApiPath<String>,
     RequestId(request_id): RequestId,
 ) -> Result<Json<ArticleResponse>, ApiError> {
-    set_favorite(&state, &user, &slug, true, &request_id).await
+    set_favorite(&state, &site, &user, &slug, true, &request_id).await
 }
 
 /// Unfavorite an article
@@ -74,9 +77,10 @@ async fn favorite_article(
 )]
 async fn unfavorite_article(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
     ApiPath(slug): ApiPath<String>,
     RequestId(request_id): RequestId,
 ) -> Result<Json<ArticleResponse>, ApiError> {
-    set_favorite(&state, &user, &slug, false, &request_id).await
+    set_favorite(&state, &site, &user, &slug, false, &request_id).await
 }

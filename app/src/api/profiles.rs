@@ -17,6 +17,7 @@ use super::{ApiError, ApiPath, ApiUser, MaybeApiUser};
 use crate::state::AppState;
 use crate::usecases::blog;
 use crate::web::request::RequestId;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,12 +30,19 @@ pub struct ProfileResponse {
     profile: Profile,
 }
 
-/// A person as the API shows them, `following` from the viewer's side.
-pub fn profile(username: &str, bio: Option<&String>, image: Option<&String>, following: bool) -> Profile {
+/// A person as the API shows them, `following` from the viewer's side, their picture at an
+/// absolute URL.
+pub fn profile(
+    site: &SiteUrl,
+    username: &str,
+    bio: Option<&String>,
+    image: Option<&String>,
+    following: bool,
+) -> Profile {
     Profile {
         username: username.to_owned(),
         bio: bio.cloned(),
-        image: image.cloned(),
+        image: site.absolute_opt(image),
         following,
     }
 }
@@ -51,6 +59,7 @@ async fn find_user(state: &AppState, raw: &str) -> Result<UserRow, ApiError> {
 
 async fn profile_response(
     state: &AppState,
+    site: &SiteUrl,
     user: &UserRow,
     viewer: Option<Uuid>,
 ) -> Result<Json<ProfileResponse>, ApiError> {
@@ -59,7 +68,13 @@ async fn profile_response(
         None => false,
     };
     Ok(Json(ProfileResponse {
-        profile: profile(&user.username, user.bio.as_ref(), user.image.as_ref(), following),
+        profile: profile(
+            site,
+            &user.username,
+            user.bio.as_ref(),
+            user.image.as_ref(),
+            following,
+        ),
     }))
 }
 
@@ -80,15 +95,17 @@ async fn profile_response(
 )]
 async fn show_profile(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiPath(username): ApiPath<String>,
     MaybeApiUser(viewer): MaybeApiUser,
 ) -> Result<Json<ProfileResponse>, ApiError> {
     let user = find_user(&state, &username).await?;
-    profile_response(&state, &user, viewer.map(|v| v.id)).await
+    profile_response(&state, &site, &user, viewer.map(|v| v.id)).await
 }
 
 async fn set_following(
     state: &AppState,
+    site: &SiteUrl,
     viewer: &UserRow,
     username: &str,
     on: bool,
@@ -98,7 +115,7 @@ async fn set_following(
     blog::follow(&state.commands, viewer, &user, on, request_id)
         .await
         .map_err(|e| ApiError::blog(e, "profile"))?;
-    profile_response(state, &user, Some(viewer.id)).await
+    profile_response(state, site, &user, Some(viewer.id)).await
 }
 
 /// Follow a user
@@ -119,11 +136,12 @@ async fn set_following(
 )]
 async fn follow_user(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(viewer): ApiUser,
     ApiPath(username): ApiPath<String>,
     RequestId(request_id): RequestId,
 ) -> Result<Json<ProfileResponse>, ApiError> {
-    set_following(&state, &viewer, &username, true, &request_id).await
+    set_following(&state, &site, &viewer, &username, true, &request_id).await
 }
 
 /// Unfollow a user
@@ -144,9 +162,10 @@ async fn follow_user(
 )]
 async fn unfollow_user(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(viewer): ApiUser,
     ApiPath(username): ApiPath<String>,
     RequestId(request_id): RequestId,
 ) -> Result<Json<ProfileResponse>, ApiError> {
-    set_following(&state, &viewer, &username, false, &request_id).await
+    set_following(&state, &site, &viewer, &username, false, &request_id).await
 }

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::state::AppState;
 use crate::web::error::AppError;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/feed.xml", get(atom_feed))
@@ -41,17 +42,7 @@ fn atom_time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-async fn atom_feed(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = if state.config.is_production() {
-        "https"
-    } else {
-        "http"
-    };
-    let site_url = format!("{scheme}://{host}");
+async fn atom_feed(State(state): State<AppState>, SiteUrl(site_url): SiteUrl) -> Result<Response, AppError> {
     let page = posts::list(&state.db, &PostFilter::default(), None, FEED_SIZE, 0).await?;
     let updated = page
         .items

@@ -63,6 +63,70 @@ fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<IpAddr> {
     last.rsplit(',').next()?.trim().parse().ok()
 }
 
+/// The site's address as this request reached it, without a trailing slash: `PUBLIC_URL` when
+/// set; else the Host header (already checked against `ALLOWED_HOSTS`) with the scheme a
+/// trusted proxy reports, or `https` in production and `http` in development.
+#[derive(Debug, Clone)]
+pub struct SiteUrl(pub String);
+
+impl SiteUrl {
+    /// A path of this site (`/media/…`) as an absolute URL, so a front end on another origin can
+    /// load it; an address elsewhere stays as it is.
+    pub fn absolute(&self, url: &str) -> String {
+        if url.starts_with('/') && !url.starts_with("//") {
+            format!("{}{url}", self.0)
+        } else {
+            url.to_owned()
+        }
+    }
+
+    pub fn absolute_opt(&self, url: Option<&String>) -> Option<String> {
+        url.map(|url| self.absolute(url))
+    }
+
+    /// The reverse of [`absolute`](Self::absolute) for a URL a client sends back: an address on
+    /// this site is kept as its path, so it survives the site moving to another address.
+    pub fn relative<'a>(&self, url: &'a str) -> &'a str {
+        match url.strip_prefix(self.0.as_str()) {
+            Some(path) if path.starts_with('/') && !path.starts_with("//") => path,
+            _ => url,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SiteUrl
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        if let Some(public) = &state.config.public_url {
+            return Ok(Self(public.trim_end_matches('/').to_owned()));
+        }
+        let host = parts
+            .headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let forwarded = state
+            .config
+            .trust_proxy
+            .then(|| parts.headers.get("x-forwarded-proto")?.to_str().ok())
+            .flatten()
+            .and_then(|list| list.split(',').next_back())
+            .map(str::trim)
+            .filter(|scheme| matches!(*scheme, "http" | "https"));
+        let scheme = forwarded.unwrap_or(if state.config.is_production() {
+            "https"
+        } else {
+            "http"
+        });
+        Ok(Self(format!("{scheme}://{host}")))
+    }
+}
+
 /// The request's id and the client's address together, for handlers that record the one in a
 /// command's metadata and count the other against a limit.
 #[derive(Debug, Clone)]

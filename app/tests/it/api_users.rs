@@ -337,3 +337,59 @@ async fn the_sites_session_reads_the_api_but_writes_only_with_the_csrf_header() 
         .unwrap();
     assert_eq!(allowed.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn pictures_on_this_site_are_answered_as_absolute_urls_and_kept_as_paths() {
+    let app = TestApp::spawn().await;
+    let ann = crate::api_client::register(&app, "ann").await;
+    let ben = crate::api_client::register(&app, "ben").await;
+    let path = "/media/images/0123456789abcdef0123456789abcdef.png";
+    let absolute = app.url(path);
+
+    let updated = ann.put("/api/user", json!({ "user": { "image": path } })).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
+    assert_eq!(updated.body["user"]["image"], absolute.as_str());
+    assert_eq!(
+        ann.get("/api/user").await.body["user"]["image"],
+        absolute.as_str()
+    );
+    assert_eq!(
+        ben.get("/api/profiles/ann").await.body["profile"]["image"],
+        absolute.as_str()
+    );
+    let slug = crate::api_client::publish(&ann, "Pictured", &[]).await;
+    let article = ben.get(&format!("/api/articles/{slug}")).await;
+    assert_eq!(article.body["article"]["author"]["image"], absolute.as_str());
+    let listed = ben.get("/api/articles?author=ann").await;
+    assert_eq!(listed.body["articles"][0]["author"]["image"], absolute.as_str());
+
+    // Sent back as shown, it is stored as the site's path; an address elsewhere stays as given.
+    let echoed = ann
+        .put("/api/user", json!({ "user": { "image": absolute } }))
+        .await;
+    assert_eq!(echoed.body["user"]["image"], absolute.as_str());
+    let stored: Option<String> = sqlx::query_scalar("select image from users where username = 'ann'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some(path));
+    let elsewhere = "https://images.example.com/ann.png";
+    let answer = ann
+        .put("/api/user", json!({ "user": { "image": elsewhere } }))
+        .await;
+    assert_eq!(answer.body["user"]["image"], elsewhere);
+}
+
+#[tokio::test]
+async fn public_url_names_the_site_in_absolute_urls() {
+    let app =
+        TestApp::spawn_with(|config| config.public_url = Some("https://bocha.example/".to_owned())).await;
+    let ann = crate::api_client::register(&app, "ann").await;
+    let answer = ann
+        .put("/api/user", json!({ "user": { "image": "/media/images/a.png" } }))
+        .await;
+    assert_eq!(
+        answer.body["user"]["image"],
+        "https://bocha.example/media/images/a.png"
+    );
+}

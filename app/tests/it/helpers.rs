@@ -44,6 +44,7 @@ pub fn test_config(db: &TestDb) -> Config {
         secret_key_file: PathBuf::from("/nonexistent/secret-key"),
         environment: Environment::Development,
         allowed_hosts: vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
+        public_url: None,
         max_body_bytes: 64 * 1024,
         trust_proxy: false,
         realworld_compat: false,

@@ -17,6 +17,7 @@ use crate::state::AppState;
 use crate::usecases::blog::{self, PostInput};
 use crate::web::forms::FormErrors;
 use crate::web::request::RequestId;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -80,6 +81,7 @@ fn blog_error(err: blog::BlogError) -> ApiError {
 )]
 async fn create_article(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
     RequestId(request_id): RequestId,
     ApiJson(body): ApiJson<NewArticleRequest>,
@@ -105,7 +107,7 @@ async fn create_article(
         .await
         .map_err(blog_error)?;
     let post = find(&state, &slug, Some(user.id)).await?;
-    Ok((StatusCode::CREATED, Json(article_response(post))).into_response())
+    Ok((StatusCode::CREATED, Json(article_response(post, &site))).into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -152,6 +154,7 @@ pub struct UpdateArticle {
 )]
 async fn update_article(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
     ApiPath(slug): ApiPath<String>,
     RequestId(request_id): RequestId,
@@ -181,7 +184,7 @@ async fn update_article(
         .await
         .map_err(blog_error)?;
     let post = find(&state, slug.as_str(), Some(user.id)).await?;
-    Ok(Json(article_response(post)))
+    Ok(Json(article_response(post, &site)))
 }
 
 /// Delete an article

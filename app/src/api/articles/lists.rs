@@ -16,6 +16,7 @@ use crate::api::error::ErrorBody;
 use crate::api::paging::Paging;
 use crate::api::{ApiError, ApiQuery, ApiUser, MaybeApiUser};
 use crate::state::AppState;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -34,6 +35,7 @@ pub struct ArticlesResponse {
 /// A page of `filter`, with the count of every match even when the page is past the end.
 async fn page(
     state: &AppState,
+    site: &SiteUrl,
     filter: Option<PostFilter>,
     viewer: Option<Uuid>,
     paging: Paging,
@@ -52,7 +54,7 @@ async fn page(
         page.total
     };
     Ok(Json(ArticlesResponse {
-        articles: page.items.into_iter().map(summary).collect(),
+        articles: page.items.into_iter().map(|post| summary(post, site)).collect(),
         articles_count: total,
     }))
 }
@@ -115,11 +117,12 @@ fn filter(query: &ListQuery) -> Option<PostFilter> {
 )]
 async fn list_articles(
     State(state): State<AppState>,
+    site: SiteUrl,
     MaybeApiUser(viewer): MaybeApiUser,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<ArticlesResponse>, ApiError> {
     let paging = Paging::parse(query.limit.as_deref(), query.offset.as_deref())?;
-    page(&state, filter(&query), viewer.map(|v| v.id), paging).await
+    page(&state, &site, filter(&query), viewer.map(|v| v.id), paging).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -150,6 +153,7 @@ pub struct FeedQuery {
 )]
 async fn feed(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
     ApiQuery(query): ApiQuery<FeedQuery>,
 ) -> Result<Json<ArticlesResponse>, ApiError> {
@@ -158,5 +162,5 @@ async fn feed(
         followed_by: Some(user.id),
         ..PostFilter::default()
     };
-    page(&state, Some(filter), Some(user.id), paging).await
+    page(&state, &site, Some(filter), Some(user.id), paging).await
 }

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::error::ErrorBody;
 use super::{ApiError, ApiPath, MaybeApiUser, profiles};
 use crate::state::AppState;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -61,7 +62,7 @@ pub struct ArticleResponse {
     article: Article,
 }
 
-fn summary(post: PostSummary) -> ArticleSummary {
+fn summary(post: PostSummary, site: &SiteUrl) -> ArticleSummary {
     let mut tags = post.tags;
     tags.sort();
     let author = &post.author;
@@ -75,6 +76,7 @@ fn summary(post: PostSummary) -> ArticleSummary {
         favorited: post.favorited,
         favorites_count: post.favorites_count,
         author: profiles::profile(
+            site,
             &author.author_username,
             author.author_bio.as_ref(),
             author.author_image.as_ref(),
@@ -83,11 +85,11 @@ fn summary(post: PostSummary) -> ArticleSummary {
     }
 }
 
-pub fn article_response(post: PostDetail) -> ArticleResponse {
+pub fn article_response(post: PostDetail, site: &SiteUrl) -> ArticleResponse {
     ArticleResponse {
         article: Article {
             body: post.body,
-            summary: summary(post.summary),
+            summary: summary(post.summary, site),
         },
     }
 }
@@ -143,9 +145,10 @@ pub async fn find(state: &AppState, raw_slug: &str, viewer: Option<Uuid>) -> Res
 )]
 async fn show_article(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiPath(slug): ApiPath<String>,
     MaybeApiUser(viewer): MaybeApiUser,
 ) -> Result<Json<ArticleResponse>, ApiError> {
     let post = find(&state, &slug, viewer.map(|v| v.id)).await?;
-    Ok(Json(article_response(post)))
+    Ok(Json(article_response(post, &site)))
 }

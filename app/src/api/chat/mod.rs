@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::ApiError;
 use crate::state::AppState;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -53,14 +54,14 @@ pub struct RoomJson {
     peer_last_read_seq: i64,
 }
 
-impl From<&RoomRow> for RoomJson {
-    fn from(room: &RoomRow) -> Self {
+impl RoomJson {
+    pub fn new(room: &RoomRow, site: &SiteUrl) -> Self {
         Self {
             id: room.id,
             peer: Profile {
                 username: room.peer_username.clone(),
                 bio: room.peer_bio.clone(),
-                image: room.peer_image.clone(),
+                image: site.absolute_opt(room.peer_image.as_ref()),
                 following: room.peer_followed,
             },
             created_at: timestamp(room.created_at),

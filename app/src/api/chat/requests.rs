@@ -18,6 +18,7 @@ use crate::api::{ApiError, ApiJson, ApiPath, ApiUser};
 use crate::state::AppState;
 use crate::usecases::chat::Answer;
 use crate::web::request::RequestId;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -28,14 +29,23 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A request as `viewer` sees it.
-async fn request_json(state: &AppState, viewer: &UserRow, row: &RequestRow) -> Result<RequestJson, ApiError> {
+async fn request_json(
+    state: &AppState,
+    site: &SiteUrl,
+    viewer: &UserRow,
+    row: &RequestRow,
+) -> Result<RequestJson, ApiError> {
     let other = if row.from_id == viewer.id {
         row.to_id
     } else {
         row.from_id
     };
     let follows = projections::follows::is_following(&state.db, viewer.id, other).await?;
-    Ok(row.json(|id| id == other && follows))
+    let mut json = row.json(|id| id == other && follows);
+    for profile in [&mut json.from, &mut json.to] {
+        profile.image = site.absolute_opt(profile.image.as_ref());
+    }
+    Ok(json)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -82,6 +92,7 @@ pub struct NewChatRequestFields {
 )]
 async fn create_request(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
     RequestId(request_id): RequestId,
     ApiJson(body): ApiJson<NewChatRequest>,
@@ -99,7 +110,7 @@ async fn create_request(
             &request_id,
         )
         .await?;
-    let request = request_json(&state, &user, &row).await?;
+    let request = request_json(&state, &site, &user, &row).await?;
     Ok((StatusCode::CREATED, Json(ChatRequestResponse { request })).into_response())
 }
 
@@ -116,16 +127,17 @@ async fn create_request(
 )]
 async fn list_requests(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
 ) -> Result<Json<ChatRequestsResponse>, ApiError> {
     let (incoming_rows, outgoing_rows) = requests::pending(&state.db, user.id).await?;
     let mut incoming = Vec::with_capacity(incoming_rows.len());
     for row in &incoming_rows {
-        incoming.push(request_json(&state, &user, row).await?);
+        incoming.push(request_json(&state, &site, &user, row).await?);
     }
     let mut outgoing = Vec::with_capacity(outgoing_rows.len());
     for row in &outgoing_rows {
-        outgoing.push(request_json(&state, &user, row).await?);
+        outgoing.push(request_json(&state, &site, &user, row).await?);
     }
     Ok(Json(ChatRequestsResponse { incoming, outgoing }))
 }
@@ -150,6 +162,7 @@ async fn list_requests(
 )]
 async fn approve_request(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
     ApiPath(raw): ApiPath<String>,
     RequestId(request_id): RequestId,
@@ -162,7 +175,7 @@ async fn approve_request(
         .await?
         .ok_or_else(|| ApiError::not_found("chat"))?;
     Ok(Json(RoomResponse {
-        room: RoomJson::from(&room),
+        room: RoomJson::new(&room, &site),
     }))
 }
 
@@ -185,6 +198,7 @@ async fn approve_request(
 )]
 async fn decline_request(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
     ApiPath(raw): ApiPath<String>,
     RequestId(request_id): RequestId,
@@ -193,7 +207,7 @@ async fn decline_request(
         .chats
         .answer(&user, id(&raw)?, Answer::Decline, &request_id)
         .await?;
-    let request = request_json(&state, &user, &row).await?;
+    let request = request_json(&state, &site, &user, &row).await?;
     Ok(Json(ChatRequestResponse { request }))
 }
 

@@ -13,6 +13,7 @@ use super::{RoomJson, RoomResponse, id};
 use crate::api::error::ErrorBody;
 use crate::api::{ApiError, ApiPath, ApiUser};
 use crate::state::AppState;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -43,11 +44,12 @@ const ROOMS: i64 = 500;
 )]
 async fn list_rooms(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
 ) -> Result<Json<RoomsResponse>, ApiError> {
     let rows = rooms::for_user(&state.db, user.id, ROOMS).await?;
     Ok(Json(RoomsResponse {
-        rooms: rows.iter().map(RoomJson::from).collect(),
+        rooms: rows.iter().map(|room| RoomJson::new(room, &site)).collect(),
     }))
 }
 
@@ -72,11 +74,12 @@ pub(super) async fn member_room(state: &AppState, user: &UserRow, raw: &str) -> 
 )]
 async fn show_room(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
     ApiPath(raw): ApiPath<String>,
 ) -> Result<Json<RoomResponse>, ApiError> {
     let room = member_room(&state, &user, &raw).await?;
     Ok(Json(RoomResponse {
-        room: RoomJson::from(&room),
+        room: RoomJson::new(&room, &site),
     }))
 }

@@ -11,6 +11,7 @@ use crate::api::error::ErrorBody;
 use crate::api::{ApiError, ApiJson, ApiUser, patch};
 use crate::state::AppState;
 use crate::usecases::accounts::{self, Changes};
+use crate::web::request::SiteUrl;
 use crate::web::request::{Caller, RequestId};
 
 /// Current user
@@ -28,9 +29,10 @@ use crate::web::request::{Caller, RequestId};
 )]
 pub(super) async fn current_user(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
 ) -> Json<UserResponse> {
-    Json(user_response(&state.keys, &user))
+    Json(user_response(&state.keys, &user, &site))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -85,6 +87,7 @@ pub struct UpdateUser {
 )]
 pub(super) async fn update_user(
     State(state): State<AppState>,
+    site: SiteUrl,
     ApiUser(user): ApiUser,
     Caller { request_id, ip }: Caller,
     ApiJson(body): ApiJson<UpdateUserRequest>,
@@ -104,7 +107,8 @@ pub(super) async fn update_user(
         display_name: None,
         // `null` and `""` both clear them; the account use case reads a blank as "none".
         bio: patch::clearable(fields.bio.as_ref()),
-        image: patch::clearable(fields.image.as_ref()),
+        // A picture sent back as the API showed it (absolute) is kept as this site's path.
+        image: patch::clearable(fields.image.as_ref()).map(|url| site.relative(url)),
         current_password: fields.current_password.as_deref(),
     };
     let rules = accounts::Rules {
@@ -123,7 +127,7 @@ pub(super) async fn update_user(
     if password.is_some() {
         state.end_sockets(user.id, None).await;
     }
-    Ok(Json(user_response(&state.keys, &user)))
+    Ok(Json(user_response(&state.keys, &user, &site)))
 }
 
 /// Log out everywhere

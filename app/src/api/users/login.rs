@@ -12,6 +12,7 @@ use crate::api::{ApiError, ApiJson};
 use crate::state::AppState;
 use crate::usecases::accounts;
 use crate::web::request::ClientIp;
+use crate::web::request::SiteUrl;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -44,6 +45,7 @@ pub struct LoginUser {
 )]
 pub(super) async fn log_in(
     State(state): State<AppState>,
+    site: SiteUrl,
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
@@ -61,5 +63,5 @@ pub(super) async fn log_in(
     }
     let guard = state.password_guard(ip);
     let user = accounts::log_in(&state.db, guard, &email, &password).await?;
-    Ok(Json(user_response(&state.keys, &user)).into_response())
+    Ok(Json(user_response(&state.keys, &user, &site)).into_response())
 }

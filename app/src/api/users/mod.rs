@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 use crate::services::crypto::Keys;
 use crate::services::tokens;
 use crate::state::AppState;
+use crate::web::request::SiteUrl;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -45,7 +46,7 @@ pub struct UserResponse {
     user: User,
 }
 
-fn user_response(keys: &Keys, user: &UserRow) -> UserResponse {
+fn user_response(keys: &Keys, user: &UserRow, site: &SiteUrl) -> UserResponse {
     UserResponse {
         user: User {
             email: user.email.clone(),
@@ -59,7 +60,7 @@ fn user_response(keys: &Keys, user: &UserRow) -> UserResponse {
             ),
             username: user.username.clone(),
             bio: user.bio.clone(),
-            image: user.image.clone(),
+            image: site.absolute_opt(user.image.as_ref()),
         },
     }
 }

@@ -12,6 +12,7 @@ use crate::api::error::ErrorBody;
 use crate::api::{ApiError, ApiJson};
 use crate::state::AppState;
 use crate::usecases::accounts::{self, SignUp};
+use crate::web::request::SiteUrl;
 use crate::web::request::{ClientIp, RequestId};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -48,6 +49,7 @@ pub struct NewUser {
 )]
 pub(super) async fn register(
     State(state): State<AppState>,
+    site: SiteUrl,
     ClientIp(ip): ClientIp,
     RequestId(request_id): RequestId,
     ApiJson(body): ApiJson<NewUserRequest>,
@@ -78,5 +80,9 @@ pub(super) async fn register(
         &request_id,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(user_response(&state.keys, &user))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(user_response(&state.keys, &user, &site)),
+    )
+        .into_response())
 }

@@ -1,10 +1,13 @@
 //! The examples of the OpenAPI document: one for every body sent or answered and for every path
-//! parameter, each valid against its own schema. That they are what the API really takes and
-//! gives is for `api_examples_replayed`.
+//! parameter, each valid against its own schema; and the reference page showing them with a
+//! curl command line for every operation. That they are what the API really takes and gives is
+//! for `api_examples_replayed`.
 
+use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::api_openapi::operations;
+use crate::api_openapi::{document, operations};
+use crate::helpers::*;
 
 /// The examples of a media type object: its `example`, or the values of its `examples`.
 pub(crate) fn examples_of(media: &Value) -> Vec<Value> {
@@ -149,5 +152,108 @@ fn every_example_is_valid_against_its_schema() {
             .unwrap();
         let errors: Vec<String> = validator.iter_errors(&example).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{what}: {errors:?}\n{example}");
+    }
+}
+
+/// The page's text as a reader sees it: Tera escapes these in text.
+fn unescaped(html: &str) -> String {
+    html.replace("&#x2F;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The anchor the page gives an operation.
+fn anchor(operation_id: &str) -> String {
+    let slug: String = operation_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("op-{}", slug.trim_matches('-'))
+}
+
+#[tokio::test]
+async fn the_reference_page_shows_a_curl_command_line_and_the_examples_of_every_operation() {
+    let app = TestApp::spawn().await;
+    let document = document(&app).await;
+    let response = reqwest::get(app.url("/api/docs")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = unescaped(&response.text().await.unwrap());
+    assert!(
+        html.contains("export BOCHA=http://localhost:8000"),
+        "$BOCHA is explained"
+    );
+    let operations = operations(&document);
+    let articles: Vec<&str> = html.split("<article class=\"api-op\" id=\"").skip(1).collect();
+    assert_eq!(articles.len(), operations.len());
+    assert_eq!(html.matches("<code>curl ").count(), operations.len());
+    for (path, method, operation) in operations {
+        let what = format!("{method} {path}");
+        let id = anchor(operation["operationId"].as_str().unwrap());
+        let article = articles
+            .iter()
+            .find(|a| a.starts_with(&format!("{id}\"")))
+            .unwrap_or_else(|| panic!("{what}: no section #{id}"));
+        let curl = article
+            .split("<code>curl ")
+            .nth(1)
+            .and_then(|rest| rest.split("</code>").next())
+            .unwrap_or_else(|| panic!("{what}: no curl"));
+        let verb = if method == "get" {
+            String::new()
+        } else {
+            format!("-X {} ", method.to_uppercase())
+        };
+        let url = example_path(&path, &operation);
+        assert!(
+            curl.starts_with(&format!("{verb}\"$BOCHA{url}\"")),
+            "{what}: {curl}"
+        );
+        let requires_token = operation["security"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty() && s.iter().all(|r| r.get("token").is_some()));
+        assert_eq!(
+            curl.contains("-H \"Authorization: Token $TOKEN\""),
+            requires_token,
+            "{what}: {curl}"
+        );
+        let request = media_types(&operation["requestBody"]);
+        if let Some((_, media)) = request.first() {
+            let body = examples_of(media)[0].to_string().replace('\'', r"'\''");
+            assert!(
+                curl.contains("-H 'Content-Type: application/json'"),
+                "{what}: {curl}"
+            );
+            assert!(curl.ends_with(&format!("-d '{body}'")), "{what}: {curl}");
+        } else {
+            assert!(!curl.contains("-d "), "{what}: {curl}");
+        }
+        let mut shown = Vec::new();
+        for (_, media) in request {
+            shown.extend(examples_of(&media));
+        }
+        for response in operation["responses"].as_object().unwrap().values() {
+            for (_, media) in media_types(response) {
+                shown.extend(examples_of(&media));
+            }
+        }
+        for example in shown {
+            let text = match &example {
+                Value::String(text) => text.clone(),
+                other => serde_json::to_string_pretty(other).unwrap(),
+            };
+            assert!(
+                article.contains(&format!("<code>{text}</code>")),
+                "{what}: example not shown: {text}"
+            );
+        }
     }
 }

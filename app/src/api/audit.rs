@@ -79,13 +79,17 @@ fn bounds(after: Option<i64>, limit: Option<i64>, default_limit: i64) -> Result<
     get,
     path = "/api/audit/articles/{slug}",
     tag = "Audit",
-    params(("slug" = String, Path, description = "The article's slug"), PageQuery),
+    params(("slug" = String, Path, description = "The article's slug", example = json!(crate::api::examples::SLUG)), PageQuery),
     security(("token" = [])),
     responses(
-        (status = 200, description = "A page of the events", body = EventsPage),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such article, or not yours to audit", body = ErrorBody),
-        (status = 422, description = "A parameter out of range", body = ErrorBody),
+        (status = 200, description = "A page of the events", body = EventsPage,
+            example = json!(crate::api::examples::audit::article_history())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such article, or not yours to audit", body = ErrorBody,
+            example = json!({"errors": {"article": ["not found"]}})),
+        (status = 422, description = "A parameter out of range", body = ErrorBody,
+            example = json!({"errors": {"limit": ["must be between 1 and 1000"]}})),
     )
 )]
 async fn article_history(
@@ -112,14 +116,17 @@ async fn article_history(
     path = "/api/articles/{slug}/versions/{n}",
     tag = "Audit",
     params(
-        ("slug" = String, Path, description = "The article's slug"),
-        ("n" = i64, Path, minimum = 1, description = "Which of the article's events"),
+        ("slug" = String, Path, description = "The article's slug", example = json!(crate::api::examples::SLUG)),
+        ("n" = i64, Path, minimum = 1, description = "Which of the article's events", example = 1),
     ),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The article at that version", body = ArticleResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such article or version, or not yours to audit", body = ErrorBody),
+        (status = 200, description = "The article at that version", body = ArticleResponse,
+            example = json!(crate::api::examples::blog::published())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such article or version, or not yours to audit", body = ErrorBody,
+            example = json!({"errors": {"version": ["not found"]}})),
     )
 )]
 async fn article_version(
@@ -162,13 +169,17 @@ async fn article_version(
     get,
     path = "/api/audit/chat/rooms/{id}",
     tag = "Audit",
-    params(("id" = Uuid, Path, description = "The room's id"), PageQuery),
+    params(("id" = Uuid, Path, description = "The room's id", example = json!(crate::api::examples::ROOM_ID)), PageQuery),
     security(("token" = [])),
     responses(
-        (status = 200, description = "A page of the events", body = EventsPage),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such room of yours", body = ErrorBody),
-        (status = 422, description = "A parameter out of range", body = ErrorBody),
+        (status = 200, description = "A page of the events", body = EventsPage,
+            example = json!(crate::api::examples::audit::chat_history())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such room of yours", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "A parameter out of range", body = ErrorBody,
+            example = json!({"errors": {"limit": ["must be between 1 and 1000"]}})),
     )
 )]
 async fn room_history(
@@ -213,10 +224,14 @@ struct LogQuery {
     params(LogQuery),
     security(("token" = [])),
     responses(
-        (status = 200, description = "A page of the log", body = EventsPage),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "Not staff", body = ErrorBody),
-        (status = 422, description = "A parameter out of range", body = ErrorBody),
+        (status = 200, description = "A page of the log", body = EventsPage,
+            example = json!(crate::api::examples::audit::global_log())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "Not staff", body = ErrorBody,
+            example = json!({"errors": {"audit": ["not found"]}})),
+        (status = 422, description = "A parameter out of range", body = ErrorBody,
+            example = json!({"errors": {"limit": ["must be between 1 and 1000"]}})),
     )
 )]
 async fn global_log(

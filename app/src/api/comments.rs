@@ -92,13 +92,17 @@ struct CommentsQuery {
     get,
     path = "/api/articles/{slug}/comments",
     tag = "Comments",
-    params(("slug" = String, Path, description = "The article's slug"), CommentsQuery),
+    params(("slug" = String, Path, description = "The article's slug", example = json!(crate::api::examples::SLUG)), CommentsQuery),
     security((), ("token" = [])),
     responses(
-        (status = 200, description = "The comments, oldest first; at most 500 per answer", body = CommentsResponse),
-        (status = 401, description = "The token is not valid", body = ErrorBody),
-        (status = 404, description = "No such article", body = ErrorBody),
-        (status = 422, description = "A bad `after` or `limit`", body = ErrorBody),
+        (status = 200, description = "The comments, oldest first; at most 500 per answer", body = CommentsResponse,
+            example = json!(crate::api::examples::blog::comments())),
+        (status = 401, description = "The token is not valid", body = ErrorBody,
+            example = json!({"errors": {"token": ["is invalid"]}})),
+        (status = 404, description = "No such article", body = ErrorBody,
+            example = json!({"errors": {"article": ["not found"]}})),
+        (status = 422, description = "A bad `after` or `limit`", body = ErrorBody,
+            example = json!({"errors": {"limit": ["must be a whole number from 1 to 500"]}})),
     )
 )]
 async fn list_comments(
@@ -143,14 +147,18 @@ pub struct NewComment {
     post,
     path = "/api/articles/{slug}/comments",
     tag = "Comments",
-    params(("slug" = String, Path, description = "The article's slug")),
-    request_body = NewCommentRequest,
+    params(("slug" = String, Path, description = "The article's slug", example = json!(crate::api::examples::SLUG))),
+    request_body(content = NewCommentRequest, example = json!(crate::api::examples::blog::new_comment())),
     security(("token" = [])),
     responses(
-        (status = 201, description = "The new comment", body = CommentResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such article", body = ErrorBody),
-        (status = 422, description = "The body is blank or too long", body = ErrorBody),
+        (status = 201, description = "The new comment", body = CommentResponse,
+            example = json!(crate::api::examples::blog::commented())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such article", body = ErrorBody,
+            example = json!({"errors": {"article": ["not found"]}})),
+        (status = 422, description = "The body is blank or too long", body = ErrorBody,
+            example = json!({"errors": {"body": ["can't be blank"]}})),
     )
 )]
 async fn add_comment(
@@ -184,15 +192,18 @@ const NO_COMMENT: i64 = 0;
     path = "/api/articles/{slug}/comments/{id}",
     tag = "Comments",
     params(
-        ("slug" = String, Path, description = "The article's slug"),
-        ("id" = i64, Path, minimum = 1, description = "The comment's id"),
+        ("slug" = String, Path, description = "The article's slug", example = json!(crate::api::examples::SLUG)),
+        ("id" = i64, Path, minimum = 1, description = "The comment's id", example = json!(crate::api::examples::COMMENT_ID)),
     ),
     security(("token" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 403, description = "Not allowed to delete it", body = ErrorBody),
-        (status = 404, description = "No such article, or no such comment on it", body = ErrorBody),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 403, description = "Not allowed to delete it", body = ErrorBody,
+            example = json!({"errors": {"comment": ["forbidden"]}})),
+        (status = 404, description = "No such article, or no such comment on it", body = ErrorBody,
+            example = json!({"errors": {"comment": ["not found"]}})),
     )
 )]
 async fn delete_comment(

@@ -42,12 +42,15 @@ async fn set_favorite(
     post,
     path = "/api/articles/{slug}/favorite",
     tag = "Favorites",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug", example = json!(crate::api::examples::SLUG))),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The article, favorited", body = ArticleResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such article", body = ErrorBody),
+        (status = 200, description = "The article, favorited", body = ArticleResponse,
+            example = json!(crate::api::examples::blog::read_by_jill(true))),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such article", body = ErrorBody,
+            example = json!({"errors": {"article": ["not found"]}})),
     )
 )]
 async fn favorite_article(
@@ -67,12 +70,15 @@ async fn favorite_article(
     delete,
     path = "/api/articles/{slug}/favorite",
     tag = "Favorites",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug", example = json!(crate::api::examples::SLUG))),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The article, no longer favorited", body = ArticleResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such article", body = ErrorBody),
+        (status = 200, description = "The article, no longer favorited", body = ArticleResponse,
+            example = json!(crate::api::examples::blog::read_by_jill(false))),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such article", body = ErrorBody,
+            example = json!({"errors": {"article": ["not found"]}})),
     )
 )]
 async fn unfavorite_article(

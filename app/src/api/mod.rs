@@ -18,6 +18,7 @@ mod comments;
 mod cors;
 mod docs;
 mod error;
+mod examples;
 mod extract;
 mod favorites;
 mod json;

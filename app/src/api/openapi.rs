@@ -115,7 +115,8 @@ fn document() -> Result<&'static Document, ApiError> {
     get,
     path = "/api/openapi.json",
     tag = "API",
-    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object))
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object,
+        example = json!(crate::api::examples::document())))
 )]
 async fn openapi_json() -> Result<Response, ApiError> {
     let document = document()?;
@@ -152,7 +153,8 @@ async fn asyncapi_json() -> Result<Response, ApiError> {
     get,
     path = "/api/docs",
     tag = "API",
-    responses((status = 200, description = "An HTML page", content_type = "text/html", body = String))
+    responses((status = 200, description = "An HTML page", content_type = "text/html", body = String,
+        example = "<!doctype html>\n<html lang=\"en\">\n<head>\n  <meta charset=\"utf-8\">\n  <title>Bocha API reference · Bocha</title>"))
 )]
 async fn api_docs(State(state): State<AppState>) -> Result<Response, ApiError> {
     let document = document()?;

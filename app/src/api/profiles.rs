@@ -85,12 +85,15 @@ async fn profile_response(
     get,
     path = "/api/profiles/{username}",
     tag = "Profile",
-    params(("username" = String, Path, description = "Their username (any case)")),
+    params(("username" = String, Path, description = "Their username (any case)", example = json!(crate::api::examples::JAKE))),
     security((), ("token" = [])),
     responses(
-        (status = 200, description = "The profile", body = ProfileResponse),
-        (status = 401, description = "The token is not valid", body = ErrorBody),
-        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 200, description = "The profile", body = ProfileResponse,
+            example = json!(crate::api::examples::accounts::profile(true))),
+        (status = 401, description = "The token is not valid", body = ErrorBody,
+            example = json!({"errors": {"token": ["is invalid"]}})),
+        (status = 404, description = "No such user", body = ErrorBody,
+            example = json!({"errors": {"profile": ["not found"]}})),
     )
 )]
 async fn show_profile(
@@ -125,13 +128,17 @@ async fn set_following(
     post,
     path = "/api/profiles/{username}/follow",
     tag = "Profile",
-    params(("username" = String, Path, description = "Their username (any case)")),
+    params(("username" = String, Path, description = "Their username (any case)", example = json!(crate::api::examples::JAKE))),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The profile, now followed", body = ProfileResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such user", body = ErrorBody),
-        (status = 422, description = "You can't follow yourself", body = ErrorBody),
+        (status = 200, description = "The profile, now followed", body = ProfileResponse,
+            example = json!(crate::api::examples::accounts::profile(true))),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such user", body = ErrorBody,
+            example = json!({"errors": {"profile": ["not found"]}})),
+        (status = 422, description = "You can't follow yourself", body = ErrorBody,
+            example = json!({"errors": {"username": ["you can't follow yourself"]}})),
     )
 )]
 async fn follow_user(
@@ -151,13 +158,15 @@ async fn follow_user(
     delete,
     path = "/api/profiles/{username}/follow",
     tag = "Profile",
-    params(("username" = String, Path, description = "Their username (any case)")),
+    params(("username" = String, Path, description = "Their username (any case)", example = json!(crate::api::examples::JAKE))),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The profile, no longer followed", body = ProfileResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such user", body = ErrorBody),
-        (status = 422, description = "You can't unfollow yourself", body = ErrorBody),
+        (status = 200, description = "The profile, no longer followed", body = ProfileResponse,
+            example = json!(crate::api::examples::accounts::profile(false))),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such user", body = ErrorBody,
+            example = json!({"errors": {"profile": ["not found"]}})),
     )
 )]
 async fn unfollow_user(

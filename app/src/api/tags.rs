@@ -30,7 +30,8 @@ pub struct TagsResponse {
     get,
     path = "/api/tags",
     tag = "Tags",
-    responses((status = 200, description = "The most used tags", body = TagsResponse))
+    responses((status = 200, description = "The most used tags", body = TagsResponse,
+        example = json!(crate::api::examples::blog::tag_list())))
 )]
 async fn list_tags(State(state): State<AppState>) -> Result<Json<TagsResponse>, ApiError> {
     let tags = posts::popular_tags(&state.db, MAX_TAGS).await?;

@@ -13,14 +13,14 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 /// Initiative, Apache License 2.0), copied unchanged from the openapi-spec-validator 0.9.0 package.
 const OPENAPI_31_SCHEMA: &str = include_str!("openapi-3.1.schema.json");
 
-async fn document(app: &TestApp) -> Value {
+pub(crate) async fn document(app: &TestApp) -> Value {
     let answer = Api::new(app).get("/api/openapi.json").await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.headers["content-type"], "application/json");
     answer.body
 }
 
-fn operations(document: &Value) -> Vec<(String, String, Value)> {
+pub(crate) fn operations(document: &Value) -> Vec<(String, String, Value)> {
     let mut all = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for method in METHODS {

@@ -71,12 +71,15 @@ fn blog_error(err: blog::BlogError) -> ApiError {
     post,
     path = "/api/articles",
     tag = "Articles",
-    request_body = NewArticleRequest,
+    request_body(content = NewArticleRequest, example = json!(crate::api::examples::blog::new_article())),
     security(("token" = [])),
     responses(
-        (status = 201, description = "The new article", body = ArticleResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 422, description = "A field is blank or invalid", body = ErrorBody),
+        (status = 201, description = "The new article", body = ArticleResponse,
+            example = json!(crate::api::examples::blog::published())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 422, description = "A field is blank or invalid", body = ErrorBody,
+            example = json!({"errors": {"title": ["can't be blank"]}})),
     )
 )]
 async fn create_article(
@@ -141,15 +144,20 @@ pub struct UpdateArticle {
     put,
     path = "/api/articles/{slug}",
     tag = "Articles",
-    params(("slug" = String, Path, description = "The article's slug")),
-    request_body = UpdateArticleRequest,
+    params(("slug" = String, Path, description = "The article's slug", example = json!(crate::api::examples::SLUG))),
+    request_body(content = UpdateArticleRequest, example = json!(crate::api::examples::blog::article_changes())),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The article as changed", body = ArticleResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 403, description = "Not the author", body = ErrorBody),
-        (status = 404, description = "No such article", body = ErrorBody),
-        (status = 422, description = "A field is blank, null or invalid", body = ErrorBody),
+        (status = 200, description = "The article as changed", body = ArticleResponse,
+            example = json!(crate::api::examples::blog::edited())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 403, description = "Not the author", body = ErrorBody,
+            example = json!({"errors": {"article": ["forbidden"]}})),
+        (status = 404, description = "No such article", body = ErrorBody,
+            example = json!({"errors": {"article": ["not found"]}})),
+        (status = 422, description = "A field is blank, null or invalid", body = ErrorBody,
+            example = json!({"errors": {"title": ["can't be null"]}})),
     )
 )]
 async fn update_article(
@@ -194,13 +202,16 @@ async fn update_article(
     delete,
     path = "/api/articles/{slug}",
     tag = "Articles",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug", example = json!(crate::api::examples::SLUG))),
     security(("token" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 403, description = "Not the author", body = ErrorBody),
-        (status = 404, description = "No such article", body = ErrorBody),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 403, description = "Neither the author nor staff", body = ErrorBody,
+            example = json!({"errors": {"article": ["forbidden"]}})),
+        (status = 404, description = "No such article", body = ErrorBody,
+            example = json!({"errors": {"article": ["not found"]}})),
     )
 )]
 async fn delete_article(

@@ -110,9 +110,12 @@ fn filter(query: &ListQuery) -> Option<PostFilter> {
     params(ListQuery),
     security((), ("token" = [])),
     responses(
-        (status = 200, description = "A page of articles, without their bodies", body = ArticlesResponse),
-        (status = 401, description = "The token is not valid", body = ErrorBody),
-        (status = 422, description = "`limit` or `offset` out of bounds", body = ErrorBody),
+        (status = 200, description = "A page of articles, without their bodies", body = ArticlesResponse,
+            example = json!(crate::api::examples::blog::page())),
+        (status = 401, description = "The token is not valid", body = ErrorBody,
+            example = json!({"errors": {"token": ["is invalid"]}})),
+        (status = 422, description = "`limit` or `offset` out of bounds", body = ErrorBody,
+            example = json!({"errors": {"limit": ["must be a whole number from 1 to 100"]}})),
     )
 )]
 async fn list_articles(
@@ -146,9 +149,12 @@ pub struct FeedQuery {
     params(FeedQuery),
     security(("token" = [])),
     responses(
-        (status = 200, description = "A page of articles, without their bodies", body = ArticlesResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 422, description = "`limit` or `offset` out of bounds", body = ErrorBody),
+        (status = 200, description = "A page of articles, without their bodies", body = ArticlesResponse,
+            example = json!(crate::api::examples::blog::page())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 422, description = "`limit` or `offset` out of bounds", body = ErrorBody,
+            example = json!({"errors": {"limit": ["must be a whole number from 1 to 100"]}})),
     )
 )]
 async fn feed(

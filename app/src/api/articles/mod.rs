@@ -135,12 +135,15 @@ pub async fn find(state: &AppState, raw_slug: &str, viewer: Option<Uuid>) -> Res
     get,
     path = "/api/articles/{slug}",
     tag = "Articles",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug", example = json!(crate::api::examples::SLUG))),
     security((), ("token" = [])),
     responses(
-        (status = 200, description = "The article", body = ArticleResponse),
-        (status = 401, description = "The token is not valid", body = ErrorBody),
-        (status = 404, description = "No such article", body = ErrorBody),
+        (status = 200, description = "The article", body = ArticleResponse,
+            example = json!(crate::api::examples::blog::read_by_jill(true))),
+        (status = 401, description = "The token is not valid", body = ErrorBody,
+            example = json!({"errors": {"token": ["is invalid"]}})),
+        (status = 404, description = "No such article", body = ErrorBody,
+            example = json!({"errors": {"article": ["not found"]}})),
     )
 )]
 async fn show_article(

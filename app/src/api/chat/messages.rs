@@ -69,13 +69,17 @@ fn number(key: &'static str, raw: Option<&str>) -> Result<Option<i64>, ApiError>
     get,
     path = "/api/chat/rooms/{id}/messages",
     tag = "Chat",
-    params(("id" = Uuid, Path, description = "The room's id"), MessagesQuery),
+    params(("id" = Uuid, Path, description = "The room's id", example = json!(crate::api::examples::ROOM_ID)), MessagesQuery),
     security(("token" = [])),
     responses(
-        (status = 200, description = "A page of messages", body = MessagesResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such room of yours", body = ErrorBody),
-        (status = 422, description = "A bad `limit`, `before` or `after`", body = ErrorBody),
+        (status = 200, description = "A page of messages", body = MessagesResponse,
+            example = json!(crate::api::examples::chat::messages())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such room of yours", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "A bad `limit`, `before` or `after`", body = ErrorBody,
+            example = json!({"errors": {"limit": ["must be between 1 and 100"]}})),
     )
 )]
 async fn list_messages(
@@ -127,16 +131,22 @@ pub struct NewMessageFields {
     post,
     path = "/api/chat/rooms/{id}/messages",
     tag = "Chat",
-    params(("id" = Uuid, Path, description = "The room's id")),
-    request_body = NewMessage,
+    params(("id" = Uuid, Path, description = "The room's id", example = json!(crate::api::examples::ROOM_ID))),
+    request_body(content = NewMessage, example = json!(crate::api::examples::chat::new_message())),
     security(("token" = [])),
     responses(
-        (status = 201, description = "The new message", body = MessageResponse),
-        (status = 200, description = "The message first sent with this `client_id`", body = MessageResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such room of yours", body = ErrorBody),
-        (status = 422, description = "A blank or too long body, or no `client_id`", body = ErrorBody),
-        (status = 429, description = "Too many messages; wait", body = ErrorBody),
+        (status = 201, description = "The new message", body = MessageResponse,
+            example = json!(crate::api::examples::chat::sent())),
+        (status = 200, description = "The message first sent with this `client_id`", body = MessageResponse,
+            example = json!(crate::api::examples::chat::sent())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such room of yours", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "A blank or too long body, or no `client_id`", body = ErrorBody,
+            example = json!({"errors": {"body": ["can't be blank"]}})),
+        (status = 429, description = "Too many messages; see `Retry-After`", body = ErrorBody,
+            example = json!({"errors": {"message": ["too many messages; wait 12 s"]}})),
     )
 )]
 async fn send_message(
@@ -198,17 +208,22 @@ pub struct EditedFields {
     path = "/api/chat/rooms/{id}/messages/{seq}",
     tag = "Chat",
     params(
-        ("id" = Uuid, Path, description = "The room's id"),
-        ("seq" = i64, Path, minimum = 1, description = "The message's place in the room"),
+        ("id" = Uuid, Path, description = "The room's id", example = json!(crate::api::examples::ROOM_ID)),
+        ("seq" = i64, Path, minimum = 1, description = "The message's place in the room", example = json!(crate::api::examples::SEQ)),
     ),
-    request_body = EditedMessage,
+    request_body(content = EditedMessage, example = json!(crate::api::examples::chat::message_changes())),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The message as edited", body = MessageResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 403, description = "Not the sender", body = ErrorBody),
-        (status = 404, description = "No such room of yours, or no such message", body = ErrorBody),
-        (status = 422, description = "A blank or too long body", body = ErrorBody),
+        (status = 200, description = "The message as edited", body = MessageResponse,
+            example = json!(crate::api::examples::chat::edited())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 403, description = "Not the sender", body = ErrorBody,
+            example = json!({"errors": {"chat": ["forbidden"]}})),
+        (status = 404, description = "No such room of yours, or no such message", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "A blank or too long body", body = ErrorBody,
+            example = json!({"errors": {"body": ["can't be blank"]}})),
     )
 )]
 async fn edit_message(
@@ -239,15 +254,18 @@ async fn edit_message(
     path = "/api/chat/rooms/{id}/messages/{seq}",
     tag = "Chat",
     params(
-        ("id" = Uuid, Path, description = "The room's id"),
-        ("seq" = i64, Path, minimum = 1, description = "The message's place in the room"),
+        ("id" = Uuid, Path, description = "The room's id", example = json!(crate::api::examples::ROOM_ID)),
+        ("seq" = i64, Path, minimum = 1, description = "The message's place in the room", example = json!(crate::api::examples::SEQ)),
     ),
     security(("token" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 403, description = "Not the sender", body = ErrorBody),
-        (status = 404, description = "No such room of yours, or no such message", body = ErrorBody),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 403, description = "Not the sender", body = ErrorBody,
+            example = json!({"errors": {"chat": ["forbidden"]}})),
+        (status = 404, description = "No such room of yours, or no such message", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
     )
 )]
 async fn delete_message(

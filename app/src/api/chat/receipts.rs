@@ -32,14 +32,17 @@ pub struct ReadReceipt {
     post,
     path = "/api/chat/rooms/{id}/read",
     tag = "Chat",
-    params(("id" = Uuid, Path, description = "The room's id")),
-    request_body = ReadReceipt,
+    params(("id" = Uuid, Path, description = "The room's id", example = json!(crate::api::examples::ROOM_ID))),
+    request_body(content = ReadReceipt, example = json!(crate::api::examples::chat::read())),
     security(("token" = [])),
     responses(
         (status = 204, description = "Recorded"),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such room of yours", body = ErrorBody),
-        (status = 422, description = "No `seq`, or a negative one", body = ErrorBody),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such room of yours", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "No `seq`, or a negative one", body = ErrorBody,
+            example = json!({"errors": {"seq": ["must be a whole number, 0 or more"]}})),
     )
 )]
 async fn mark_read(

@@ -81,13 +81,17 @@ pub struct NewChatRequestFields {
     post,
     path = "/api/chat/requests",
     tag = "Chat",
-    request_body = NewChatRequest,
+    request_body(content = NewChatRequest, example = json!(crate::api::examples::chat::new_request())),
     security(("token" = [])),
     responses(
-        (status = 201, description = "The request, pending", body = ChatRequestResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such user", body = ErrorBody),
-        (status = 422, description = "To yourself, already pending, or a room is already open", body = ErrorBody),
+        (status = 201, description = "The request, pending", body = ChatRequestResponse,
+            example = json!(crate::api::examples::chat::requested())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such user", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "To yourself, already pending, or a room is already open", body = ErrorBody,
+            example = json!({"errors": {"to": ["a request is already waiting for an answer"]}})),
     )
 )]
 async fn create_request(
@@ -121,8 +125,10 @@ async fn create_request(
     tag = "Chat",
     security(("token" = [])),
     responses(
-        (status = 200, description = "Pending requests to and from the caller", body = ChatRequestsResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 200, description = "Pending requests to and from the caller", body = ChatRequestsResponse,
+            example = json!(crate::api::examples::chat::pending())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
     )
 )]
 async fn list_requests(
@@ -150,14 +156,19 @@ async fn list_requests(
     post,
     path = "/api/chat/requests/{id}/approve",
     tag = "Chat",
-    params(("id" = Uuid, Path, description = "The request's id")),
+    params(("id" = Uuid, Path, description = "The request's id", example = json!(crate::api::examples::REQUEST_ID))),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The room", body = RoomResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 403, description = "Not the person asked", body = ErrorBody),
-        (status = 404, description = "No such request of yours", body = ErrorBody),
-        (status = 422, description = "Already answered", body = ErrorBody),
+        (status = 200, description = "The room (also when the request was approved before)", body = RoomResponse,
+            example = json!(crate::api::examples::chat::opened())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 403, description = "Not the person asked", body = ErrorBody,
+            example = json!({"errors": {"chat": ["forbidden"]}})),
+        (status = 404, description = "No such request of yours", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "Already declined or cancelled", body = ErrorBody,
+            example = json!({"errors": {"request": ["this request has already been answered"]}})),
     )
 )]
 async fn approve_request(
@@ -186,14 +197,19 @@ async fn approve_request(
     post,
     path = "/api/chat/requests/{id}/decline",
     tag = "Chat",
-    params(("id" = Uuid, Path, description = "The request's id")),
+    params(("id" = Uuid, Path, description = "The request's id", example = json!(crate::api::examples::REQUEST_ID))),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The request, declined", body = ChatRequestResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 403, description = "Not the person asked", body = ErrorBody),
-        (status = 404, description = "No such request of yours", body = ErrorBody),
-        (status = 422, description = "Already answered", body = ErrorBody),
+        (status = 200, description = "The request, declined", body = ChatRequestResponse,
+            example = json!(crate::api::examples::chat::declined())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 403, description = "Not the person asked", body = ErrorBody,
+            example = json!({"errors": {"chat": ["forbidden"]}})),
+        (status = 404, description = "No such request of yours", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "Already answered", body = ErrorBody,
+            example = json!({"errors": {"request": ["this request has already been answered"]}})),
     )
 )]
 async fn decline_request(
@@ -218,14 +234,18 @@ async fn decline_request(
     delete,
     path = "/api/chat/requests/{id}",
     tag = "Chat",
-    params(("id" = Uuid, Path, description = "The request's id")),
+    params(("id" = Uuid, Path, description = "The request's id", example = json!(crate::api::examples::REQUEST_ID))),
     security(("token" = [])),
     responses(
         (status = 204, description = "Cancelled"),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 403, description = "Not the sender", body = ErrorBody),
-        (status = 404, description = "No such request of yours", body = ErrorBody),
-        (status = 422, description = "Already answered", body = ErrorBody),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 403, description = "Not the sender", body = ErrorBody,
+            example = json!({"errors": {"chat": ["forbidden"]}})),
+        (status = 404, description = "No such request of yours", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "Already answered", body = ErrorBody,
+            example = json!({"errors": {"request": ["this request has already been answered"]}})),
     )
 )]
 async fn cancel_request(

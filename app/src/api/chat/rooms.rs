@@ -38,8 +38,10 @@ const ROOMS: i64 = 500;
     tag = "Chat",
     security(("token" = [])),
     responses(
-        (status = 200, description = "The rooms", body = RoomsResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 200, description = "The rooms", body = RoomsResponse,
+            example = json!(crate::api::examples::chat::rooms())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
     )
 )]
 async fn list_rooms(
@@ -64,12 +66,15 @@ pub(super) async fn member_room(state: &AppState, user: &UserRow, raw: &str) -> 
     get,
     path = "/api/chat/rooms/{id}",
     tag = "Chat",
-    params(("id" = Uuid, Path, description = "The room's id")),
+    params(("id" = Uuid, Path, description = "The room's id", example = json!(crate::api::examples::ROOM_ID))),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The room", body = RoomResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 404, description = "No such room of yours", body = ErrorBody),
+        (status = 200, description = "The room", body = RoomResponse,
+            example = json!(crate::api::examples::chat::room_with_message())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such room of yours", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
     )
 )]
 async fn show_room(

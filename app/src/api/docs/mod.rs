@@ -1,9 +1,10 @@
 //! The view behind `/api/docs`: the OpenAPI document turned into what a person reads, rendered
 //! on the server so the page needs no script and nothing from another site.
 //!
-//! Operations are read in `operations`, schemas and the types they name in `schemas`, and the
-//! descriptions' code marks in `prose`.
+//! Operations are read in `operations`, schemas and the types they name in `schemas`, the
+//! descriptions' code marks in `prose`, and examples and command lines in `examples`.
 
+mod examples;
 mod operations;
 mod prose;
 mod schemas;

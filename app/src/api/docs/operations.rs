@@ -1,8 +1,10 @@
-//! An operation as the reference shows it: who may call it, its parameters, body and answers.
+//! An operation as the reference shows it: who may call it, its parameters, body and answers,
+//! their examples, and a command line to call it with.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::examples::{Call, ExampleView, curl, examples, first_example};
 use super::prose::{Prose, prose};
 use super::schemas::{TypeView, type_view};
 use super::{FieldView, anchor, text};
@@ -17,15 +19,33 @@ pub(super) struct OperationView {
     /// `required`, `optional` or `none`.
     auth: &'static str,
     params: Vec<FieldView>,
-    request: Option<TypeView>,
+    request: Option<RequestView>,
     responses: Vec<ResponseView>,
+    /// A curl command line calling the operation with its examples.
+    curl: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RequestView {
+    body: TypeView,
+    examples: Vec<ExampleView>,
 }
 
 #[derive(Debug, Serialize)]
 struct ResponseView {
     status: String,
+    /// A 2xx: its examples are shown open, those of errors folded.
+    success: bool,
     description: Prose,
     body: Option<TypeView>,
+    examples: Vec<ExampleView>,
+}
+
+/// The first media type of a request or response, the one the reference shows.
+fn media(owner: &Value) -> Option<&Value> {
+    owner["content"]
+        .as_object()
+        .and_then(|content| content.values().next())
 }
 
 pub(super) fn operation_view(doc: &Value, path: &str, method: &str, operation: &Value) -> OperationView {
@@ -55,23 +75,33 @@ pub(super) fn operation_view(doc: &Value, path: &str, method: &str, operation: &
             description: prose(&text(p, "description")),
         })
         .collect();
-    let request = operation["requestBody"]["content"]
-        .as_object()
-        .and_then(|content| content.values().next())
-        .map(|media| type_view(&media["schema"]));
+    let request_media = media(&operation["requestBody"]);
+    let request = request_media.map(|media| RequestView {
+        body: type_view(&media["schema"]),
+        examples: examples(media),
+    });
     let responses = operation["responses"]
         .as_object()
         .into_iter()
         .flatten()
-        .map(|(status, response)| ResponseView {
-            status: status.clone(),
-            description: prose(&text(response, "description")),
-            body: response["content"]
-                .as_object()
-                .and_then(|content| content.values().next())
-                .map(|media| type_view(&media["schema"])),
+        .map(|(status, response)| {
+            let media = media(response);
+            ResponseView {
+                status: status.clone(),
+                success: status.starts_with('2'),
+                description: prose(&text(response, "description")),
+                body: media.map(|media| type_view(&media["schema"])),
+                examples: media.map(examples).unwrap_or_default(),
+            }
         })
         .collect();
+    let curl = curl(&Call {
+        method,
+        path,
+        parameters: &operation["parameters"],
+        token: auth == "required",
+        body: request_media.and_then(first_example),
+    });
     OperationView {
         anchor: anchor("op", &text(operation, "operationId")),
         method: method.to_owned(),
@@ -82,5 +112,6 @@ pub(super) fn operation_view(doc: &Value, path: &str, method: &str, operation: &
         params,
         request,
         responses,
+        curl,
     }
 }

@@ -23,8 +23,10 @@ use crate::web::request::{Caller, RequestId};
     tag = "User and Authentication",
     security(("token" = [])),
     responses(
-        (status = 200, description = "The account", body = UserResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 200, description = "The account", body = UserResponse,
+            example = json!(crate::api::examples::accounts::user())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
     )
 )]
 pub(super) async fn current_user(
@@ -62,7 +64,7 @@ pub struct UpdateUser {
     #[schema(value_type = Option<String>, max_length = 2000)]
     image: Option<Option<String>>,
     /// The account's password as it is now: required to change the password or the email.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = false)]
     current_password: Option<String>,
 }
 
@@ -76,13 +78,21 @@ pub struct UpdateUser {
     path = "/api/user",
     tag = "User and Authentication",
     security(("token" = [])),
-    request_body = UpdateUserRequest,
+    request_body(content = UpdateUserRequest, examples(
+        ("bio" = (summary = "A bio and an image", value = json!(crate::api::examples::accounts::update_profile()))),
+        ("email" = (summary = "A new email, with the current password", value = json!(crate::api::examples::accounts::update_email()))),
+    )),
     responses(
-        (status = 200, description = "The account as changed", body = UserResponse),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
-        (status = 409, description = "The username or email is taken", body = ErrorBody),
-        (status = 422, description = "A field is blank, null or invalid, or `current_password` is missing or wrong", body = ErrorBody),
-        (status = 429, description = "Too many wrong current passwords; see `Retry-After`", body = ErrorBody),
+        (status = 200, description = "The account as changed", body = UserResponse,
+            example = json!(crate::api::examples::accounts::user())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 409, description = "The username or email is taken", body = ErrorBody,
+            example = json!({"errors": {"username": ["has already been taken"]}})),
+        (status = 422, description = "A field is blank, null or invalid, or `current_password` is missing or wrong", body = ErrorBody,
+            example = json!({"errors": {"current_password": ["this is not your current password"]}})),
+        (status = 429, description = "Too many wrong current passwords; see `Retry-After`", body = ErrorBody,
+            example = json!({"errors": {"current_password": ["too many wrong passwords; try again in 60 s"]}})),
     )
 )]
 pub(super) async fn update_user(
@@ -141,7 +151,8 @@ pub(super) async fn update_user(
     security(("token" = [])),
     responses(
         (status = 204, description = "Every token and session has ended"),
-        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
     )
 )]
 pub(super) async fn end_sessions(

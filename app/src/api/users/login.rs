@@ -21,26 +21,35 @@ pub struct LoginRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginUser {
+    /// The account's email, or its username.
     #[schema(value_type = String, required = true, min_length = 1, example = "jake@jake.jake")]
     email: Option<String>,
-    #[schema(value_type = String, required = true, min_length = 1, example = "jakejake")]
+    #[schema(value_type = String, required = true, min_length = 1, example = "jake-rides-dragons")]
     password: Option<String>,
 }
 
 /// Log in
 ///
-/// Exchanges an email and password for the account and a token. After repeated failures for
-/// one account or from one address, attempts are refused for a while (429).
+/// Exchanges an email and password for the account and a token. The `email` field takes the
+/// username too (any case). After repeated failures for one account or from one address,
+/// attempts are refused for a while (429).
 #[utoipa::path(
     post,
     path = "/api/users/login",
     tag = "User and Authentication",
-    request_body = LoginRequest,
+    request_body(content = LoginRequest, examples(
+        ("email" = (summary = "With the email", value = json!(crate::api::examples::accounts::log_in_with_email()))),
+        ("username" = (summary = "With the username", value = json!(crate::api::examples::accounts::log_in_with_username()))),
+    )),
     responses(
-        (status = 200, description = "The account, with a token", body = UserResponse),
-        (status = 401, description = "No account has this email and password", body = ErrorBody),
-        (status = 422, description = "A field is blank", body = ErrorBody),
-        (status = 429, description = "Too many failed attempts", body = ErrorBody),
+        (status = 200, description = "The account, with a token", body = UserResponse,
+            example = json!(crate::api::examples::accounts::user())),
+        (status = 401, description = "No account has this email (or username) and password", body = ErrorBody,
+            example = json!({"errors": {"credentials": ["invalid"]}})),
+        (status = 422, description = "A field is blank", body = ErrorBody,
+            example = json!({"errors": {"password": ["can't be blank"]}})),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = ErrorBody,
+            example = json!({"errors": {"credentials": ["too many failed attempts; try again in 60 s"]}})),
     )
 )]
 pub(super) async fn log_in(

@@ -28,7 +28,7 @@ pub struct NewUser {
     #[schema(value_type = String, required = true, format = Email, max_length = 254, example = "jake@jake.jake")]
     email: Option<String>,
     /// 8–128 characters, not a commonly used password.
-    #[schema(value_type = String, required = true, min_length = 8, max_length = 128, example = "jakejake")]
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 128, example = "jake-rides-dragons")]
     password: Option<String>,
 }
 
@@ -39,12 +39,16 @@ pub struct NewUser {
     post,
     path = "/api/users",
     tag = "User and Authentication",
-    request_body = NewUserRequest,
+    request_body(content = NewUserRequest, example = json!(crate::api::examples::accounts::sign_up())),
     responses(
-        (status = 201, description = "The new account", body = UserResponse),
-        (status = 409, description = "The username or email is taken", body = ErrorBody),
-        (status = 422, description = "A field is blank or invalid", body = ErrorBody),
-        (status = 429, description = "Too many new accounts from this address; see `Retry-After`", body = ErrorBody),
+        (status = 201, description = "The new account", body = UserResponse,
+            example = json!(crate::api::examples::accounts::signed_up())),
+        (status = 409, description = "The username or email is taken", body = ErrorBody,
+            example = json!({"errors": {"email": ["has already been taken"], "username": ["has already been taken"]}})),
+        (status = 422, description = "A field is blank or invalid", body = ErrorBody,
+            example = json!({"errors": {"password": ["must be at least 8 characters"]}})),
+        (status = 429, description = "Too many new accounts from this address; see `Retry-After`", body = ErrorBody,
+            example = json!({"errors": {"user": ["too many new accounts from this address; try again later"]}})),
     )
 )]
 pub(super) async fn register(

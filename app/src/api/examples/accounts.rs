@@ -1,0 +1,44 @@
+//! Accounts and profiles: Jake signs up, logs in, fills in his profile; Jill follows him.
+
+use serde_json::{Value, json};
+
+use super::{JAKE, JAKE_BIO, JAKE_IMAGE, JAKE_PASSWORD, TOKEN, jake};
+
+const JAKE_EMAIL: &str = "jake@jake.jake";
+
+pub fn sign_up() -> Value {
+    json!({ "user": { "username": JAKE, "email": JAKE_EMAIL, "password": JAKE_PASSWORD } })
+}
+
+/// A new account has no bio or image yet.
+pub fn signed_up() -> Value {
+    json!({ "user": { "email": JAKE_EMAIL, "token": TOKEN, "username": JAKE, "bio": null, "image": null } })
+}
+
+pub fn log_in_with_email() -> Value {
+    json!({ "user": { "email": JAKE_EMAIL, "password": JAKE_PASSWORD } })
+}
+
+/// The `email` field takes the username too.
+pub fn log_in_with_username() -> Value {
+    json!({ "user": { "email": JAKE, "password": JAKE_PASSWORD } })
+}
+
+/// The account once its profile is filled in, as every later answer shows it.
+pub fn user() -> Value {
+    json!({ "user": { "email": JAKE_EMAIL, "token": TOKEN, "username": JAKE, "bio": JAKE_BIO, "image": JAKE_IMAGE } })
+}
+
+pub fn update_profile() -> Value {
+    json!({ "user": { "bio": JAKE_BIO, "image": JAKE_IMAGE } })
+}
+
+/// A new email needs the current password.
+pub fn update_email() -> Value {
+    json!({ "user": { "email": "jake@dragons.example", "current_password": JAKE_PASSWORD } })
+}
+
+/// Jake's profile as Jill sees it.
+pub fn profile(following: bool) -> Value {
+    json!({ "profile": jake(following) })
+}

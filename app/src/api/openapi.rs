@@ -135,7 +135,8 @@ async fn openapi_json() -> Result<Response, ApiError> {
     get,
     path = "/api/asyncapi.json",
     tag = "API",
-    responses((status = 200, description = "The AsyncAPI 3.0 document", content_type = "application/json", body = Object))
+    responses((status = 200, description = "The AsyncAPI 3.0 document", content_type = "application/json", body = Object,
+        example = json!(crate::api::examples::socket_document())))
 )]
 async fn asyncapi_json() -> Result<Response, ApiError> {
     let document = document()?;

@@ -8,6 +8,7 @@ mod helpers;
 
 mod driver;
 
+mod accessibility;
 mod accounts;
 mod balancer;
 mod blog;

@@ -68,3 +68,12 @@ pub fn document() -> Value {
         "paths": { "/api/tags": { "get": { "tags": ["Tags"], "summary": "List tags", "operationId": "list_tags" } } },
     })
 }
+
+/// The start of the socket's AsyncAPI document.
+pub fn socket_document() -> Value {
+    json!({
+        "asyncapi": "3.0.0",
+        "info": { "title": "Bocha live chat", "version": env!("CARGO_PKG_VERSION") },
+        "channels": { "live": { "address": "/ws", "title": "The chat socket" } },
+    })
+}

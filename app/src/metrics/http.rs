@@ -10,6 +10,9 @@ use axum::response::Response;
 use super::HTTP_DURATION;
 
 pub async fn track(request: Request, next: Next) -> Response {
+    if !super::enabled() {
+        return next.run(request).await;
+    }
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
     let route = request

@@ -69,6 +69,12 @@ fn describe() {
     collect::describe();
 }
 
+/// Whether metrics are recorded at all (`METRICS_BIND` set): without a recorder, callers skip
+/// even building their labels.
+pub fn enabled() -> bool {
+    HANDLE.get().is_some()
+}
+
 /// A chat frame reached this instance's sockets `waited` after its event was stored.
 pub fn chat_delivered(waited: Duration) {
     metrics::histogram!(CHAT_DELIVERY).record(waited.as_secs_f64());

@@ -51,6 +51,17 @@ where
     }
 }
 
+/// The scheme the nearest trusted proxy reports (`X-Forwarded-Proto`, its last entry), if it is
+/// `http` or `https`; `None` when proxies are not trusted. Bocha itself speaks plain HTTP.
+pub fn forwarded_scheme(headers: &axum::http::HeaderMap, trust_proxy: bool) -> Option<&str> {
+    if !trust_proxy {
+        return None;
+    }
+    let list = headers.get("x-forwarded-proto")?.to_str().ok()?;
+    let scheme = list.split(',').next_back()?.trim();
+    matches!(scheme, "http" | "https").then_some(scheme)
+}
+
 /// The address the nearest proxy saw: the last entry of the last `X-Forwarded-For` header
 /// (earlier entries come from the client and can be forged).
 fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<IpAddr> {
@@ -110,14 +121,7 @@ where
             .get(axum::http::header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("localhost");
-        let forwarded = state
-            .config
-            .trust_proxy
-            .then(|| parts.headers.get("x-forwarded-proto")?.to_str().ok())
-            .flatten()
-            .and_then(|list| list.split(',').next_back())
-            .map(str::trim)
-            .filter(|scheme| matches!(*scheme, "http" | "https"));
+        let forwarded = forwarded_scheme(&parts.headers, state.config.trust_proxy);
         let scheme = forwarded.unwrap_or(if state.config.is_production() {
             "https"
         } else {

@@ -63,11 +63,7 @@ pub fn same_origin(origin: &HeaderValue, headers: &axum::http::HeaderMap, trust_
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };
-    let scheme = trust_proxy
-        .then(|| headers.get("x-forwarded-proto")?.to_str().ok())
-        .flatten()
-        .and_then(|list| list.split(',').next_back())
-        .map_or("http", str::trim);
+    let scheme = crate::web::request::forwarded_scheme(headers, trust_proxy).unwrap_or("http");
     let Ok(origin) = origin.to_str() else {
         return false;
     };

@@ -229,7 +229,7 @@ impl Hub {
                 seen.set.remove(&old);
             }
         }
-        if let Some(recorded_at) = delivery.recorded_at {
+        if let Some(recorded_at) = delivery.recorded_at.filter(|_| crate::metrics::enabled()) {
             let waited = (chrono::Utc::now() - recorded_at).to_std().unwrap_or_default();
             crate::metrics::chat_delivered(waited);
         }

@@ -187,8 +187,14 @@ async fn password_hash() -> anyhow::Result<String> {
     Ok(app::services::passwords::hash(&pool, password).await?.as_str().to_owned())
 }
 
+/// A token for a seeded user: seeded accounts never changed their password or signed out
+/// everywhere, so their credentials are at their first version.
 fn token(user: Uuid) -> String {
-    app::services::tokens::issue(&app::services::crypto::Keys::derive(SECRET), user, chrono::Utc::now())
+    let bearer = app::services::tokens::Bearer {
+        user,
+        credentials_version: 0,
+    };
+    app::services::tokens::issue(&app::services::crypto::Keys::derive(SECRET), bearer, chrono::Utc::now())
 }
 
 fn step(what: &str) {

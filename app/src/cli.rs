@@ -152,6 +152,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 email: &email,
                 password: &password,
                 staff: true,
+                email_confirmed: true,
             };
             match accounts::sign_up(
                 &commands,

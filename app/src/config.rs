@@ -104,7 +104,39 @@ pub struct Config {
     pub media: MediaArgs,
 
     #[command(flatten)]
+    pub mail: MailArgs,
+
+    #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// How mail leaves: through an SMTP server, or into a folder as .eml files when none is set.
+#[derive(Clone, Args)]
+pub struct MailArgs {
+    /// SMTP server: `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465` (TLS), or
+    /// `smtp://host:25` (plain, for a relay on the same host); credentials as
+    /// `smtps://user:password@host`. Unset, mail is written to MAIL_DIR instead.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of every mail.
+    #[arg(long, env = "MAIL_FROM", default_value = "Bocha <bocha@localhost>")]
+    pub mail_from: String,
+
+    /// Where mail goes, one .eml file each, when SMTP_URL is unset.
+    #[arg(long, env = "MAIL_DIR", default_value = ".bocha/mail")]
+    pub mail_dir: PathBuf,
+}
+
+/// Written by hand so that logging the configuration never prints the SMTP password.
+impl std::fmt::Debug for MailArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailArgs")
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<hidden>"))
+            .field("mail_from", &self.mail_from)
+            .field("mail_dir", &self.mail_dir)
+            .finish()
+    }
 }
 
 /// What one client, or all of them together, may hold of an instance.

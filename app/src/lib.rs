@@ -20,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod live;
 pub mod logging;
+pub mod mail;
 pub mod media;
 pub mod metrics;
 pub mod pages;

@@ -31,7 +31,7 @@ use crate::usecases::chat::Chats;
 use crate::web::assets::Assets;
 use crate::web::faults::DatabaseWatch;
 use crate::web::templates::Templates;
-use crate::{media, server};
+use crate::{mail, media, server};
 
 /// Every read model, in the order they are applied.
 pub fn projectors() -> Vec<Arc<dyn Projector>> {
@@ -56,9 +56,17 @@ pub async fn database(
     Ok(pool)
 }
 
+/// What the log feeds as it grows: the read models, then the mail events call for. Mail is
+/// not a read model: a rebuild never runs it, or everyone would get their history again.
+fn live_projectors() -> Vec<Arc<dyn Projector>> {
+    let mut live = projectors();
+    live.push(Arc::new(projections::mail::MailProjector));
+    live
+}
+
 /// The command side with its read models registered and caught up.
 pub async fn commands(pool: &PgPool) -> anyhow::Result<Commands> {
-    let projections = Arc::new(Projections::new(pool.clone(), projectors()));
+    let projections = Arc::new(Projections::new(pool.clone(), live_projectors()));
     projections.register().await?;
     projections.catch_up().await?;
     let filled = projections::users::fill_missing_skeletons(pool).await?;
@@ -98,6 +106,26 @@ impl App {
         live.register().await?;
         let watcher = CancellationToken::new();
         let (database, _) = DatabaseWatch::spawn(&config.database.database_url, watcher.clone())?;
+        let listener = TcpListener::bind(config.bind).await?;
+        let keys = Keys::derive(&secret);
+        let templates = Templates::load(assets.clone())?;
+        let mail = mail::Sender::new(
+            pool.clone(),
+            mail::Transport::from_config(&config.mail)?,
+            mail::compose::Composer {
+                templates: templates.clone(),
+                keys: keys.clone(),
+                from: config
+                    .mail
+                    .mail_from
+                    .parse()
+                    .map_err(|err| anyhow::anyhow!("MAIL_FROM is not a mailbox: {err}"))?,
+                site: match &config.public_url {
+                    Some(url) => url.trim_end_matches('/').to_owned(),
+                    None => open_at(listener.local_addr()?).trim_end_matches('/').to_owned(),
+                },
+            },
+        );
         let state = AppState::new(Shared {
             database,
             chats: Chats::new(commands.clone(), live),
@@ -107,16 +135,16 @@ impl App {
                 config.limits.signups_per_hour,
             ),
             pools: Pools::for_this_machine(),
-            templates: Templates::load(assets.clone())?,
+            templates,
             assets,
-            keys: Keys::derive(&secret),
+            keys,
+            mail,
             media,
             redis,
             commands,
             db: pool,
             config: Arc::new(config),
         });
-        let listener = TcpListener::bind(state.config.bind).await?;
         let metrics = match state.config.metrics_bind {
             Some(address) => {
                 crate::metrics::install()?;
@@ -153,6 +181,7 @@ impl App {
         let projections = self.state.commands.projections().clone();
         let worker = tokio::spawn(projections.run(stop.clone().cancelled_owned()));
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), stop.clone()));
+        let mail = tokio::spawn(self.state.mail.clone().run(stop.clone()));
         let live = self.state.chats.live().clone();
         let live_tasks = live.spawn(&stop);
 
@@ -187,7 +216,7 @@ impl App {
 
         stop.cancel();
         self.watcher.cancel();
-        let _ = tokio::join!(worker, housekeeping);
+        let _ = tokio::join!(worker, housekeeping, mail);
         if let Some(metrics) = metrics {
             let _ = metrics.await;
         }

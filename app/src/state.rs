@@ -30,6 +30,8 @@ pub struct Shared {
     pub templates: Templates,
     pub assets: Assets,
     pub keys: Keys,
+    /// Sends what the outbox holds; woken after a command that queued mail.
+    pub mail: Arc<crate::mail::Sender>,
     pub redis: Redis,
     pub limits: Limits,
     pub pools: Pools,

@@ -380,6 +380,8 @@ pub fn users(log: &mut Log, rng: &mut Rng, phc: &str, count: usize) -> anyhow::R
             email: Email::parse(&format!("{name}@bench.example"))?,
             password_hash: PasswordHash::new(phc),
             staff: false,
+            // Seeded people chat, which needs a confirmed address.
+            email_confirmed: true,
         })?;
         user.record(log, events, None);
         out.push(SeedUser { id, username: name });

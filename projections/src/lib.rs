@@ -22,6 +22,7 @@ pub mod comments;
 pub mod favorites;
 pub mod follows;
 pub mod live;
+pub mod mail;
 pub mod markdown;
 pub mod posts;
 pub mod rebuild;

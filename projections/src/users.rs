@@ -21,6 +21,12 @@ pub struct UserRow {
     pub password_hash: String,
     pub staff: bool,
     pub credentials_version: i32,
+    /// Until the person follows the link mailed to their address, they cannot ask for chats.
+    pub email_confirmed: bool,
+    /// A new address waiting for its confirmation link.
+    pub pending_email: Option<String>,
+    /// Whether chat messages waiting while the person is away are mailed to them.
+    pub chat_email: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -47,7 +53,8 @@ macro_rules! select_users {
         sqlx::query_as!(
             UserRow,
             r#"select id, username, email, display_name, bio, image, password_hash, staff, credentials_version,
-                      created_at as "created_at: _", updated_at as "updated_at: _"
+                      email_confirmed, case when pending_email_expires_at > now() then pending_email end as pending_email,
+                      chat_email, created_at as "created_at: _", updated_at as "updated_at: _"
                  from users "# + $rest
             $(, $arg)*
         )
@@ -82,6 +89,16 @@ pub async fn by_login(db: impl PgExecutor<'_>, login: &str) -> Result<Option<Use
     select_users!(
         "where lower(username) = lower($1) or lower(email) = lower($1) order by updated_at desc limit 1",
         login
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The account a password reset link is for, while the link may be used.
+pub async fn reset_link_user(db: impl PgExecutor<'_>, reset_id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select user_id from password_resets where reset_id = $1 and expires_at > now()",
+        reset_id
     )
     .fetch_optional(db)
     .await
@@ -138,7 +155,7 @@ impl Projector for UsersProjector {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["users"]
+        &["users", "password_resets"]
     }
 
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
@@ -157,10 +174,12 @@ impl Projector for UsersProjector {
                 email,
                 password_hash,
                 staff,
+                email_confirmed,
             } => sqlx::query!(
                 r#"
-                insert into users (id, username, email, password_hash, staff, created_at, updated_at, username_skeleton)
-                values ($1, $2, $3, $4, $5, $6, $6, $7)
+                insert into users (id, username, email, password_hash, staff, created_at, updated_at, username_skeleton,
+                                   email_confirmed)
+                values ($1, $2, $3, $4, $5, $6, $6, $7, $8)
                 on conflict (id) do nothing
                 "#,
                 id.0,
@@ -170,6 +189,7 @@ impl Projector for UsersProjector {
                 staff,
                 at as DateTime<Utc>,
                 domain::text::skeleton(username.as_str()),
+                email_confirmed,
             ),
             UserEvent::ProfileUpdated {
                 display_name,
@@ -191,28 +211,79 @@ impl Projector for UsersProjector {
                 domain::text::skeleton(username.as_str()),
             ),
             UserEvent::EmailChanged { email, .. } => sqlx::query!(
-                "update users set email = $2, updated_at = $3 where id = $1",
+                "update users set email = $2, email_confirmed = false, pending_email = null, \
+                 pending_email_expires_at = null, updated_at = $3 where id = $1",
                 id,
                 email.as_str(),
                 at as DateTime<Utc>,
             ),
-            UserEvent::PasswordChanged { password_hash } => sqlx::query!(
-                r#"
+            UserEvent::PasswordChanged { password_hash } | UserEvent::PasswordReset { password_hash, .. } => {
+                sqlx::query!(
+                    r#"
                 update users
                    set password_hash = $2, credentials_version = credentials_version + 1, updated_at = $3
                  where id = $1
                 "#,
-                id,
-                password_hash.as_str(),
-                at as DateTime<Utc>,
-            ),
+                    id,
+                    password_hash.as_str(),
+                    at as DateTime<Utc>,
+                )
+            }
             UserEvent::SignedOutEverywhere => sqlx::query!(
                 "update users set credentials_version = credentials_version + 1, updated_at = $2 where id = $1",
                 id,
                 at as DateTime<Utc>,
             ),
+            UserEvent::EmailConfirmed { email } => sqlx::query!(
+                "update users set email_confirmed = true, updated_at = $3 where id = $1 and email = $2",
+                id,
+                email.as_str(),
+                at as DateTime<Utc>,
+            ),
+            UserEvent::ConfirmationRequested { .. } => return Ok(()),
+            UserEvent::PasswordResetRequested {
+                reset_id,
+                token_hash,
+                expires_at,
+            } => sqlx::query!(
+                r#"
+                with older as (delete from password_resets where user_id = $2)
+                insert into password_resets (reset_id, user_id, token_hash, expires_at) values ($1, $2, $3, $4)
+                on conflict (reset_id) do nothing
+                "#,
+                reset_id,
+                id,
+                token_hash,
+                expires_at as DateTime<Utc>,
+            ),
+            UserEvent::EmailChangeRequested {
+                email, expires_at, ..
+            } => sqlx::query!(
+                "update users set pending_email = $2, pending_email_expires_at = $3, updated_at = $4 where id = $1",
+                id,
+                email.as_str(),
+                expires_at as DateTime<Utc>,
+                at as DateTime<Utc>,
+            ),
+            UserEvent::EmailChangeCancelled { .. } => sqlx::query!(
+                "update users set pending_email = null, pending_email_expires_at = null, updated_at = $2 where id = $1",
+                id,
+                at as DateTime<Utc>,
+            ),
+            UserEvent::NotificationsChanged { chat_email } => sqlx::query!(
+                "update users set chat_email = $2, updated_at = $3 where id = $1",
+                id,
+                chat_email,
+                at as DateTime<Utc>,
+            ),
         };
-        query.execute(conn).await?;
+        query.execute(&mut *conn).await?;
+        if matches!(event.event_type.as_str(), "PasswordChanged" | "PasswordReset") {
+            // A new password ends the links that could have set one.
+            sqlx::query!("delete from password_resets where user_id = $1", id)
+                .execute(conn)
+                .await?;
+        }
         Ok(())
     }
 }

@@ -87,6 +87,7 @@ async fn sign_up(
         email: &form.email,
         password: &form.password,
         staff: false,
+        email_confirmed: false,
     };
     match accounts::sign_up(
         &state.commands,

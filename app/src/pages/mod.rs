@@ -8,12 +8,14 @@ mod accounts;
 mod audit;
 mod chat;
 mod comments;
+mod confirmation;
 mod feeds;
 mod health;
 mod history;
 mod home;
 mod posts;
 mod profiles;
+mod recovery;
 mod settings;
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(feeds::router())
         .merge(accounts::router())
+        .merge(recovery::router())
+        .merge(confirmation::router())
         .merge(settings::router())
         .merge(profiles::router())
         .merge(health::router())

@@ -21,6 +21,7 @@ use crate::web::layout::Layout;
 use crate::web::multipart::UploadForm;
 use crate::web::request::{Caller, RequestId};
 use crate::web::session;
+use projections::users::UserRow;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -50,6 +51,27 @@ struct SettingsView {
     layout: Layout,
     form: SettingsForm,
     errors: FormErrors,
+    account: AccountStatus,
+}
+
+/// Where the account's address stands, and what is mailed to it.
+#[derive(Serialize)]
+struct AccountStatus {
+    email: String,
+    email_confirmed: bool,
+    pending_email: Option<String>,
+    chat_email: bool,
+}
+
+impl From<&UserRow> for AccountStatus {
+    fn from(user: &UserRow) -> Self {
+        Self {
+            email: user.email.clone(),
+            email_confirmed: user.email_confirmed,
+            pending_email: user.pending_email.clone(),
+            chat_email: user.chat_email,
+        }
+    }
 }
 
 async fn show_settings(
@@ -57,6 +79,7 @@ async fn show_settings(
     CurrentUser(user): CurrentUser,
     layout: Layout,
 ) -> Result<Response, AppError> {
+    let account = AccountStatus::from(&user);
     let form = SettingsForm {
         display_name: user.display_name.unwrap_or_default(),
         bio: user.bio.unwrap_or_default(),
@@ -68,6 +91,7 @@ async fn show_settings(
         layout,
         form,
         errors: FormErrors::default(),
+        account,
     };
     Ok(state
         .templates
@@ -107,7 +131,12 @@ async fn update_settings(
         None => None,
     };
     let invalid = |form: SettingsForm, errors: FormErrors, layout: Layout| {
-        let view = SettingsView { layout, form, errors };
+        let view = SettingsView {
+            layout,
+            form,
+            errors,
+            account: AccountStatus::from(&user),
+        };
         state
             .templates
             .page(StatusCode::UNPROCESSABLE_ENTITY, "accounts/settings.html", &view)
@@ -121,11 +150,15 @@ async fn update_settings(
         bio: Some(&form.bio),
         email: Some(&form.email),
         image: image.as_deref(),
+        current_password: Some(upload.text("current_password")),
         ..Changes::default()
     };
+    // A new address needs the password (checked and limited like a login) and the link
+    // mailed to it.
     let rules = Rules {
         policy: PasswordPolicy::Site,
-        reauthenticate: None,
+        reauthenticate: Some(state.password_guard(ip)),
+        email_by_link: true,
     };
     match accounts::change(
         &state.commands,
@@ -137,9 +170,15 @@ async fn update_settings(
     )
     .await
     {
-        Ok(user) => {
-            flash.success("Your profile has been saved.");
-            Ok(Redirect::to(&format!("/@{}", user.username)).into_response())
+        Ok(updated) => {
+            match &updated.pending_email {
+                Some(pending) if user.pending_email.as_ref() != Some(pending) => flash.success(format!(
+                    "Your profile has been saved. To use {pending}, follow the link we mailed to it; until then your address stays {}.",
+                    updated.email
+                )),
+                _ => flash.success("Your profile has been saved."),
+            }
+            Ok(Redirect::to(&format!("/@{}", updated.username)).into_response())
         }
         Err(err) => {
             let errors = err.into_form_errors()?;
@@ -198,6 +237,7 @@ async fn change_password(
     let rules = Rules {
         policy: PasswordPolicy::Site,
         reauthenticate: Some(state.password_guard(ip)),
+        email_by_link: true,
     };
     let outcome = accounts::change(
         &state.commands,

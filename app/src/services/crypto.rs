@@ -23,6 +23,7 @@ pub fn random_token(bytes: usize) -> String {
 pub struct Keys {
     cookies: tower_cookies::Key,
     tokens: GenericArray<u8, U64>,
+    links: GenericArray<u8, U64>,
 }
 
 impl Keys {
@@ -37,6 +38,7 @@ impl Keys {
         Self {
             cookies: tower_cookies::Key::from(&derive("bocha cookies")),
             tokens: derive("bocha api tokens"),
+            links: derive("bocha mailed links"),
         }
     }
 
@@ -55,6 +57,24 @@ impl Keys {
     pub fn verify(&self, message: &[u8], signature: &str) -> bool {
         constant_time_eq(self.sign(message).as_bytes(), signature.as_bytes())
     }
+
+    /// HMAC-SHA256 of `message` for the mailed link of `purpose`, URL-safe base64: a link made
+    /// for one purpose never works for another.
+    pub fn sign_link(&self, purpose: &str, message: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new(&self.links);
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(message);
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+}
+
+/// SHA-256 of `value`, hex: how a token is kept when only its holder should know it.
+pub fn digest(value: &str) -> String {
+    Sha256::digest(value.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -47,6 +47,12 @@ pub const PASSWORD_PER_ACCOUNT_AND_ADDRESS: Rule = Rule::new("password:pair", 5,
 pub const PASSWORD_PER_ACCOUNT: Rule = Rule::new("password:account", 100, FIFTEEN_MINUTES);
 /// Wrong passwords from one address, against any accounts.
 pub const PASSWORD_PER_ADDRESS: Rule = Rule::new("password:address", 20, FIFTEEN_MINUTES);
+/// Password reset links asked for from one address, for any accounts.
+pub const RESETS_PER_ADDRESS: Rule = Rule::new("resets:address", 10, HOUR);
+/// Password reset links asked for one email address, from anywhere: a mailbox is not flooded.
+pub const RESETS_PER_EMAIL: Rule = Rule::new("resets:email", 3, HOUR);
+/// Confirmation links a person asks to be sent again.
+pub const CONFIRMATIONS_PER_USER: Rule = Rule::new("confirmations:user", 3, HOUR);
 /// Image uploads per person.
 pub const UPLOADS_PER_USER: Rule = Rule::new("uploads:user", 30, HOUR);
 /// Image uploads per address, whoever is signed in.

@@ -140,6 +140,8 @@ pub async fn fill(services: Services<'_>) -> anyhow::Result<Demo> {
             email: &format!("{username}@example.com"),
             password: &password,
             staff: false,
+            // The demo's people are made by the operator.
+            email_confirmed: true,
         };
         let user = accounts::sign_up(commands, passwords, input, PasswordPolicy::Site, &request_id)
             .await
@@ -156,6 +158,7 @@ pub async fn fill(services: Services<'_>) -> anyhow::Result<Demo> {
         let rules = Rules {
             policy: PasswordPolicy::Site,
             reauthenticate: None,
+            email_by_link: true,
         };
         accounts::change(commands, passwords, user, changes, rules, &request_id)
             .await

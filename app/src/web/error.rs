@@ -27,6 +27,9 @@ pub enum AppError {
     LoginRequired { next: String },
     #[error("{0}")]
     BadRequest(String),
+    /// 410: a mailed link that no longer works, with what to do instead.
+    #[error("{0}")]
+    Gone(String),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("changed by someone else")]
@@ -84,6 +87,7 @@ impl AppError {
                 "Too large",
                 "What you sent is larger than this site accepts.".to_owned(),
             ),
+            Self::Gone(message) => (StatusCode::GONE, "Link expired", message.clone()),
             Self::Conflict => (
                 StatusCode::CONFLICT,
                 "Changed meanwhile",
@@ -207,7 +211,7 @@ impl From<AccountError> for AppError {
             AccountError::Taken(held) => Self::BadRequest(Held::form_errors(&held).summary()),
             AccountError::Conflict => Self::Conflict,
             AccountError::Throttled(wait) => Self::throttled(
-                format!("Too many wrong passwords. Try again in {}.", wait.in_words()),
+                format!("Too many attempts. Try again in {}.", wait.in_words()),
                 wait,
             ),
             AccountError::Busy(busy) => Self::Busy(busy),

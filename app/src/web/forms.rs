@@ -31,6 +31,10 @@ impl FormErrors {
         self.0.is_empty()
     }
 
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
     /// Every message as "field: message", for places that show them in one line.
     pub fn summary(&self) -> String {
         let lines: Vec<String> = self

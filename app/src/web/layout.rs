@@ -24,6 +24,8 @@ pub struct NavUser {
     pub username: String,
     pub display_name: String,
     pub is_staff: bool,
+    /// Until it is, every page offers to send the confirmation link again.
+    pub email_confirmed: bool,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Layout
@@ -52,6 +54,7 @@ where
                 display_name: user.shown_name().to_owned(),
                 username: user.username,
                 is_staff: user.staff,
+                email_confirmed: user.email_confirmed,
             }),
             csrf_token,
             flash,

@@ -38,8 +38,22 @@ async fn the_api_reference_and_the_site_pass_axe() {
     let found = violations(&driver).await;
     assert!(found.is_empty(), "/api/docs: {found:#?}");
 
-    driver.sign_up(&app, "ann").await;
+    // The frame of an account whose address waits for its confirmation, then the pages of
+    // one that is confirmed.
+    driver.sign_up_at(&app.url(""), "ann").await;
+    let found = violations(&driver).await;
+    assert!(found.is_empty(), "unconfirmed: {found:#?}");
+    driver
+        .confirm_email_at(&app.url(""), &app.config.mail.mail_dir, "ann")
+        .await;
     for path in ["/", "/@ann", "/settings", "/chat"] {
+        driver.goto(&app.url(path)).await;
+        let found = violations(&driver).await;
+        assert!(found.is_empty(), "{path}: {found:#?}");
+    }
+    // What a person who forgot their password sees, signed out.
+    driver.click("form[action='/logout'] button").await;
+    for path in ["/password/forgot", "/password/reset/expired.link"] {
         driver.goto(&app.url(path)).await;
         let found = violations(&driver).await;
         assert!(found.is_empty(), "{path}: {found:#?}");

@@ -8,7 +8,7 @@ async fn a_visitor_signs_up_logs_out_and_logs_back_in() {
 
     browser.goto(&app.url("/")).await;
     browser.click("nav a[href='/signup']").await;
-    browser.sign_up(&app, "walker").await;
+    browser.sign_up_at(&app.url(""), "walker").await;
     assert!(browser.text("h1").await.contains("walker"));
     assert_eq!(browser.path().await, "/@walker");
     assert!(browser.text("[data-signed-in-as]").await.contains("walker"));
@@ -27,6 +27,44 @@ async fn a_visitor_signs_up_logs_out_and_logs_back_in() {
     browser.click("form[action='/login'] button[type=submit]").await;
     assert!(browser.text("[data-signed-in-as]").await.contains("walker"));
 
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_person_confirms_their_address_forgets_their_password_and_resets_it() {
+    let app = TestApp::spawn().await;
+    let browser = Driver::start().await;
+    browser.sign_up_at(&app.url(""), "rowan").await;
+    assert!(
+        browser
+            .text(".confirm-banner")
+            .await
+            .contains("confirm your email")
+    );
+    browser
+        .confirm_email_at(&app.url(""), &app.config.mail.mail_dir, "rowan")
+        .await;
+    assert!(!browser.exists(".confirm-banner").await);
+
+    browser.click("form[action='/logout'] button").await;
+    browser.click("nav a[href='/login']").await;
+    browser.click("a[href='/password/forgot']").await;
+    browser.fill("#email", "rowan@example.com").await;
+    browser
+        .click("form[action='/password/forgot'] button[type=submit]")
+        .await;
+    browser.wait_for_text("[role=status]", "on its way").await;
+
+    let mail = app.mail_to("rowan@example.com", "Reset your password").await;
+    let link = crate::helpers::link_in(&mail, "/password/reset/");
+    browser.goto(&app.url(&link)).await;
+    browser.fill("#password", "a new path along the river").await;
+    browser.click("form.form button[type=submit]").await;
+    browser.wait_for_path("/login").await;
+    browser.fill("#login", "rowan").await;
+    browser.fill("#password", "a new path along the river").await;
+    browser.click("form[action='/login'] button[type=submit]").await;
+    assert!(browser.text("[data-signed-in-as]").await.contains("rowan"));
     browser.quit().await;
 }
 

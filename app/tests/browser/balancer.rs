@@ -49,6 +49,7 @@ impl Instance {
             .env("TRUST_PROXY", "true")
             .env("ALLOWED_HOSTS", "localhost")
             .env("MEDIA_DIR", dir.join("media"))
+            .env("MAIL_DIR", dir.join("mail"))
             .env("LOG_FORMAT", "json")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -338,6 +339,8 @@ async fn behind_nginx_chat_and_api_carry_on_when_an_instance_dies() {
     let ben = Driver::start().await;
     ann.sign_up_at(&base, "ann").await;
     ben.sign_up_at(&base, "ben").await;
+    ann.confirm_email_at(&base, &dir.join("mail"), "ann").await;
+    ben.confirm_email_at(&base, &dir.join("mail"), "ben").await;
     ann.goto(&format!("{base}/@ben")).await;
     ann.click("summary.chat-request-toggle").await;
     ann.fill("#chat-request-message", "Hi Ben").await;

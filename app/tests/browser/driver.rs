@@ -160,8 +160,21 @@ impl Driver {
     }
 
     /// Signs up through the form, as a person would.
+    /// Signs up through the form, as a person would, and follows the link mailed to confirm
+    /// the address.
     pub async fn sign_up(&self, app: &crate::helpers::TestApp, username: &str) {
         self.sign_up_at(&app.url(""), username).await;
+        self.confirm_email_at(&app.url(""), &app.config.mail.mail_dir, username)
+            .await;
+    }
+
+    /// Opens the confirmation link mailed to `username` (into `folder`) on the site at `base`.
+    pub async fn confirm_email_at(&self, base: &str, folder: &std::path::Path, username: &str) {
+        let to = format!("{username}@example.com");
+        let mail = crate::helpers::mail_in(folder, &to, "Confirm your email address").await;
+        let link = crate::helpers::link_in(&mail, "/account/confirm/");
+        self.goto(&format!("{base}{link}")).await;
+        self.wait_for_text(".flash", "confirmed").await;
     }
 
     /// Signs up on the site at `base` (a URL without a trailing slash).

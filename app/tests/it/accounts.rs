@@ -232,11 +232,20 @@ async fn the_profile_shows_name_bio_and_join_date_and_can_be_edited() {
                 ("display_name", "Ivy Ng"),
                 ("bio", "Tea & <b>rivers</b>."),
                 ("email", "ivy@new.example"),
+                ("current_password", PASSWORD),
             ],
             ("avatar", None),
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // The new address takes effect through the link mailed to it.
+    let mail = app
+        .mail_to("ivy@new.example", "Confirm your new email address")
+        .await;
+    let confirmed = browser
+        .get(&crate::helpers::link_in(&mail, "/account/email/confirm/"))
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
 
     let (_, html) = app.browser().page("/@ivy").await;
     assert!(text(&html, "h1").contains("Ivy Ng"));
@@ -284,7 +293,12 @@ async fn an_invalid_profile_edit_keeps_the_input_and_changes_nothing() {
     let response = browser
         .submit_multipart(
             "/settings",
-            &[("display_name", "Jon"), ("bio", ""), ("email", "KIM@example.com")],
+            &[
+                ("display_name", "Jon"),
+                ("bio", ""),
+                ("email", "KIM@example.com"),
+                ("current_password", PASSWORD),
+            ],
             ("avatar", None),
         )
         .await;

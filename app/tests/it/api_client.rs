@@ -95,6 +95,8 @@ pub async fn register(app: &TestApp, name: &str) -> Api {
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    app.confirm_email(&app.browser(), &format!("{name}@example.com"))
+        .await;
     let token = answer.body["user"]["token"].as_str().unwrap();
     Api::with_token(app, token)
 }

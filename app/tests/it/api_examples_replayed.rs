@@ -169,6 +169,13 @@ async fn the_errors_documented_are_the_errors_answered() {
         )
         .await;
     let jill = Api::with_token(&app, &token(&jill));
+    // Both follow the link mailed to their address, which opens chat to them.
+    let jakes = doc.request("post", "/api/users")["user"]["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.confirm_email(&app.browser(), &jakes).await;
+    app.confirm_email(&app.browser(), "jill@jill.jill").await;
     let wrong = json!({ "user": { "email": "jake", "password": "not jake's password" } });
     let answer = anonymous.post("/api/users/login", wrong).await;
     doc.assert_exactly("post", "/api/users/login", StatusCode::UNAUTHORIZED, &answer);

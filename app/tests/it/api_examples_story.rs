@@ -29,6 +29,13 @@ async fn the_story_of_the_examples_plays_as_they_tell_it() {
         )
         .await;
     let jill = Api::with_token(&app, &token(&jill));
+    // Both follow the link mailed to their address, which opens chat to them.
+    let jakes = doc.request("post", "/api/users")["user"]["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.confirm_email(&app.browser(), &jakes).await;
+    app.confirm_email(&app.browser(), "jill@jill.jill").await;
 
     // Jake fills in his profile, logs in both ways, and reads his account.
     let bio = doc.named_request("put", "/api/user", "bio");
@@ -167,5 +174,14 @@ async fn the_story_of_the_examples_plays_as_they_tell_it() {
     let email = doc.named_request("put", "/api/user", "email");
     let changed = jake.put("/api/user", email.clone()).await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
-    assert_eq!(changed.body["user"]["email"], email["user"]["email"]);
+    // The address changes once the link mailed to it is followed.
+    let new = email["user"]["email"].as_str().unwrap();
+    assert_ne!(changed.body["user"]["email"], new);
+    let mail = app.mail_to(new, "Confirm your new email address").await;
+    let confirmed = app
+        .browser()
+        .get(&crate::helpers::link_in(&mail, "/account/email/confirm/"))
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(jake.get("/api/user").await.body["user"]["email"], new);
 }

@@ -284,6 +284,18 @@ async fn tokens_survive_name_and_email_changes_but_not_a_new_password() {
         "the token survives a new name and email"
     );
     assert_eq!(me.body["user"]["username"], "jacob");
+    // A new address takes effect through the link mailed to it; the token lives on.
+    assert_eq!(me.body["user"]["email"], "jake@example.com");
+    let mail = app
+        .mail_to("jacob@example.com", "Confirm your new email address")
+        .await;
+    let confirmed = app
+        .browser()
+        .get(&crate::helpers::link_in(&mail, "/account/email/confirm/"))
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    let me = api.get("/api/user").await;
+    assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["user"]["email"], "jacob@example.com");
 
     let answer = api

@@ -4,8 +4,16 @@ use std::process::Command;
 
 use eventstore::testing::TestDb;
 
+/// The binary, with its mail folder in the temporary directory rather than the working one.
 fn bocha() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_bocha"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bocha"));
+    command.env(
+        "MAIL_DIR",
+        std::env::temp_dir()
+            .join("bocha-test-mail")
+            .join(uuid::Uuid::new_v4().simple().to_string()),
+    );
+    command
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::App;
-use app::config::{Config, DatabaseArgs, Environment, LimitArgs, MediaArgs};
+use app::config::{Config, DatabaseArgs, Environment, LimitArgs, MailArgs, MediaArgs};
 use app::media::Media;
 use eventstore::testing::TestDb;
 use reqwest::StatusCode;
@@ -59,6 +59,13 @@ pub fn test_config(db: &TestDb) -> Config {
             s3_region: "us-east-1".to_owned(),
             aws_access_key_id: None,
             aws_secret_access_key: None,
+        },
+        mail: MailArgs {
+            smtp_url: None,
+            mail_from: "Bocha <bocha@example.com>".to_owned(),
+            mail_dir: std::env::temp_dir()
+                .join("bocha-test-mail")
+                .join(uuid::Uuid::new_v4().simple().to_string()),
         },
         limits: LimitArgs {
             // Tests sign many people up from one address.
@@ -155,7 +162,37 @@ impl TestApp {
             StatusCode::SEE_OTHER,
             "sign-up of {username} failed"
         );
+        self.confirm_email(&browser, &format!("{username}@example.com"))
+            .await;
         browser
+    }
+
+    /// A browser with a fresh account whose address is not confirmed yet.
+    pub async fn signed_in_unconfirmed(&self, username: &str) -> Browser {
+        let browser = self.browser();
+        let response = browser
+            .sign_up(username, &format!("{username}@example.com"), PASSWORD)
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        browser
+    }
+
+    /// Follows the confirmation link mailed to `email`, in `browser`.
+    pub async fn confirm_email(&self, browser: &Browser, email: &str) {
+        let mail = self.mail_to(email, "Confirm your email address").await;
+        let link = link_in(&mail, "/account/confirm/");
+        let response = browser.get(&link).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "confirming {email}");
+    }
+
+    /// Every mail the app wrote to its folder so far, oldest first.
+    pub fn mails(&self) -> Vec<String> {
+        mails_in(&self.config.mail.mail_dir)
+    }
+
+    /// The newest mail to `to` whose subject is `subject`, waiting up to 10 s for it.
+    pub async fn mail_to(&self, to: &str, subject: &str) -> String {
+        mail_in(&self.config.mail.mail_dir, to, subject).await
     }
 
     /// A signed-in staff member, made the way `bocha createsuperuser` makes one.
@@ -167,6 +204,7 @@ impl TestApp {
             email: &email,
             password: PASSWORD,
             staff: true,
+            email_confirmed: true,
         };
         let passwords = app::services::pools::Pool::new("passwords", 1, 0);
         app::usecases::accounts::sign_up(
@@ -199,6 +237,7 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
         let _ = std::fs::remove_dir_all(&self.media_dir);
+        let _ = std::fs::remove_dir_all(&self.config.mail.mail_dir);
     }
 }
 
@@ -294,6 +333,87 @@ impl Browser {
         let (_, html) = self.page("/").await;
         attr(&html, "[data-signed-in-as]", "data-signed-in-as")
     }
+}
+
+/// Every mail written to `folder` (as .eml files) so far, oldest first.
+pub fn mails_in(folder: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(std::time::SystemTime, String)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .filter_map(|e| {
+            let modified = e.metadata().ok()?.modified().ok()?;
+            Some((modified, std::fs::read_to_string(e.path()).ok()?))
+        })
+        .collect();
+    files.sort_by_key(|(at, _)| *at);
+    files.into_iter().map(|(_, mail)| unfold(&mail)).collect()
+}
+
+/// The newest mail in `folder` to `to` whose subject is `subject`, waiting up to 10 s for it.
+pub async fn mail_in(folder: &std::path::Path, to: &str, subject: &str) -> String {
+    for _ in 0..200 {
+        if let Some(mail) = mails_in(folder)
+            .into_iter()
+            .rev()
+            .find(|mail| header(mail, "To").contains(to) && header(mail, "Subject") == subject)
+        {
+            return mail;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "no mail {subject:?} to {to} within 10 s; the folder holds {:#?}",
+        mails_in(folder)
+    );
+}
+
+/// A mail as a person reads it: quoted-printable soft breaks joined and `=XX` decoded.
+pub fn unfold(mail: &str) -> String {
+    let joined = mail.replace("=\r\n", "").replace("=\n", "");
+    let mut out = Vec::with_capacity(joined.len());
+    let bytes = joined.as_bytes();
+    let mut i = 0;
+    let in_body = joined.find("\r\n\r\n").unwrap_or(0);
+    while i < bytes.len() {
+        if i > in_body
+            && bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A header's value in a mail ("" when absent).
+pub fn header(mail: &str, name: &str) -> String {
+    mail.lines()
+        .take_while(|line| !line.is_empty())
+        .find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// The path of the first link in `mail` to this site that starts with `path`.
+pub fn link_in(mail: &str, path: &str) -> String {
+    let at = mail
+        .find(path)
+        .unwrap_or_else(|| panic!("no link to {path} in {mail}"));
+    mail[at..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 pub fn select<'a>(html: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {

@@ -61,10 +61,21 @@ async fn busy_history(app: &TestApp) -> (Browser, Browser, String, String) {
             ("display_name", "Ann A."),
             ("bio", "Writes."),
             ("email", "ann@new.example"),
+            ("current_password", crate::helpers::PASSWORD),
         ],
         ("avatar", None),
     )
     .await;
+    let mail = app
+        .mail_to("ann@new.example", "Confirm your new email address")
+        .await;
+    ann.get(&crate::helpers::link_in(&mail, "/account/email/confirm/"))
+        .await;
+    // Cat forgets her password: a reset link waits (and fills the read model of those).
+    app.browser()
+        .submit("/password/forgot", &[("email", "cat@example.com")])
+        .await;
+    app.mail_to("cat@example.com", "Reset your password").await;
 
     let slug = publish(&ann, "First draft", "line one\nline two\nline three").await;
     edit(

@@ -24,6 +24,8 @@ mod frame;
 mod helpers;
 mod history;
 mod hostile;
+mod mail;
+mod mail_smtp;
 mod media;
 mod metrics;
 mod postgres_server;

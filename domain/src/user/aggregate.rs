@@ -1,90 +1,74 @@
+use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
-use super::command::{AccountChanges, UserCommand};
+use super::command::UserCommand;
 use super::error::UserError;
 use super::event::UserEvent;
 use super::values::{Bio, DisplayName, Email, UserId, Username};
 use crate::image::ImageUrl;
 
 /// A user account as its rules need it: `None` until registered. The password hash is not
-/// kept, because no rule reads it.
+/// kept, because no rule reads it. The rules themselves are in `decide`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
-    account: Option<Account>,
+    pub(super) account: Option<Account>,
 }
 
+/// Fields added after the first snapshots were written have defaults, so those still load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Account {
-    id: UserId,
-    username: Username,
-    email: Email,
-    display_name: Option<DisplayName>,
-    bio: Option<Bio>,
-    image: Option<ImageUrl>,
+pub(super) struct Account {
+    pub(super) id: UserId,
+    pub(super) username: Username,
+    pub(super) email: Email,
+    pub(super) display_name: Option<DisplayName>,
+    pub(super) bio: Option<Bio>,
+    pub(super) image: Option<ImageUrl>,
+    /// Snapshots from before confirmation were of accounts that count as confirmed.
+    #[serde(default = "yes")]
+    pub(super) email_confirmed: bool,
+    #[serde(default = "yes")]
+    pub(super) chat_email: bool,
+    #[serde(default)]
+    pub(super) reset: Option<PendingReset>,
+    #[serde(default)]
+    pub(super) email_change: Option<PendingChange>,
+    #[serde(default)]
+    pub(super) undoable: Option<UndoableChange>,
 }
 
-impl User {
-    /// The rules: which events a command produces in the current state.
-    pub fn decide(&self, command: UserCommand) -> Result<Vec<UserEvent>, UserError> {
-        let Some(account) = &self.account else {
-            return match command {
-                UserCommand::Register {
-                    id,
-                    username,
-                    email,
-                    password_hash,
-                    staff,
-                } => Ok(vec![UserEvent::UserRegistered {
-                    id,
-                    username,
-                    email,
-                    password_hash,
-                    staff,
-                }]),
-                _ => Err(UserError::NotFound),
-            };
-        };
-        match command {
-            UserCommand::Register { .. } => Err(UserError::AlreadyRegistered),
-            UserCommand::ChangeAccount(changes) => Ok(account.changes(changes)),
-            UserCommand::SignOutEverywhere => Ok(vec![UserEvent::SignedOutEverywhere]),
-        }
-    }
+fn yes() -> bool {
+    true
 }
 
-impl Account {
-    fn changes(&self, changes: AccountChanges) -> Vec<UserEvent> {
-        let mut events = Vec::new();
-        if let Some(username) = changes.username.filter(|u| *u != self.username) {
-            events.push(UserEvent::UsernameChanged {
-                username,
-                previous: self.username.clone(),
-            });
-        }
-        if let Some(email) = changes.email.filter(|e| *e != self.email) {
-            events.push(UserEvent::EmailChanged {
-                email,
-                previous: self.email.clone(),
-            });
-        }
-        let display_name = changes.display_name.unwrap_or_else(|| self.display_name.clone());
-        let bio = changes.bio.unwrap_or_else(|| self.bio.clone());
-        let image = changes.image.unwrap_or_else(|| self.image.clone());
-        if (&display_name, &bio, &image) != (&self.display_name, &self.bio, &self.image) {
-            events.push(UserEvent::ProfileUpdated {
-                display_name,
-                bio,
-                image,
-            });
-        }
-        if let Some(password_hash) = changes.password_hash {
-            events.push(UserEvent::PasswordChanged { password_hash });
-        }
-        events
-    }
+/// The one reset link that works, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct PendingReset {
+    pub(super) reset_id: Uuid,
+    pub(super) token_hash: String,
+    pub(super) expires_at: DateTime<Utc>,
 }
+
+/// A new address waiting for its confirmation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct PendingChange {
+    pub(super) change_id: Uuid,
+    pub(super) email: Email,
+    pub(super) expires_at: DateTime<Utc>,
+}
+
+/// A confirmed change of address that the old address may still undo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct UndoableChange {
+    pub(super) change_id: Uuid,
+    pub(super) previous: Email,
+    pub(super) until: DateTime<Utc>,
+}
+
+/// How long the old address may undo a change of address after the change's link expired.
+pub(super) const UNDO_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 impl Aggregate for User {
     const TYPE: &'static str = "User";
@@ -106,41 +90,95 @@ impl Aggregate for User {
     }
 
     fn apply(&mut self, event: Self::Event) {
+        if let UserEvent::UserRegistered {
+            id,
+            username,
+            email,
+            email_confirmed,
+            ..
+        } = event
+        {
+            self.account = Some(Account {
+                id,
+                username,
+                email,
+                display_name: None,
+                bio: None,
+                image: None,
+                email_confirmed,
+                chat_email: true,
+                reset: None,
+                email_change: None,
+                undoable: None,
+            });
+            return;
+        }
+        if let Some(account) = &mut self.account {
+            account.apply(event);
+        }
+    }
+}
+
+impl Account {
+    fn apply(&mut self, event: UserEvent) {
         match event {
-            UserEvent::UserRegistered {
-                id, username, email, ..
-            } => {
-                self.account = Some(Account {
-                    id,
-                    username,
-                    email,
-                    display_name: None,
-                    bio: None,
-                    image: None,
-                });
-            }
+            UserEvent::UserRegistered { .. } => {}
             UserEvent::ProfileUpdated {
                 display_name,
                 bio,
                 image,
             } => {
-                if let Some(account) = &mut self.account {
-                    account.display_name = display_name;
-                    account.bio = bio;
-                    account.image = image;
+                self.display_name = display_name;
+                self.bio = bio;
+                self.image = image;
+            }
+            UserEvent::UsernameChanged { username, .. } => self.username = username,
+            UserEvent::EmailChanged { email, previous } => {
+                // A change that completes the pending one may be undone by the old address for
+                // a while; any other change (or an undo) ends what was pending or undoable.
+                self.undoable = self
+                    .email_change
+                    .take()
+                    .filter(|pending| pending.email == email)
+                    .map(|pending| UndoableChange {
+                        change_id: pending.change_id,
+                        previous,
+                        until: pending.expires_at + UNDO_WINDOW,
+                    });
+                self.email = email;
+                self.email_confirmed = false;
+            }
+            UserEvent::PasswordChanged { .. } | UserEvent::PasswordReset { .. } => self.reset = None,
+            UserEvent::SignedOutEverywhere | UserEvent::ConfirmationRequested { .. } => {}
+            UserEvent::EmailConfirmed { email } => {
+                if email == self.email {
+                    self.email_confirmed = true;
                 }
             }
-            UserEvent::UsernameChanged { username, .. } => {
-                if let Some(account) = &mut self.account {
-                    account.username = username;
-                }
+            UserEvent::PasswordResetRequested {
+                reset_id,
+                token_hash,
+                expires_at,
+            } => {
+                self.reset = Some(PendingReset {
+                    reset_id,
+                    token_hash,
+                    expires_at,
+                });
             }
-            UserEvent::EmailChanged { email, .. } => {
-                if let Some(account) = &mut self.account {
-                    account.email = email;
-                }
+            UserEvent::EmailChangeRequested {
+                change_id,
+                email,
+                expires_at,
+            } => {
+                self.email_change = Some(PendingChange {
+                    change_id,
+                    email,
+                    expires_at,
+                });
             }
-            UserEvent::PasswordChanged { .. } | UserEvent::SignedOutEverywhere => {}
+            UserEvent::EmailChangeCancelled { .. } => self.email_change = None,
+            UserEvent::NotificationsChanged { chat_email } => self.chat_email = chat_email,
         }
     }
 }

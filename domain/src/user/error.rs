@@ -24,6 +24,10 @@ pub enum UserError {
     AlreadyRegistered,
     #[error("not found")]
     NotFound,
+    #[error("has expired or was already used")]
+    LinkExpired,
+    #[error("is already confirmed")]
+    AlreadyConfirmed,
 }
 
 impl UserError {
@@ -35,6 +39,8 @@ impl UserError {
             Self::DisplayNameTooLong | Self::DisplayNameCharacters => "display_name",
             Self::BioTooLong => "bio",
             Self::AlreadyRegistered | Self::NotFound => "user",
+            Self::LinkExpired => "link",
+            Self::AlreadyConfirmed => "email",
         }
     }
 }

@@ -1,7 +1,9 @@
+use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use cqrs_es::persist::{EventUpcaster, SemanticVersionEventUpcaster};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use uuid::Uuid;
 
 use super::values::{Bio, DisplayName, Email, PasswordHash, UserId, Username};
 use crate::claims::{Claim, ClaimKind, Claims};
@@ -18,6 +20,9 @@ pub enum UserEvent {
         email: Email,
         password_hash: PasswordHash,
         staff: bool,
+        /// Whether the address was vouched for at registration (an operator's account);
+        /// otherwise the person confirms it by the link mailed to it.
+        email_confirmed: bool,
     },
     ProfileUpdated {
         display_name: Option<DisplayName>,
@@ -37,6 +42,41 @@ pub enum UserEvent {
     },
     /// Every session and API token issued so far ends, as after a password change.
     SignedOutEverywhere,
+    /// The person followed the link mailed to `email`, their address at the time.
+    EmailConfirmed {
+        email: Email,
+    },
+    /// Another confirmation link was asked for (the first one is mailed on registration).
+    ConfirmationRequested {
+        email: Email,
+    },
+    /// A password reset link was mailed; only the hash of its token is kept. A newer request
+    /// replaces an older one.
+    PasswordResetRequested {
+        reset_id: Uuid,
+        token_hash: String,
+        expires_at: DateTime<Utc>,
+    },
+    /// A reset link was used to set a new password: every session and token ends.
+    PasswordReset {
+        reset_id: Uuid,
+        password_hash: PasswordHash,
+    },
+    /// A new address waits to be confirmed from that address; the old one is told.
+    EmailChangeRequested {
+        change_id: Uuid,
+        email: Email,
+        expires_at: DateTime<Utc>,
+    },
+    /// A pending change was dropped; `reported` when the old address said it was not them.
+    EmailChangeCancelled {
+        change_id: Uuid,
+        reported: bool,
+    },
+    /// Whether the person is mailed about chat messages that wait for them while they are away.
+    NotificationsChanged {
+        chat_email: bool,
+    },
 }
 
 impl DomainEvent for UserEvent {
@@ -48,33 +88,52 @@ impl DomainEvent for UserEvent {
             Self::EmailChanged { .. } => "EmailChanged",
             Self::PasswordChanged { .. } => "PasswordChanged",
             Self::SignedOutEverywhere => "SignedOutEverywhere",
+            Self::EmailConfirmed { .. } => "EmailConfirmed",
+            Self::ConfirmationRequested { .. } => "ConfirmationRequested",
+            Self::PasswordResetRequested { .. } => "PasswordResetRequested",
+            Self::PasswordReset { .. } => "PasswordReset",
+            Self::EmailChangeRequested { .. } => "EmailChangeRequested",
+            Self::EmailChangeCancelled { .. } => "EmailChangeCancelled",
+            Self::NotificationsChanged { .. } => "NotificationsChanged",
         }
         .to_owned()
     }
 
-    /// `UserRegistered` is at version 2: version 1, from before staff accounts existed, had no
-    /// `staff` field (see [`upcasters`] for how old events are read).
+    /// `UserRegistered` is at version 3: version 1, from before staff accounts existed, had no
+    /// `staff` field, and version 2, from before addresses were confirmed, no `email_confirmed`
+    /// (see [`upcasters`] for how old events are read).
     fn event_version(&self) -> String {
         match self {
-            Self::UserRegistered { .. } => "2",
+            Self::UserRegistered { .. } => "3",
             _ => "1",
         }
         .to_owned()
     }
 }
 
-/// Reads events stored in older shapes as the current ones.
+/// Reads events stored in older shapes as the current ones, oldest change first.
 pub fn upcasters() -> Vec<Box<dyn EventUpcaster>> {
-    vec![Box::new(SemanticVersionEventUpcaster::new(
-        "UserRegistered",
-        "2",
-        Box::new(|mut payload: Value| {
-            if let Some(fields) = payload.as_object_mut() {
-                fields.entry("staff").or_insert(Value::Bool(false));
-            }
-            payload
-        }),
-    ))]
+    vec![
+        Box::new(SemanticVersionEventUpcaster::new(
+            "UserRegistered",
+            "2",
+            Box::new(|payload| with_default(payload, "staff", false)),
+        )),
+        // Accounts made before addresses were confirmed keep what they could do: they count as
+        // confirmed, rather than losing chat until they find a link nobody sent them.
+        Box::new(SemanticVersionEventUpcaster::new(
+            "UserRegistered",
+            "3",
+            Box::new(|payload| with_default(payload, "email_confirmed", true)),
+        )),
+    ]
+}
+
+fn with_default(mut payload: Value, field: &str, value: bool) -> Value {
+    if let Some(fields) = payload.as_object_mut() {
+        fields.entry(field).or_insert(Value::Bool(value));
+    }
+    payload
 }
 
 impl Claims for UserEvent {

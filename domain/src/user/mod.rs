@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod command;
+mod decide;
 mod error;
 mod event;
 mod values;
@@ -11,7 +12,7 @@ mod tests;
 
 pub use crate::image::ImageUrl;
 pub use aggregate::User;
-pub use command::{AccountChanges, UserCommand};
+pub use command::{AccountChanges, EmailUpdate, UserCommand};
 pub use error::UserError;
 pub use event::{UserEvent, upcasters};
 pub use values::{Bio, DisplayName, Email, Password, PasswordError, PasswordHash, UserId, Username};

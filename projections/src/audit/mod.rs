@@ -62,12 +62,15 @@ impl From<Row> for AuditEvent {
     }
 }
 
-/// Password hashes are in the log (a password change is an event) but never in an audit.
+/// Password hashes and the hashes of reset tokens are in the log (a password change and a reset
+/// link are events) but never in an audit.
 fn redact(mut payload: Value) -> Value {
-    if let Some(object) = payload.as_object_mut()
-        && object.contains_key("password_hash")
-    {
-        object.insert("password_hash".to_owned(), Value::String("[redacted]".to_owned()));
+    if let Some(object) = payload.as_object_mut() {
+        for secret in ["password_hash", "token_hash"] {
+            if object.contains_key(secret) {
+                object.insert(secret.to_owned(), Value::String("[redacted]".to_owned()));
+            }
+        }
     }
     payload
 }

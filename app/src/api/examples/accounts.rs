@@ -33,7 +33,7 @@ pub fn update_profile() -> Value {
     json!({ "user": { "bio": JAKE_BIO, "image": JAKE_IMAGE } })
 }
 
-/// A new email needs the current password.
+/// A new email needs the current password, and takes effect through the link mailed to it.
 pub fn update_email() -> Value {
     json!({ "user": { "email": "jake@dragons.example", "current_password": JAKE_PASSWORD } })
 }

@@ -125,7 +125,7 @@ fn registered(position: i64, id: &str, username: &str, at: &str) -> Value {
     event(
         position,
         ("User", id, 1),
-        ("UserRegistered", "2"),
+        ("UserRegistered", "3"),
         at,
         username,
         json!({
@@ -135,6 +135,7 @@ fn registered(position: i64, id: &str, username: &str, at: &str) -> Value {
             "email": format!("{username}@{username}.{username}"),
             "password_hash": "[redacted]",
             "staff": false,
+            "email_confirmed": false,
         }),
     )
 }

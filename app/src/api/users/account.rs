@@ -72,7 +72,9 @@ pub struct UpdateUser {
 ///
 /// Changes any of email, username, password, bio and image. A new password or email needs
 /// `current_password` (checked, and limited, like a login). A new password ends every other
-/// token and session: the answer carries a fresh token to use from then on.
+/// token and session: the answer carries a fresh token to use from then on. A new email takes
+/// effect once the link mailed to it is followed (within 24 hours), and the current address is
+/// told; until then the answer shows the current one.
 #[utoipa::path(
     put,
     path = "/api/user",
@@ -124,6 +126,7 @@ pub(super) async fn update_user(
     let rules = accounts::Rules {
         policy: state.api_password_policy(),
         reauthenticate: (!state.config.realworld_compat).then(|| state.password_guard(ip)),
+        email_by_link: !state.config.realworld_compat,
     };
     let user = accounts::change(
         &state.commands,

@@ -75,6 +75,7 @@ pub(super) async fn register(
         email: fields.email.as_deref().unwrap_or_default(),
         password: fields.password.as_deref().unwrap_or_default(),
         staff: false,
+        email_confirmed: false,
     };
     let user = accounts::sign_up(
         &state.commands,

@@ -1,9 +1,11 @@
 //! Changing an account (username, email, password, profile), and signing out everywhere.
 
+use chrono::{TimeDelta, Utc};
 use domain::Metadata;
-use domain::user::{AccountChanges, Email, User, UserCommand, Username};
+use domain::user::{AccountChanges, Email, EmailUpdate, User, UserCommand, Username};
 use eventstore::Commands;
 use projections::users::{self, UserRow};
+use uuid::Uuid;
 
 use super::{AccountError, Guard, LoginError, PasswordPolicy, confirm_password};
 use crate::services::passwords;
@@ -23,13 +25,18 @@ pub struct Changes<'a> {
     pub current_password: Option<&'a str>,
 }
 
-/// How a door checks an account change: the password rules, and whether a new password or
-/// email needs the current password (checked, and limited, like a login).
+/// How a door checks an account change: the password rules, whether a new password or
+/// email needs the current password (checked, and limited, like a login), and whether a new
+/// email waits for the link mailed to it.
 #[derive(Clone, Copy)]
 pub struct Rules<'a> {
     pub policy: PasswordPolicy,
     pub reauthenticate: Option<Guard<'a>>,
+    pub email_by_link: bool,
 }
+
+/// How long the link that confirms a new address works.
+pub const EMAIL_CHANGE_LINK_LIFETIME: TimeDelta = TimeDelta::hours(24);
 
 /// Applies `changes` to `user`'s account in one command; returns the account afterwards.
 pub async fn change(
@@ -48,7 +55,15 @@ pub async fn change(
             .and_then(|raw| errors.check("username", Username::parse(raw))),
         email: changes
             .email
-            .and_then(|raw| errors.check("email", Email::parse(raw))),
+            .and_then(|raw| errors.check("email", Email::parse(raw)))
+            .map(|email| match rules.email_by_link {
+                true => EmailUpdate::Confirmed {
+                    change_id: Uuid::new_v4(),
+                    email,
+                    expires_at: Utc::now() + EMAIL_CHANGE_LINK_LIFETIME,
+                },
+                false => EmailUpdate::Now(email),
+            }),
         display_name: changes
             .display_name
             .and_then(|raw| errors.check("display_name", DisplayName::parse(raw))),
@@ -76,11 +91,19 @@ pub async fn change(
     let new_email = parsed
         .email
         .as_ref()
-        .is_some_and(|e| !e.as_str().eq_ignore_ascii_case(&user.email));
+        .is_some_and(|e| !e.email().as_str().eq_ignore_ascii_case(&user.email));
     if let Some(guard) = rules.reauthenticate
         && (password.is_some() || new_email)
     {
         reauthenticate(guard, user, changes.current_password).await?;
+    }
+    if new_email
+        && let Some(update) = &parsed.email
+        && users::by_email(commands.pool(), update.email().as_str())
+            .await?
+            .is_some_and(|other| other.id != user.id)
+    {
+        return Err(AccountError::Taken(vec![super::Held::Email]));
     }
     if let Some(Some(image)) = &parsed.image {
         // Kept from the sweep of unused uploads before the command that uses it runs.

@@ -16,6 +16,8 @@ pub struct SignUp<'a> {
     pub email: &'a str,
     pub password: &'a str,
     pub staff: bool,
+    /// The operator vouches for the address; otherwise a confirmation link is mailed to it.
+    pub email_confirmed: bool,
 }
 
 /// Creates an account; on success the new user as the read model shows it.
@@ -40,6 +42,7 @@ pub async fn sign_up(
         email,
         password_hash: passwords::hash(passwords, password).await?,
         staff: input.staff,
+        email_confirmed: input.email_confirmed,
     };
     let metadata = Metadata::new(Some(id.0), request_id);
     commands

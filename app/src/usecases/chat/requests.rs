@@ -25,6 +25,14 @@ impl Chats {
         note: &str,
         request_id: &str,
     ) -> Result<RequestRow, ChatFailure> {
+        // An address nobody confirmed could be anyone's: such an account may read and write,
+        // but not reach into other people's inboxes.
+        if !from.email_confirmed {
+            return Err(super::invalid(
+                "email",
+                "Confirm your email address (see the link we mailed you) before asking anyone to chat",
+            ));
+        }
         let to = users::by_username(self.db(), to_username)
             .await?
             .ok_or(ChatFailure::NotFound)?;

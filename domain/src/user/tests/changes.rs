@@ -84,7 +84,7 @@ fn an_unchanged_account_records_nothing() {
         .given(vec![registered()])
         .when(change(AccountChanges {
             username: Some(alice()),
-            email: Some(email("alice@example.com")),
+            email: Some(EmailUpdate::Now(email("alice@example.com"))),
             display_name: Some(None),
             bio: Some(None),
             image: Some(None),
@@ -113,7 +113,7 @@ fn changing_the_email_remembers_the_previous_one() {
     UserTest::with(())
         .given(vec![registered()])
         .when(change(AccountChanges {
-            email: Some(email("new@example.com")),
+            email: Some(EmailUpdate::Now(email("new@example.com"))),
             ..Default::default()
         }))
         .then_expect_events(vec![UserEvent::EmailChanged {
@@ -154,7 +154,7 @@ fn several_changes_are_recorded_together() {
         .given(vec![registered()])
         .when(change(AccountChanges {
             username: Some(bob.clone()),
-            email: Some(email("bob@example.com")),
+            email: Some(EmailUpdate::Now(email("bob@example.com"))),
             password_hash: Some(hash(3)),
             ..Default::default()
         }))

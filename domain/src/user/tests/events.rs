@@ -61,14 +61,61 @@ fn a_registration_stored_before_staff_accounts_reads_as_a_member() {
             event
         }
     });
-    assert_eq!(upcast.event_version, "2.0.0");
+    assert_eq!(upcast.event_version, "3.0.0");
     let event: UserEvent = serde_json::from_value(upcast.payload).unwrap();
-    assert_eq!(event, registered());
+    assert_eq!(event, registered_confirmed());
+}
+
+/// Accounts made before addresses were confirmed keep what they could do.
+#[test]
+fn a_registration_stored_before_confirmation_reads_as_confirmed() {
+    use cqrs_es::persist::SerializedEvent;
+    let mut version_2 = serde_json::to_value(registered()).unwrap();
+    version_2.as_object_mut().unwrap().remove("email_confirmed");
+    let stored = SerializedEvent::new(
+        "u".into(),
+        1,
+        "User".into(),
+        "UserRegistered".into(),
+        "2".into(),
+        version_2,
+        serde_json::Value::Null,
+    );
+    let upcast = upcasters().iter().fold(stored, |event, upcaster| {
+        if upcaster.can_upcast(&event.event_type, &event.event_version) {
+            upcaster.upcast(event)
+        } else {
+            event
+        }
+    });
+    let event: UserEvent = serde_json::from_value(upcast.payload).unwrap();
+    assert_eq!(event, registered_confirmed());
+}
+
+fn registered_confirmed() -> UserEvent {
+    match registered() {
+        UserEvent::UserRegistered {
+            id,
+            username,
+            email,
+            password_hash,
+            staff,
+            ..
+        } => UserEvent::UserRegistered {
+            id,
+            username,
+            email,
+            password_hash,
+            staff,
+            email_confirmed: true,
+        },
+        _ => unreachable!(),
+    }
 }
 
 #[test]
-fn registrations_are_written_at_version_two() {
+fn registrations_are_written_at_version_three() {
     use cqrs_es::DomainEvent;
-    assert_eq!(registered().event_version(), "2");
-    assert!(upcasters().iter().all(|u| !u.can_upcast("UserRegistered", "2")));
+    assert_eq!(registered().event_version(), "3");
+    assert!(upcasters().iter().all(|u| !u.can_upcast("UserRegistered", "3")));
 }

@@ -1,10 +1,12 @@
 //! The user account's rules, as given/when/then.
 //!
-//! The helpers and registration are here; changes to an account in `changes`; the claims events
+//! The helpers and registration are here; changes to an account in `changes`; confirming the
+//! address, resetting the password and changing the address in `lifecycle`; the claims events
 //! make and the versions they are stored at in `events`.
 
 mod changes;
 mod events;
+mod lifecycle;
 
 use cqrs_es::test::TestFramework;
 use uuid::Uuid;
@@ -36,6 +38,7 @@ fn registered() -> UserEvent {
         email: email("alice@example.com"),
         password_hash: hash(1),
         staff: false,
+        email_confirmed: false,
     }
 }
 
@@ -46,6 +49,7 @@ fn register() -> UserCommand {
         email: email("alice@example.com"),
         password_hash: hash(1),
         staff: false,
+        email_confirmed: false,
     }
 }
 

@@ -1,0 +1,173 @@
+//! Which events call for mail, and to which address.
+
+use async_trait::async_trait;
+use domain::user::{User, UserEvent};
+use serde_json::{Value, json};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::MailKind;
+use eventstore::log::StoredEvent;
+use eventstore::runtime::{ProjectionError, Projector};
+
+/// Queues the mail account events call for. It keeps each account's address as of the event
+/// it is at (`mail_addresses`), because the users read model may already be further on.
+pub struct MailProjector;
+
+#[async_trait]
+impl Projector for MailProjector {
+    fn name(&self) -> &'static str {
+        "mail"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["outbox", "mail_addresses"]
+    }
+
+    async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        if !event.is::<User>() {
+            return Ok(());
+        }
+        let user = event.aggregate_uuid()?;
+        let decoded = event
+            .decode::<User>()
+            .map_err(|e| ProjectionError::decode(event, e))?;
+        match decoded {
+            UserEvent::UserRegistered {
+                username,
+                email,
+                email_confirmed,
+                ..
+            } => {
+                sqlx::query!(
+                    "insert into mail_addresses (user_id, email, username) values ($1, $2, $3) \
+                     on conflict (user_id) do update set email = excluded.email, username = excluded.username",
+                    user,
+                    email.as_str(),
+                    username.as_str(),
+                )
+                .execute(&mut *conn)
+                .await?;
+                if !email_confirmed {
+                    let data = json!({ "username": username.as_str() });
+                    queue(conn, event, user, MailKind::ConfirmEmail, email.as_str(), data).await?;
+                }
+            }
+            UserEvent::UsernameChanged { username, .. } => {
+                sqlx::query!(
+                    "update mail_addresses set username = $2 where user_id = $1",
+                    user,
+                    username.as_str()
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+            UserEvent::EmailChanged { email, .. } => {
+                sqlx::query!(
+                    "update mail_addresses set email = $2 where user_id = $1",
+                    user,
+                    email.as_str()
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+            UserEvent::ConfirmationRequested { email } => {
+                let data = json!({ "username": username(conn, user).await? });
+                queue(conn, event, user, MailKind::ConfirmEmail, email.as_str(), data).await?;
+            }
+            UserEvent::PasswordResetRequested {
+                reset_id, expires_at, ..
+            } => {
+                to_account(conn, event, user, MailKind::PasswordReset, |username| {
+                    json!({ "username": username, "reset_id": reset_id, "expires_at": expires_at })
+                })
+                .await?;
+            }
+            UserEvent::PasswordReset { .. } => {
+                to_account(
+                    conn,
+                    event,
+                    user,
+                    MailKind::PasswordWasReset,
+                    |username| json!({ "username": username }),
+                )
+                .await?;
+            }
+            UserEvent::EmailChangeRequested {
+                change_id,
+                email,
+                expires_at,
+            } => {
+                let username = username(conn, user).await?;
+                let data = json!({ "username": username, "change_id": change_id, "expires_at": expires_at });
+                queue(
+                    conn,
+                    event,
+                    user,
+                    MailKind::ConfirmEmailChange,
+                    email.as_str(),
+                    data,
+                )
+                .await?;
+                to_account(conn, event, user, MailKind::EmailChangeNotice, |username| {
+                    json!({ "username": username, "change_id": change_id, "new_email": masked(email.as_str()) })
+                })
+                .await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// An address as a notice to the old one shows it: enough to recognise, not to harvest.
+fn masked(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}…@{domain}")
+        }
+        None => "…".to_owned(),
+    }
+}
+
+async fn username(conn: &mut PgConnection, user: Uuid) -> Result<String, sqlx::Error> {
+    let name = sqlx::query_scalar!("select username from mail_addresses where user_id = $1", user)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(name.unwrap_or_default())
+}
+
+/// Queues mail to the account's address as of this event.
+async fn to_account(
+    conn: &mut PgConnection,
+    event: &StoredEvent,
+    user: Uuid,
+    kind: MailKind,
+    data: impl FnOnce(&str) -> Value,
+) -> Result<(), sqlx::Error> {
+    let address = sqlx::query!(
+        "select email, username from mail_addresses where user_id = $1",
+        user
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    match address {
+        Some(address) => queue(conn, event, user, kind, &address.email, data(&address.username)).await,
+        None => Ok(()),
+    }
+}
+
+async fn queue(
+    conn: &mut PgConnection,
+    event: &StoredEvent,
+    user: Uuid,
+    kind: MailKind,
+    to: &str,
+    data: Value,
+) -> Result<(), sqlx::Error> {
+    let dedupe = format!("event:{}:{}", event.position, kind.as_str());
+    super::enqueue(conn, &dedupe, user, kind, to, data)
+        .await
+        .map(drop)
+}

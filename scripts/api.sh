@@ -104,7 +104,9 @@ start_api_server() { # name (for the database and the log)
     DATABASE_URL="postgres://postgres@127.0.0.1:5432/$API_DATABASE" \
     REDIS_PREFIX="bocha-$name-$run" \
     SECRET_KEY="$name-run-$run-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+    MASTER_KEY="$name-master-$run-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
     MEDIA_DIR="$API_MEDIA" \
+    MAIL_DIR="$API_MEDIA/mail" \
     RUST_LOG="${RUST_LOG:-warn}" \
     target/debug/bocha serve >"$API_LOG" 2>&1 &
   API_PID=$!
@@ -127,6 +129,31 @@ stop_api_server() {
   fi
   [ -n "${API_MEDIA:-}" ] && rm -rf "$API_MEDIA"
   API_MEDIA=
+}
+
+# Follows the confirmation link mailed to `$1` by the server `start_api_server` started, through
+# the API (an account asks for chats only once its address is confirmed).
+confirm_email() { # address
+  local token=""
+  for _ in $(seq 100); do
+    token=$(python3 - "$API_MEDIA/mail" "$1" <<'PY'
+import email, glob, re, sys
+from email import policy
+for path in glob.glob(sys.argv[1] + "/*.eml"):
+    with open(path) as file:
+        mail = email.message_from_file(file, policy=policy.default)
+    if mail["To"] == sys.argv[2] and mail["Subject"] == "Confirm your email address":
+        link = re.search(r"/account/confirm/(\S+)", mail.get_content())
+        if link:
+            print(link.group(1))
+            break
+PY
+)
+    [ -n "$token" ] && break
+    sleep 0.1
+  done
+  [ -n "$token" ] || { echo "error: no confirmation mail to $1" >&2; return 1; }
+  curl -fsS -H 'Content-Type: application/json' "$API_HOST/api/users/email/confirm" -d "{\"token\":\"$token\"}"
 }
 
 # A unique, short id for one run of a suite (usernames are at most 30 characters).

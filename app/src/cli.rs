@@ -96,11 +96,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Projections { command, database } => {
-            let pool = startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
+            let (pool, keyring) =
+                startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
             match command {
                 ProjectionsCommand::Status => maintenance::status(&pool).await,
                 ProjectionsCommand::Rebuild { name, all } => {
-                    maintenance::rebuild(&pool, if all { None } else { name.as_deref() }).await
+                    maintenance::rebuild(&pool, &keyring, if all { None } else { name.as_deref() }).await
                 }
             }
         }
@@ -108,8 +109,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: EventsCommand::Export { subject },
             database,
         } => {
-            let pool = startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
-            maintenance::export(&pool, &subject, &mut std::io::stdout().lock()).await
+            let (pool, keyring) =
+                startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
+            maintenance::export(&pool, &keyring, &subject, &mut std::io::stdout().lock()).await
         }
         Command::Demo {
             database,
@@ -117,12 +119,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             redis_prefix,
             media,
         } => {
-            let pool = startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
-            let commands = startup::commands(&pool).await?;
+            let (pool, keyring) =
+                startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
+            let commands = startup::commands(&pool, &keyring).await?;
             let redis = crate::services::redis::Redis::new(&redis_url, &redis_prefix)?;
             let chats = crate::usecases::chat::Chats::new(
                 commands.clone(),
-                crate::live::Live::new(pool.clone(), redis),
+                crate::live::Live::new(pool.clone(), keyring.clone(), redis),
             );
             let media = crate::media::Media::from_config(&media)?;
             let demo = crate::usecases::demo::fill(crate::usecases::demo::Services {
@@ -145,8 +148,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database,
         } => {
             let password = read_password()?;
-            let pool = startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
-            let commands = startup::commands(&pool).await?;
+            let (pool, keyring) =
+                startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
+            let commands = startup::commands(&pool, &keyring).await?;
             let input = SignUp {
                 username: &username,
                 email: &email,

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use eventstore::seal::Keyring;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Environment {
@@ -25,6 +26,46 @@ pub struct DatabaseArgs {
     /// Connections per instance.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 20)]
     pub db_pool_size: u32,
+
+    /// Wraps each person's key, with which their personal data in the log is sealed; at least
+    /// 32 characters, the same on every instance, and kept apart from the database's backups
+    /// (see the README on erasure). Required in production; in development, when unset, one is
+    /// made once and kept in `MASTER_KEY_FILE`.
+    #[arg(long, env = "MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+
+    /// Where development keeps the master key it made. Losing it loses every sealed field.
+    #[arg(long, env = "MASTER_KEY_FILE", default_value = ".bocha/master-key")]
+    pub master_key_file: PathBuf,
+
+    /// `production` requires MASTER_KEY and SECRET_KEY, makes cookies Secure and sends HSTS.
+    /// (With the database's settings, as every command reads the log with the master key.)
+    #[arg(long = "env", env = "BOCHA_ENV", value_enum, default_value = "development")]
+    pub environment: Environment,
+}
+
+impl DatabaseArgs {
+    /// The keyring the log is sealed and opened with. Unlike the secret key, a missing master
+    /// key never falls back to a random one: what it sealed would be unreadable after a restart.
+    pub fn keyring(&self) -> Result<Keyring, ConfigError> {
+        let secret = match &self.master_key {
+            Some(key) => key.clone(),
+            None if self.environment == Environment::Production => return Err(ConfigError::MissingMasterKey),
+            None => {
+                let key = kept_secret(&self.master_key_file).map_err(|err| ConfigError::MasterKeyFile {
+                    file: self.master_key_file.clone(),
+                    err,
+                })?;
+                tracing::warn!(
+                    file = %self.master_key_file.display(),
+                    "MASTER_KEY is not set; using the development key kept in this file \
+                     (set MASTER_KEY in production, the same on every instance)"
+                );
+                key
+            }
+        };
+        Keyring::from_secret(&secret).map_err(|_| ConfigError::ShortMasterKey)
+    }
 }
 
 /// Everything `bocha serve` needs.
@@ -58,10 +99,6 @@ pub struct Config {
     /// Where development keeps the secret key it made, so restarts keep everyone signed in.
     #[arg(long, env = "SECRET_KEY_FILE", default_value = ".bocha/secret-key")]
     pub secret_key_file: PathBuf,
-
-    /// `production` makes cookies Secure and sends HSTS.
-    #[arg(long = "env", env = "BOCHA_ENV", value_enum, default_value = "development")]
-    pub environment: Environment,
 
     /// Host names the site answers to (the Host header and WebSocket origins); `*` allows any.
     #[arg(
@@ -242,11 +279,17 @@ pub enum ConfigError {
     MissingSecret,
     #[error("SECRET_KEY must be at least 32 characters")]
     ShortSecret,
+    #[error("MASTER_KEY is required when BOCHA_ENV=production")]
+    MissingMasterKey,
+    #[error("MASTER_KEY must be at least 32 characters")]
+    ShortMasterKey,
+    #[error("MASTER_KEY is not set and the development key in {file} could not be kept: {err}")]
+    MasterKeyFile { file: PathBuf, err: std::io::Error },
 }
 
 impl Config {
     pub fn is_production(&self) -> bool {
-        self.environment == Environment::Production
+        self.database.environment == Environment::Production
     }
 
     /// The secret key, checked. In development a missing one is read from `secret_key_file`,

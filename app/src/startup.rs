@@ -1,5 +1,6 @@
 //! Building the application: connections, read models, the router and its layers.
 
+use eventstore::seal::Keyring;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,14 +47,17 @@ pub fn projectors() -> Vec<Arc<dyn Projector>> {
     ]
 }
 
-/// Connects to Postgres (creating the database if needed) and migrates it.
+/// Connects to Postgres (creating the database if needed), migrates it, and seals what an
+/// older version left in clear; returns the pool and the keyring the log is read with.
 pub async fn database(
     config: &crate::config::DatabaseArgs,
     settings: PoolSettings,
-) -> anyhow::Result<PgPool> {
+) -> anyhow::Result<(PgPool, Keyring)> {
+    let keyring = config.keyring()?;
     let pool = eventstore::db::connect(&config.database_url, settings).await?;
     eventstore::db::migrate(&pool).await?;
-    Ok(pool)
+    eventstore::seal::seal_existing(&pool, &keyring).await?;
+    Ok((pool, keyring))
 }
 
 /// What the log feeds as it grows: the read models, then the mail events call for. Mail is
@@ -65,8 +69,8 @@ fn live_projectors() -> Vec<Arc<dyn Projector>> {
 }
 
 /// The command side with its read models registered and caught up.
-pub async fn commands(pool: &PgPool) -> anyhow::Result<Commands> {
-    let projections = Arc::new(Projections::new(pool.clone(), live_projectors()));
+pub async fn commands(pool: &PgPool, keyring: &Keyring) -> anyhow::Result<Commands> {
+    let projections = Arc::new(Projections::new(pool.clone(), keyring.clone(), live_projectors()));
     projections.register().await?;
     projections.catch_up().await?;
     let filled = projections::users::fill_missing_skeletons(pool).await?;
@@ -93,16 +97,16 @@ pub struct App {
 impl App {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let secret = config.secret()?;
-        let pool = database(
+        let (pool, keyring) = database(
             &config.database,
             PoolSettings::serving(config.database.db_pool_size),
         )
         .await?;
-        let commands = commands(&pool).await?;
+        let commands = commands(&pool, &keyring).await?;
         let redis = Redis::new(&config.redis_url, &config.redis_prefix)?;
         let assets = Assets::load();
         let media = Media::from_config(&config.media)?;
-        let live = Live::new(pool.clone(), redis.clone());
+        let live = Live::new(pool.clone(), keyring.clone(), redis.clone());
         live.register().await?;
         let watcher = CancellationToken::new();
         let (database, _) = DatabaseWatch::spawn(&config.database.database_url, watcher.clone())?;
@@ -135,6 +139,7 @@ impl App {
                 config.limits.signups_per_hour,
             ),
             pools: Pools::for_this_machine(),
+            presence: crate::services::presence::Presence::new(redis.clone()),
             templates,
             assets,
             keys,
@@ -182,6 +187,7 @@ impl App {
         let worker = tokio::spawn(projections.run(stop.clone().cancelled_owned()));
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), stop.clone()));
         let mail = tokio::spawn(self.state.mail.clone().run(stop.clone()));
+        let notices = tokio::spawn(mail::notices::run(self.state.clone(), stop.clone()));
         let live = self.state.chats.live().clone();
         let live_tasks = live.spawn(&stop);
 
@@ -216,7 +222,7 @@ impl App {
 
         stop.cancel();
         self.watcher.cancel();
-        let _ = tokio::join!(worker, housekeeping, mail);
+        let _ = tokio::join!(worker, housekeeping, mail, notices);
         if let Some(metrics) = metrics {
             let _ = metrics.await;
         }
@@ -238,7 +244,8 @@ fn open_at(address: SocketAddr) -> String {
     format!("http://{host}:{}/", address.port())
 }
 
-/// Once an hour: expired sessions, and uploads nothing used within a day (with their files).
+/// Once an hour: expired sessions, data archives past their week (and any whose building
+/// stopped with its instance), and uploads nothing used within a day (with their files).
 /// Every instance does it; the statements are safe to run side by side.
 async fn housekeeping(state: AppState, stop: CancellationToken) {
     use tower_sessions::ExpiredDeletion;
@@ -246,6 +253,9 @@ async fn housekeeping(state: AppState, stop: CancellationToken) {
     loop {
         if let Err(err) = sessions.delete_expired().await {
             tracing::warn!(error = %err, "could not delete expired sessions");
+        }
+        if let Err(err) = crate::usecases::takeout::sweep(&state).await {
+            tracing::warn!(error = %err, "could not sweep data archives");
         }
         match media::pending::sweep(&state.db, &state.media, media::pending::KEPT_UNUSED).await {
             Ok(0) => {}

@@ -34,6 +34,8 @@ pub struct Shared {
     pub mail: Arc<crate::mail::Sender>,
     pub redis: Redis,
     pub limits: Limits,
+    /// When each person was last seen, for the chat notice.
+    pub presence: crate::services::presence::Presence,
     pub pools: Pools,
     /// Whether Postgres answers (see `faults`).
     pub database: DatabaseWatch,

@@ -88,6 +88,7 @@ struct Cli {
 }
 
 const SECRET: &str = "bench-secret-key-shared-by-every-instance-0123456789";
+const MASTER: &str = "bench-master-key-shared-by-every-instance-0123456789";
 const PORTS: [u16; 3] = [18181, 18182, 18183];
 
 #[tokio::main]
@@ -121,6 +122,7 @@ async fn main() -> anyhow::Result<()> {
         redis_url: cli.redis.clone(),
         redis_prefix: format!("bench{run}"),
         secret_key: SECRET.to_owned(),
+        master_key: MASTER.to_owned(),
         log_dir: cli.work_dir.clone(),
     };
 
@@ -213,7 +215,10 @@ async fn site(cli: &Cli, env: &ServerEnv, parts: &[Part], results: &mut Results)
         "{} events written in {write_seconds:.1} s; projecting",
         site.events
     ));
-    let (caught_up, took) = seed::catch_up(&pool).await?;
+    let keyring = eventstore::seal::Keyring::from_secret(MASTER)?;
+    let (sealed, took) = seed::seal(&pool, &keyring).await?;
+    step(&format!("{sealed} events sealed in {:.1} s", took.as_secs_f64()));
+    let (caught_up, took) = seed::catch_up(&pool, &keyring).await?;
     results.seed = Some(report::Seed {
         events: site.events,
         write_seconds,
@@ -471,8 +476,11 @@ async fn rebuild(cli: &Cli, env: &ServerEnv, results: &mut Results) -> anyhow::R
     let started = Instant::now();
     let events = seed::big_log(&pool, &phc, cli.rebuild_events).await?;
     let seed_seconds = started.elapsed().as_secs_f64();
+    let (sealed, took) = seed::seal(&pool, &eventstore::seal::Keyring::from_secret(MASTER)?).await?;
     step(&format!(
-        "rebuild: {events} events written in {seed_seconds:.1} s; rebuilding every read model"
+        "rebuild: {events} events written in {seed_seconds:.1} s, {sealed} of them sealed in {:.1} s; \
+         rebuilding every read model",
+        took.as_secs_f64()
     ));
     sqlx::query("vacuum analyze events").execute(&pool).await?;
     pool.close().await;
@@ -480,6 +488,7 @@ async fn rebuild(cli: &Cli, env: &ServerEnv, results: &mut Results) -> anyhow::R
     let output = tokio::process::Command::new(&env.bocha)
         .args(["projections", "rebuild", "--all"])
         .env("DATABASE_URL", &env.database_url)
+        .env("MASTER_KEY", &env.master_key)
         .env("RUST_LOG", "warn")
         .output()
         .await?;

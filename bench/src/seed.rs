@@ -493,10 +493,21 @@ pub async fn mark_published(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Seals the personal data of the events written here (they are written in clear, for speed)
+/// the way a database from before sealing is upgraded. Returns how many and how long it took.
+pub async fn seal(pool: &PgPool, keyring: &eventstore::seal::Keyring) -> anyhow::Result<(u64, Duration)> {
+    sqlx::query("insert into log_sealing (upto) select max(position) from events having count(*) > 0")
+        .execute(pool)
+        .await?;
+    let started = Instant::now();
+    let sealed = eventstore::seal::seal_existing(pool, keyring).await?;
+    Ok((sealed, started.elapsed()))
+}
+
 /// Lets the read models catch up with the log, in process, with the production runtime.
 /// Returns how many events that was and how long it took.
-pub async fn catch_up(pool: &PgPool) -> anyhow::Result<(u64, Duration)> {
-    let projections = eventstore::Projections::new(pool.clone(), app::startup::projectors());
+pub async fn catch_up(pool: &PgPool, keyring: &eventstore::seal::Keyring) -> anyhow::Result<(u64, Duration)> {
+    let projections = eventstore::Projections::new(pool.clone(), keyring.clone(), app::startup::projectors());
     projections.register().await?;
     let before: i64 = sqlx::query_scalar(
         "select count(*) from events where position > (select coalesce(min(position), 0) from projector_checkpoints where name <> 'live')",

@@ -14,6 +14,7 @@ pub struct ServerEnv {
     pub redis_url: String,
     pub redis_prefix: String,
     pub secret_key: String,
+    pub master_key: String,
     pub log_dir: PathBuf,
 }
 
@@ -51,6 +52,7 @@ impl Server {
             .env("REDIS_URL", &env.redis_url)
             .env("REDIS_PREFIX", &env.redis_prefix)
             .env("SECRET_KEY", &env.secret_key)
+            .env("MASTER_KEY", &env.master_key)
             .env("BOCHA_ENV", "development")
             .env("ALLOWED_HOSTS", "*")
             .envs(vars.iter().copied())

@@ -86,6 +86,11 @@ impl Commands {
         &self.pool
     }
 
+    /// The master key the log is sealed and read with.
+    pub fn keyring(&self) -> &crate::seal::Keyring {
+        self.projections.keyring()
+    }
+
     pub fn projections(&self) -> &Arc<Projections> {
         &self.projections
     }
@@ -98,7 +103,7 @@ impl Commands {
         services: &A::Services,
         metadata: &Metadata,
     ) -> Result<Executed<A>, CommandError<A::Error>> {
-        let store = EventStore::<A>::new(self.pool.clone());
+        let store = EventStore::<A>::new(self.pool.clone(), self.projections.keyring().clone());
         let (loaded, events, appended) = {
             let _turn = self.stripe(A::TYPE, aggregate_id).lock().await;
             let mut loaded = store.load(aggregate_id).await?;
@@ -122,9 +127,15 @@ impl Commands {
                 let last = {
                     let mut conn = self.pool.acquire().await.map_err(ProjectionError::from)?;
                     let before = i64::try_from(loaded.sequence - 1).unwrap_or(i64::MAX);
-                    log::appended(&mut conn, A::TYPE, aggregate_id, before)
-                        .await
-                        .map_err(ProjectionError::from)?
+                    log::appended(
+                        &mut conn,
+                        self.projections.keyring(),
+                        A::TYPE,
+                        aggregate_id,
+                        before,
+                    )
+                    .await
+                    .map_err(ProjectionError::from)?
                 };
                 if let Some(event) = last.last() {
                     self.projections.settle(event.cursor()).await?;

@@ -5,6 +5,7 @@
 //! - [`commands`]: run a command against an aggregate and wait until the read models show it.
 //! - [`log`]: read the log in commit order, by [`Cursor`], for anything that tails it.
 //! - [`runtime`]: the projector runtime: checkpoints, the live lock, catching up, settling.
+//! - [`seal`]: personal data in the log, sealed per person so that erasing them is real.
 //! - [`db`]: connecting to Postgres and running the migrations.
 //!
 //! The read models themselves, and their rebuild, are in the `projections` crate.
@@ -17,6 +18,7 @@ pub mod commands;
 pub mod db;
 pub mod log;
 pub mod runtime;
+pub mod seal;
 pub mod store;
 
 #[cfg(feature = "testing")]

@@ -14,6 +14,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::runtime::ProjectionError;
+use crate::seal::{Keyring, Opener, SealError, identity};
 use crate::store::Stored;
 
 /// A point in the log: everything at or before it (in tailing order) has been seen.
@@ -115,10 +116,11 @@ macro_rules! select_events {
 /// index serves, and every read would sort the whole rest of the log.)
 pub async fn read_after(
     conn: &mut PgConnection,
+    keyring: &Keyring,
     after: Cursor,
     limit: i64,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    read_between(conn, after, Cursor::END, limit).await
+) -> Result<Vec<StoredEvent>, SealError> {
+    read_between(conn, keyring, after, Cursor::END, limit).await
 }
 
 /// The newest event's cursor, final or not: the head a reader is catching up to.
@@ -140,11 +142,12 @@ pub async fn head(conn: &mut PgConnection) -> Result<Cursor, sqlx::Error> {
 /// that must not run ahead of the read models they read from.
 pub async fn read_between(
     conn: &mut PgConnection,
+    keyring: &Keyring,
     after: Cursor,
     upto: Cursor,
     limit: i64,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    select_events!(
+) -> Result<Vec<StoredEvent>, SealError> {
+    let events = select_events!(
         r#"
           from events
          where (transaction_id, position) > ($1::text::xid8, $2)
@@ -159,23 +162,45 @@ pub async fn read_between(
         upto.position,
         limit,
     )
-    .fetch_all(conn)
-    .await
+    .fetch_all(&mut *conn)
+    .await?;
+    open(conn, keyring, events).await
 }
 
 /// One aggregate's events after its `sequence`, as just appended by a command.
 pub async fn appended(
     conn: &mut PgConnection,
+    keyring: &Keyring,
     aggregate_type: &str,
     aggregate_id: &str,
     after_sequence: i64,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    select_events!(
+) -> Result<Vec<StoredEvent>, SealError> {
+    let events = select_events!(
         "from events where aggregate_type = $1 and aggregate_id = $2 and sequence > $3 order by sequence",
         aggregate_type,
         aggregate_id,
         after_sequence,
     )
-    .fetch_all(conn)
-    .await
+    .fetch_all(&mut *conn)
+    .await?;
+    open(conn, keyring, events).await
+}
+
+/// `events` with their payloads opened (see [`crate::seal`]).
+async fn open(
+    conn: &mut PgConnection,
+    keyring: &Keyring,
+    mut events: Vec<StoredEvent>,
+) -> Result<Vec<StoredEvent>, SealError> {
+    let opener = Opener::for_payloads(&mut *conn, keyring, events.iter().map(|e| &e.payload)).await?;
+    for event in &mut events {
+        let identity = identity(
+            &event.aggregate_type,
+            &event.aggregate_id,
+            event.sequence,
+            &event.event_type,
+        );
+        event.payload = opener.open(std::mem::take(&mut event.payload), &identity)?;
+    }
+    Ok(events)
 }

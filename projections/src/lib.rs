@@ -26,5 +26,6 @@ pub mod mail;
 pub mod markdown;
 pub mod posts;
 pub mod rebuild;
+pub mod takeout;
 pub mod users;
 pub mod wire;

@@ -240,7 +240,7 @@ impl Projector for UsersProjector {
                 email.as_str(),
                 at as DateTime<Utc>,
             ),
-            UserEvent::ConfirmationRequested { .. } => return Ok(()),
+            UserEvent::ConfirmationRequested { .. } | UserEvent::DataExportRequested { .. } => return Ok(()),
             UserEvent::PasswordResetRequested {
                 reset_id,
                 token_hash,
@@ -276,9 +276,28 @@ impl Projector for UsersProjector {
                 chat_email,
                 at as DateTime<Utc>,
             ),
+            // Every personal column to its erased value: what a rebuild, reading the erased
+            // forms, writes too. The credentials version moves on, so every token ends.
+            UserEvent::AccountDeleted { .. } => sqlx::query!(
+                r#"
+                update users
+                   set username = $2, username_skeleton = $3, email = '', display_name = null, bio = null,
+                       image = null, password_hash = '', pending_email = null, pending_email_expires_at = null,
+                       chat_email = false, credentials_version = credentials_version + 1,
+                       deleted_at = $4, updated_at = $4
+                 where id = $1
+                "#,
+                id,
+                domain::personal::ERASED_USERNAME,
+                domain::text::skeleton(domain::personal::ERASED_USERNAME),
+                at as DateTime<Utc>,
+            ),
         };
         query.execute(&mut *conn).await?;
-        if matches!(event.event_type.as_str(), "PasswordChanged" | "PasswordReset") {
+        if matches!(
+            event.event_type.as_str(),
+            "PasswordChanged" | "PasswordReset" | "AccountDeleted"
+        ) {
             // A new password ends the links that could have set one.
             sqlx::query!("delete from password_resets where user_id = $1", id)
                 .execute(conn)

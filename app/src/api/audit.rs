@@ -100,8 +100,10 @@ async fn article_history(
 ) -> Result<Json<EventsPage>, ApiError> {
     let (after, limit) = bounds(query.after, query.limit, history::MAX_PAGE)?;
     let missing = |err| ApiError::history(err, "article");
-    let post = history::post(&state.db, &slug, &viewer).await.map_err(missing)?;
-    let events = history::page(&state.db, Scope::Post(post.id), after, limit)
+    let post = history::post(&state.commands, &slug, &viewer)
+        .await
+        .map_err(missing)?;
+    let events = history::page(&state.commands, Scope::Post(post.id), after, limit)
         .await
         .map_err(missing)?;
     Ok(Json(EventsPage::new(events, after)))
@@ -135,7 +137,7 @@ async fn article_version(
     ApiUser(viewer): ApiUser,
     ApiPath((slug, n)): ApiPath<(String, String)>,
 ) -> Result<Json<ArticleResponse>, ApiError> {
-    let post = history::post(&state.db, &slug, &viewer)
+    let post = history::post(&state.commands, &slug, &viewer)
         .await
         .map_err(|err| ApiError::history(err, "article"))?;
     let n: i64 = n.parse().map_err(|_| ApiError::not_found("version"))?;
@@ -190,8 +192,10 @@ async fn room_history(
 ) -> Result<Json<EventsPage>, ApiError> {
     let (after, limit) = bounds(query.after, query.limit, history::MAX_PAGE)?;
     let missing = |err| ApiError::history(err, "chat");
-    let room = history::chat(&state.db, &raw, &viewer).await.map_err(missing)?;
-    let events = history::page(&state.db, Scope::Chat(room), after, limit)
+    let room = history::chat(&state.commands, &raw, &viewer)
+        .await
+        .map_err(missing)?;
+    let events = history::page(&state.commands, Scope::Chat(room), after, limit)
         .await
         .map_err(missing)?;
     Ok(Json(EventsPage::new(events, after)))
@@ -255,6 +259,6 @@ async fn global_log(
         from: None,
         until: None,
     };
-    let events = audit::global(&state.db, &filter, limit).await?;
+    let events = audit::global(&state.db, state.commands.keyring(), &filter, limit).await?;
     Ok(Json(EventsPage::new(events, after)))
 }

@@ -226,6 +226,12 @@ impl From<crate::usecases::chat::ChatFailure> for ApiError {
 }
 
 /// See the same for `AppError`: the session store failing means the database is away.
+impl From<eventstore::seal::SealError> for ApiError {
+    fn from(err: eventstore::seal::SealError) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
 impl From<tower_sessions::session::Error> for ApiError {
     fn from(err: tower_sessions::session::Error) -> Self {
         tracing::warn!(error = %err, "the session store failed");
@@ -268,6 +274,7 @@ impl ApiError {
             HistoryError::NotFound => Self::not_found(missing),
             HistoryError::Database(err) => err.into(),
             HistoryError::Decode(err) => Self::Internal(err.into()),
+            HistoryError::Seal(err) => Self::Internal(err.into()),
         }
     }
 }

@@ -9,6 +9,7 @@ mod hub;
 pub mod socket;
 mod subscriber;
 
+use eventstore::seal::Keyring;
 use std::sync::Arc;
 
 use eventstore::store::Appended;
@@ -25,6 +26,7 @@ use crate::services::redis::Redis;
 pub struct Live {
     pub hub: Hub,
     pool: PgPool,
+    keyring: Keyring,
     publisher: Arc<Publisher>,
     redis: Redis,
     channel: String,
@@ -33,11 +35,17 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn new(pool: PgPool, redis: Redis) -> Self {
+    pub fn new(pool: PgPool, keyring: Keyring, redis: Redis) -> Self {
         let channel = redis.key("chat");
         Self {
             hub: Hub::default(),
-            publisher: Arc::new(Publisher::new(pool.clone(), redis.connection(), channel.clone())),
+            publisher: Arc::new(Publisher::new(
+                pool.clone(),
+                keyring.clone(),
+                redis.connection(),
+                channel.clone(),
+            )),
+            keyring,
             pool,
             revocations: redis.key("revoke"),
             redis,
@@ -56,6 +64,7 @@ impl Live {
             tokio::spawn(subscriber::run(
                 self.redis.client().clone(),
                 self.pool.clone(),
+                self.keyring.clone(),
                 subscriber::Channels {
                     deliveries: self.channel.clone(),
                     revocations: self.revocations.clone(),

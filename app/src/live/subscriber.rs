@@ -8,6 +8,7 @@
 //! every chat event after the last one it heard of, and delivers those frames itself; the hub
 //! drops the copies it already delivered. No stored message waits for the client to ask.
 
+use eventstore::seal::Keyring;
 use std::time::Duration;
 
 use eventstore::Cursor;
@@ -32,7 +33,14 @@ pub struct Channels {
 }
 
 /// Listens until `stop`, reconnecting after any failure.
-pub async fn run(client: redis::Client, db: PgPool, channels: Channels, hub: Hub, stop: CancellationToken) {
+pub async fn run(
+    client: redis::Client,
+    db: PgPool,
+    keyring: Keyring,
+    channels: Channels,
+    hub: Hub,
+    stop: CancellationToken,
+) {
     let mut backoff = Duration::from_millis(100);
     // Where this instance's view of the published frames ends: frames after it may have been
     // sent while it was not listening.
@@ -49,7 +57,7 @@ pub async fn run(client: redis::Client, db: PgPool, channels: Channels, hub: Hub
                 .await?;
             tracing::info!(channel = %channels.deliveries, "listening for live chat frames");
             if let Some(from) = heard {
-                heard = Some(catch_up(&db, &hub, from).await);
+                heard = Some(catch_up(&db, &keyring, &hub, from).await);
             }
             let mut messages = pubsub.on_message();
             while let Some(message) = messages.next().await {
@@ -105,11 +113,11 @@ enum Failure {
 
 /// Delivers the frames of the events after `from` that the log holds; returns how far it got.
 /// A failure is only logged: the clients' `sync` remains.
-async fn catch_up(db: &PgPool, hub: &Hub, from: Cursor) -> Cursor {
+async fn catch_up(db: &PgPool, keyring: &Keyring, hub: &Hub, from: Cursor) -> Cursor {
     let mut reached = from;
     let mut replayed = 0;
     while replayed < REPLAY_LIMIT {
-        match live::replay(db, reached, REPLAY_BATCH).await {
+        match live::replay(db, keyring, reached, REPLAY_BATCH).await {
             Ok((deliveries, next)) => {
                 deliveries.iter().for_each(|d| hub.deliver(d));
                 if next == reached {

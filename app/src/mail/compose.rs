@@ -108,6 +108,11 @@ impl Composer {
                 )
             }
             MailKind::ChatNotice => ("Messages are waiting for you", Some("/chat".to_owned()), None),
+            MailKind::ExportReady => (
+                "Your data is ready to download",
+                Some("/settings#data".to_owned()),
+                None,
+            ),
         };
         let view = View {
             site: &self.site,

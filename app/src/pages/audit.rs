@@ -106,7 +106,7 @@ async fn global_log(
     let events = if unknown_actor {
         Vec::new()
     } else {
-        audit::global(&state.db, &filter, LOG_PAGE).await?
+        audit::global(&state.db, state.commands.keyring(), &filter, LOG_PAGE).await?
     };
     let next_url = (events.len() as i64 == LOG_PAGE).then(|| {
         let last = events.last().map_or(0, |e| e.position);

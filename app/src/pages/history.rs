@@ -112,8 +112,8 @@ async fn post_history(
     Query(page): Query<PageQuery>,
     layout: Layout,
 ) -> Result<Response, AppError> {
-    let post = history::post(&state.db, &slug, &viewer).await?;
-    let events = history::page(&state.db, Scope::Post(post.id), page.after, HISTORY_PAGE).await?;
+    let post = history::post(&state.commands, &slug, &viewer).await?;
+    let events = history::page(&state.commands, Scope::Post(post.id), page.after, HISTORY_PAGE).await?;
     let versions_url = format!("/posts/{slug}/versions");
     let entries = events
         .iter()
@@ -162,7 +162,7 @@ async fn post_version(
     CurrentUser(viewer): CurrentUser,
     layout: Layout,
 ) -> Result<Response, AppError> {
-    let post = history::post(&state.db, &slug, &viewer).await?;
+    let post = history::post(&state.commands, &slug, &viewer).await?;
     let n: i64 = n.parse().map_err(|_| AppError::NotFound)?;
     let version = post.version(n).ok_or(AppError::NotFound)?;
     let author = users::by_id(&state.db, version.author).await?;
@@ -197,7 +197,7 @@ async fn post_history_ndjson(
     Path(slug): Path<String>,
     CurrentUser(viewer): CurrentUser,
 ) -> Result<Response, AppError> {
-    let post = history::post(&state.db, &slug, &viewer).await?;
+    let post = history::post(&state.commands, &slug, &viewer).await?;
     exports::download(&state, Scope::Post(post.id), &format!("post-{slug}.ndjson")).await
 }
 
@@ -217,8 +217,8 @@ async fn chat_history(
     Query(page): Query<PageQuery>,
     layout: Layout,
 ) -> Result<Response, AppError> {
-    let id = history::chat(&state.db, &room, &viewer).await?;
-    let events = history::page(&state.db, Scope::Chat(id), page.after, HISTORY_PAGE).await?;
+    let id = history::chat(&state.commands, &room, &viewer).await?;
+    let events = history::page(&state.commands, Scope::Chat(id), page.after, HISTORY_PAGE).await?;
     let entries = events
         .iter()
         .zip(readable::chat_events(&events))
@@ -239,6 +239,6 @@ async fn chat_history_ndjson(
     Path(room): Path<String>,
     CurrentUser(viewer): CurrentUser,
 ) -> Result<Response, AppError> {
-    let id = history::chat(&state.db, &room, &viewer).await?;
+    let id = history::chat(&state.commands, &room, &viewer).await?;
     exports::download(&state, Scope::Chat(id), &format!("chat-{id}.ndjson")).await
 }

@@ -17,6 +17,7 @@ mod posts;
 mod profiles;
 mod recovery;
 mod settings;
+mod takeout;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(accounts::router())
         .merge(recovery::router())
         .merge(confirmation::router())
+        .merge(takeout::router())
         .merge(settings::router())
         .merge(profiles::router())
         .merge(health::router())

@@ -12,6 +12,7 @@ use crate::media::{self, ImageKind, UPLOAD_BODY_LIMIT};
 use crate::services::limits::with_retry_after;
 use crate::state::AppState;
 use crate::usecases::accounts::{self, AccountError, Changes, PasswordPolicy, Rules};
+use crate::usecases::takeout;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::error::AppError;
@@ -21,6 +22,7 @@ use crate::web::layout::Layout;
 use crate::web::multipart::UploadForm;
 use crate::web::request::{Caller, RequestId};
 use crate::web::session;
+use crate::web::views::Date;
 use projections::users::UserRow;
 
 pub fn router() -> Router<AppState> {
@@ -52,6 +54,28 @@ struct SettingsView {
     form: SettingsForm,
     errors: FormErrors,
     account: AccountStatus,
+    /// The newest archive of the person's data, being built or ready.
+    export: Option<ExportView>,
+}
+
+/// An archive of the person's data as the page shows it.
+#[derive(Clone, Serialize)]
+struct ExportView {
+    id: uuid::Uuid,
+    ready: Option<Date>,
+    until: Option<Date>,
+    kilobytes: i64,
+}
+
+impl From<takeout::Export> for ExportView {
+    fn from(export: takeout::Export) -> Self {
+        Self {
+            id: export.id,
+            ready: export.ready_at.map(Date::from),
+            until: export.expires_at.map(Date::from),
+            kilobytes: (export.size.unwrap_or_default() + 1023) / 1024,
+        }
+    }
 }
 
 /// Where the account's address stands, and what is mailed to it.
@@ -92,6 +116,7 @@ async fn show_settings(
         form,
         errors: FormErrors::default(),
         account,
+        export: takeout::latest(&state.db, user.id).await?.map(ExportView::from),
     };
     Ok(state
         .templates
@@ -130,12 +155,14 @@ async fn update_settings(
         None if !form.pending_image.is_empty() => Some(form.pending_image.clone()),
         None => None,
     };
+    let export = takeout::latest(&state.db, user.id).await?.map(ExportView::from);
     let invalid = |form: SettingsForm, errors: FormErrors, layout: Layout| {
         let view = SettingsView {
             layout,
             form,
             errors,
             account: AccountStatus::from(&user),
+            export: export.clone(),
         };
         state
             .templates

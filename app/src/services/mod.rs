@@ -5,5 +5,6 @@ pub mod crypto;
 pub mod limits;
 pub mod passwords;
 pub mod pools;
+pub mod presence;
 pub mod redis;
 pub mod tokens;

@@ -9,6 +9,7 @@ use std::io::Write;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use eventstore::seal::{Keyring, SealError};
 use futures_util::{StreamExt, stream};
 use projections::audit::{self, AuditEvent, Scope};
 use sqlx::PgPool;
@@ -20,8 +21,13 @@ use crate::web::error::AppError;
 const PAGE: i64 = 1000;
 
 /// One page as NDJSON lines, and where the next page starts (`None` after the last).
-async fn next_chunk(db: &PgPool, scope: Scope, after: i64) -> Result<(Vec<u8>, Option<i64>), ExportError> {
-    let events = audit::page(db, scope, after, PAGE).await?;
+async fn next_chunk(
+    db: &PgPool,
+    keyring: &Keyring,
+    scope: Scope,
+    after: i64,
+) -> Result<(Vec<u8>, Option<i64>), ExportError> {
+    let events = audit::page(db, keyring, scope, after, PAGE).await?;
     let next = (events.len() as i64 == PAGE).then(|| events.last().map_or(after, |e| e.position));
     Ok((lines(&events)?, next))
 }
@@ -40,16 +46,23 @@ pub enum ExportError {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
+    Seal(#[from] SealError),
+    #[error(transparent)]
     Json(#[from] serde_json::Error),
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
 /// Writes every event of `scope` to `out` (the command line's export).
-pub async fn write(db: &PgPool, scope: Scope, out: &mut impl Write) -> Result<(), ExportError> {
+pub async fn write(
+    db: &PgPool,
+    keyring: &Keyring,
+    scope: Scope,
+    out: &mut impl Write,
+) -> Result<(), ExportError> {
     let mut after = Some(0);
     while let Some(from) = after {
-        let (chunk, next) = next_chunk(db, scope, from).await?;
+        let (chunk, next) = next_chunk(db, keyring, scope, from).await?;
         out.write_all(&chunk)?;
         after = next;
     }
@@ -61,16 +74,20 @@ pub async fn write(db: &PgPool, scope: Scope, out: &mut impl Write) -> Result<()
 pub async fn download(state: &AppState, scope: Scope, file_name: &str) -> Result<Response, AppError> {
     let slot = state.pools.exports.slot().await?;
     // The first page is read before answering, so a failure is still a proper error page.
-    let (first, next) = next_chunk(&state.db, scope, 0)
+    let keyring = state.commands.keyring().clone();
+    let (first, next) = next_chunk(&state.db, &keyring, scope, 0)
         .await
         .map_err(AppError::internal)?;
     let db = state.db.clone();
-    let rest = stream::try_unfold((db, next, slot), move |(db, after, slot)| async move {
-        let Some(from) = after else {
-            return Ok(None);
-        };
-        let (chunk, next) = next_chunk(&db, scope, from).await?;
-        Ok::<_, ExportError>(Some((Bytes::from(chunk), (db, next, slot))))
+    let rest = stream::try_unfold((db, next, slot), move |(db, after, slot)| {
+        let keyring = keyring.clone();
+        async move {
+            let Some(from) = after else {
+                return Ok(None);
+            };
+            let (chunk, next) = next_chunk(&db, &keyring, scope, from).await?;
+            Ok::<_, ExportError>(Some((Bytes::from(chunk), (db, next, slot))))
+        }
     });
     let body = stream::once(async move { Ok::<_, ExportError>(Bytes::from(first)) }).chain(rest);
     let mut response = (StatusCode::OK, Body::from_stream(body)).into_response();

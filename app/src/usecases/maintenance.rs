@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use clap::Args;
+use eventstore::seal::Keyring;
 use projections::audit::Scope;
 use projections::{audit, rebuild, users};
 use sqlx::PgPool;
@@ -34,7 +35,7 @@ pub async fn status(pool: &PgPool) -> anyhow::Result<()> {
 }
 
 /// Rebuilds one read model, or all of them (`None`) in one pass over the log.
-pub async fn rebuild(pool: &PgPool, name: Option<&str>) -> anyhow::Result<()> {
+pub async fn rebuild(pool: &PgPool, keyring: &Keyring, name: Option<&str>) -> anyhow::Result<()> {
     let projectors = startup::projectors();
     let chosen: Vec<_> = match name {
         None => projectors,
@@ -49,7 +50,7 @@ pub async fn rebuild(pool: &PgPool, name: Option<&str>) -> anyhow::Result<()> {
     };
     let names = chosen.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ");
     eprintln!("rebuilding {names}…");
-    let done = rebuild::rebuild_all(pool, &chosen, |p| {
+    let done = rebuild::rebuild_all(pool, keyring, &chosen, |p| {
         eprintln!(
             "  {}/{} events, {:.0} events/s, about {} s left",
             p.done,
@@ -84,9 +85,14 @@ pub struct Subject {
 }
 
 /// Writes the subject's events as NDJSON, one event per line, in log order.
-pub async fn export(pool: &PgPool, subject: &Subject, out: &mut impl Write) -> anyhow::Result<()> {
+pub async fn export(
+    pool: &PgPool,
+    keyring: &Keyring,
+    subject: &Subject,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let scope = if let Some(slug) = &subject.post {
-        let post = audit::post_by_slug(pool, slug)
+        let post = audit::post_by_slug(pool, keyring, slug)
             .await?
             .ok_or_else(|| anyhow::anyhow!("no post at {slug}"))?;
         Scope::Post(post)
@@ -100,6 +106,6 @@ pub async fn export(pool: &PgPool, subject: &Subject, out: &mut impl Write) -> a
     } else {
         anyhow::bail!("say which post, room or user")
     };
-    exports::write(pool, scope, out).await?;
+    exports::write(pool, keyring, scope, out).await?;
     Ok(())
 }

@@ -9,3 +9,4 @@ pub mod demo;
 pub mod exports;
 pub mod history;
 pub mod maintenance;
+pub mod takeout;

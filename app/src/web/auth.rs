@@ -45,6 +45,7 @@ async fn resolve(session: &Session, state: &AppState) -> Result<Option<UserRow>,
     match users::by_id(&state.db, signed_in.user_id).await? {
         Some(user) if user.credentials_version == signed_in.credentials_version => {
             session::refresh(session, &signed_in).await?;
+            state.presence.seen(user.id);
             Ok(Some(user))
         }
         _ => {
@@ -63,8 +64,13 @@ pub async fn token_user(state: &AppState, header: &str) -> Result<Option<UserRow
     else {
         return Ok(None);
     };
-    let user = users::by_id(&state.db, bearer.user).await?;
-    Ok(user.filter(|u| state.config.realworld_compat || u.credentials_version == bearer.credentials_version))
+    let user = users::by_id(&state.db, bearer.user)
+        .await?
+        .filter(|u| state.config.realworld_compat || u.credentials_version == bearer.credentials_version);
+    if let Some(user) = &user {
+        state.presence.seen(user.id);
+    }
+    Ok(user)
 }
 
 /// What a long-lived connection (a socket) was opened with, so it can check before acting that
@@ -85,6 +91,8 @@ impl Credential {
         let Some(user) = users::by_id(&state.db, self.user).await? else {
             return Ok(false);
         };
+        // A socket that acts or is checked on is its person being here.
+        state.presence.seen(user.id);
         let token_kept = self.session.is_none() && state.config.realworld_compat;
         if user.credentials_version != self.credentials_version && !token_kept {
             return Ok(false);

@@ -167,6 +167,12 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<eventstore::seal::SealError> for AppError {
+    fn from(err: eventstore::seal::SealError) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
 /// The session store is Postgres: when it fails, the database is away (the store keeps only the
 /// message of the error, so it cannot be told apart further).
 impl From<tower_sessions::session::Error> for AppError {
@@ -198,6 +204,7 @@ impl From<HistoryError> for AppError {
             HistoryError::NotFound => Self::NotFound,
             HistoryError::Database(err) => Self::Internal(err.into()),
             HistoryError::Decode(err) => Self::Internal(err.into()),
+            HistoryError::Seal(err) => Self::Internal(err.into()),
         }
     }
 }

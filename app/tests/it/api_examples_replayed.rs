@@ -240,4 +240,30 @@ async fn the_errors_documented_are_the_errors_answered() {
     );
     let answer = jill.get("/api/audit/events").await;
     doc.assert_exactly("get", "/api/audit/events", StatusCode::NOT_FOUND, &answer);
+
+    // Mailed links: the example's token is no link of this site's.
+    for path in [
+        "/api/users/password/reset",
+        "/api/users/email/confirm",
+        "/api/users/email/change/confirm",
+        "/api/users/email/change/report",
+    ] {
+        let answer = anonymous.post(path, doc.request("post", path)).await;
+        doc.assert_exactly("post", path, StatusCode::GONE, &answer);
+    }
+    let forgot = "/api/users/password/forgot";
+    let answer = anonymous
+        .post(forgot, json!({ "user": { "email": "jake" } }))
+        .await;
+    doc.assert_exactly("post", forgot, StatusCode::UNPROCESSABLE_ENTITY, &answer);
+    let resend = "/api/user/email/confirmation";
+    doc.assert_exactly(
+        "post",
+        resend,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &jake.post_empty(resend).await,
+    );
+    let notifications = "/api/user/notifications";
+    let answer = jake.put(notifications, json!({})).await;
+    doc.assert_exactly("put", notifications, StatusCode::UNPROCESSABLE_ENTITY, &answer);
 }

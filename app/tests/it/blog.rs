@@ -31,7 +31,7 @@ pub async fn post_form(
 }
 
 /// Publishes a post and returns its slug.
-async fn publish(browser: &Browser, title: &str, body: &str, tags: &str) -> String {
+pub(crate) async fn publish(browser: &Browser, title: &str, body: &str, tags: &str) -> String {
     let fields = [
         ("title", title),
         ("description", "A short description"),

@@ -13,6 +13,8 @@ fn bocha() -> Command {
             .join("bocha-test-mail")
             .join(uuid::Uuid::new_v4().simple().to_string()),
     );
+    // The key the test apps seal with, so the command line reads what they wrote.
+    command.env("MASTER_KEY", crate::helpers::MASTER_KEY);
     command
 }
 

@@ -30,6 +30,9 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
 }
 
+/// The master key of every test app (the one `eventstore::testing::keyring` derives from).
+pub const MASTER_KEY: &str = "a master key for tests only, not for anything real";
+
 pub fn test_config(db: &TestDb) -> Config {
     Config {
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -37,12 +40,14 @@ pub fn test_config(db: &TestDb) -> Config {
         database: DatabaseArgs {
             database_url: db.url.clone(),
             db_pool_size: 10,
+            master_key: Some(MASTER_KEY.to_owned()),
+            master_key_file: PathBuf::from("/nonexistent/master-key"),
+            environment: Environment::Development,
         },
         redis_url: std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned()),
         redis_prefix: format!("bocha-test-{}", uuid::Uuid::new_v4().simple()),
         secret_key: Some("test-secret-key-that-is-long-enough-0123456789".to_owned()),
         secret_key_file: PathBuf::from("/nonexistent/secret-key"),
-        environment: Environment::Development,
         allowed_hosts: vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
         public_url: None,
         max_body_bytes: 64 * 1024,
@@ -195,9 +200,16 @@ impl TestApp {
         mail_in(&self.config.mail.mail_dir, to, subject).await
     }
 
+    /// The keyring the app seals the log with.
+    pub fn keyring(&self) -> eventstore::seal::Keyring {
+        eventstore::seal::Keyring::from_secret(MASTER_KEY).unwrap()
+    }
+
     /// A signed-in staff member, made the way `bocha createsuperuser` makes one.
     pub async fn staff(&self, username: &str) -> Browser {
-        let commands = app::startup::commands(&self.db.pool).await.unwrap();
+        let commands = app::startup::commands(&self.db.pool, &self.keyring())
+            .await
+            .unwrap();
         let email = format!("{username}@example.com");
         let input = app::usecases::accounts::SignUp {
             username,

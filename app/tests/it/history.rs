@@ -176,7 +176,7 @@ async fn rebuilding_every_read_model_gives_identical_tables_while_the_site_serve
             statuses
         });
     }
-    app::usecases::maintenance::rebuild(&app.db.pool, None)
+    app::usecases::maintenance::rebuild(&app.db.pool, &app.keyring(), None)
         .await
         .unwrap();
     done.store(true, std::sync::atomic::Ordering::Relaxed);

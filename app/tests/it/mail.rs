@@ -310,3 +310,50 @@ async fn an_address_someone_else_holds_is_refused_at_once() {
         0
     );
 }
+
+#[tokio::test]
+async fn someone_away_is_told_who_wrote_once_an_hour_and_never_what() {
+    use crate::chat::{Socket, open_room};
+    use chrono::{TimeDelta, Utc};
+    let app = TestApp::spawn().await;
+    let ann = app.signed_in("ann").await;
+    let ben = app.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let mut socket = Socket::open(&app, &ann).await;
+    socket.say(&room, "the secret is in the teapot").await;
+    drop(socket);
+    let queue =
+        |minutes: i64| app::mail::notices::queue(&app.state, Utc::now() + TimeDelta::minutes(minutes));
+
+    // Ben was here a moment ago: not yet.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(queue(0).await.unwrap(), 0);
+    // A quarter of an hour later he is away: one notice, naming Ann and nothing she wrote.
+    assert_eq!(queue(16).await.unwrap(), 1);
+    let mail = app
+        .mail_to("ben@example.com", "Messages are waiting for you")
+        .await;
+    assert!(mail.contains("  - ann"), "{mail}");
+    assert!(!mail.contains("teapot"));
+    assert!(!mail.contains(&room));
+    // Not again within the hour, nor for the same messages later.
+    assert_eq!(queue(30).await.unwrap(), 0);
+    assert_eq!(queue(180).await.unwrap(), 0);
+    // Ann writes again; Ben turned the mail off.
+    let mut socket = Socket::open(&app, &ann).await;
+    socket.say(&room, "are you there?").await;
+    drop(socket);
+    ben.submit("/settings/notifications", &[]).await;
+    assert_eq!(queue(240).await.unwrap(), 0);
+    ben.submit("/settings/notifications", &[("chat_email", "1")])
+        .await;
+    assert_eq!(queue(240).await.unwrap(), 1);
+    // Ann was around all along and is never mailed; she has nothing unread anyway.
+    assert_eq!(
+        app.count(
+            "select count(*) from outbox where kind = 'chat_notice' and to_address = 'ann@example.com'"
+        )
+        .await,
+        0
+    );
+}

@@ -39,7 +39,9 @@ async fn every_page_carries_the_security_headers() {
 
 #[tokio::test]
 async fn production_sends_hsts_and_secure_cookies() {
-    let app = TestApp::spawn_with(|config| config.environment = app::config::Environment::Production).await;
+    let app =
+        TestApp::spawn_with(|config| config.database.environment = app::config::Environment::Production)
+            .await;
     let response = app.browser().get("/login").await;
     assert!(response.headers().get("strict-transport-security").is_some());
     let cookies: Vec<String> = response
@@ -56,7 +58,7 @@ async fn production_sends_hsts_and_secure_cookies() {
 async fn production_refuses_to_start_without_a_secret_key() {
     let db = eventstore::testing::TestDb::new().await;
     let mut config = test_config(&db);
-    config.environment = app::config::Environment::Production;
+    config.database.environment = app::config::Environment::Production;
     config.secret_key = None;
     let err = app::App::build(config).await.err().expect("no secret, no start");
     assert!(err.to_string().contains("SECRET_KEY"));

@@ -26,6 +26,8 @@ impl Served {
             .env("BIND", "127.0.0.1:0")
             .env("REDIS_PREFIX", prefix)
             .env("SECRET_KEY_FILE", key_file)
+            .env("MASTER_KEY_FILE", key_file.with_extension("master"))
+            .env_remove("MASTER_KEY")
             // Mail goes beside the key file, never into the working directory.
             .env("MAIL_DIR", key_file.with_extension("mail"))
             .env_remove("SECRET_KEY")

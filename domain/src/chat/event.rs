@@ -73,3 +73,49 @@ impl DomainEvent for ChatEvent {
 }
 
 impl Claims for ChatEvent {}
+
+impl crate::personal::Personal for super::Chat {
+    fn personal(&self, event: &ChatEvent) -> Option<(UserId, ChatEvent)> {
+        match event {
+            ChatEvent::ChatRequested {
+                request,
+                from,
+                to,
+                note: Some(_),
+            } => Some((
+                *from,
+                ChatEvent::ChatRequested {
+                    request: *request,
+                    from: *from,
+                    to: *to,
+                    note: None,
+                },
+            )),
+            ChatEvent::MessageSent {
+                id,
+                seq,
+                sender,
+                client_id,
+                ..
+            } => Some((
+                *sender,
+                ChatEvent::MessageSent {
+                    id: *id,
+                    seq: *seq,
+                    sender: *sender,
+                    client_id: *client_id,
+                    body: MessageBody::erased(),
+                },
+            )),
+            ChatEvent::MessageEdited { seq, by, .. } => Some((
+                *by,
+                ChatEvent::MessageEdited {
+                    seq: *seq,
+                    by: *by,
+                    body: MessageBody::erased(),
+                },
+            )),
+            _ => None,
+        }
+    }
+}

@@ -50,6 +50,11 @@ pub struct MessageBody(String);
 impl MessageBody {
     pub const MAX: usize = 4000;
 
+    /// What a message from an erased account keeps: nothing.
+    pub(crate) fn erased() -> Self {
+        Self(String::new())
+    }
+
     pub fn parse(raw: &str) -> Result<Self, ChatError> {
         let body = crate::text::clean(raw);
         if crate::text::is_blank(&body) {

@@ -27,6 +27,11 @@ pub struct CommentBody(String);
 impl CommentBody {
     pub const MAX: usize = 10_000;
 
+    /// What an erased comment keeps: nothing.
+    fn erased() -> Self {
+        Self(String::new())
+    }
+
     pub fn parse(raw: &str) -> Result<Self, CommentError> {
         let body = crate::text::clean(raw);
         if crate::text::is_blank(&body) {
@@ -224,6 +229,37 @@ impl Aggregate for Comment {
                     comment.deleted = true;
                 }
             }
+        }
+    }
+}
+
+impl crate::personal::Personal for Comment {
+    fn personal(&self, event: &CommentEvent) -> Option<(UserId, CommentEvent)> {
+        match event {
+            CommentEvent::CommentPosted {
+                id,
+                post,
+                post_author,
+                author,
+                ..
+            } => Some((
+                *author,
+                CommentEvent::CommentPosted {
+                    id: *id,
+                    post: *post,
+                    post_author: *post_author,
+                    author: *author,
+                    body: CommentBody::erased(),
+                },
+            )),
+            CommentEvent::CommentEdited { post, .. } => Some((
+                self.state.as_ref()?.author,
+                CommentEvent::CommentEdited {
+                    post: *post,
+                    body: CommentBody::erased(),
+                },
+            )),
+            CommentEvent::CommentDeleted { .. } => None,
         }
     }
 }

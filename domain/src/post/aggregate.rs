@@ -26,6 +26,11 @@ struct Published {
 }
 
 impl Post {
+    /// Who published the post, once it is published.
+    pub fn author(&self) -> Option<UserId> {
+        self.state.as_ref().map(|post| post.author)
+    }
+
     pub fn decide(&self, command: PostCommand) -> Result<Vec<PostEvent>, PostError> {
         match (&self.state, command) {
             (

@@ -49,3 +49,26 @@ impl Claims for PostEvent {
         }
     }
 }
+
+impl crate::personal::Personal for super::Post {
+    fn personal(&self, event: &PostEvent) -> Option<(UserId, PostEvent)> {
+        match event {
+            PostEvent::PostPublished { id, author, .. } => Some((
+                *author,
+                PostEvent::PostPublished {
+                    id: *id,
+                    author: *author,
+                    slug: Slug::erased(id.0),
+                    content: PostContent::erased(),
+                },
+            )),
+            PostEvent::PostEdited { .. } => Some((
+                self.author()?,
+                PostEvent::PostEdited {
+                    content: PostContent::erased(),
+                },
+            )),
+            PostEvent::PostDeleted { .. } => None,
+        }
+    }
+}

@@ -57,18 +57,23 @@ impl Slug {
         }
     }
 
-    /// A slug as found in a URL; anything else cannot name a post.
+    /// A slug as found in a URL; anything else cannot name a post. (`_` only appears in the
+    /// slugs of erased posts, see [`crate::personal`].)
     pub fn parse(raw: &str) -> Option<Self> {
         let valid = !raw.is_empty()
             && raw.len() <= 120
             && raw
                 .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
         valid.then(|| Self(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub(crate) fn erased(id: Uuid) -> Self {
+        Self(crate::personal::erased_slug(id))
     }
 }
 
@@ -119,6 +124,11 @@ macro_rules! text_value {
 
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+
+            /// Text that is empty rather than valid: what an erased post keeps.
+            pub(crate) fn erased(text: &str) -> Self {
+                Self(text.to_owned())
             }
         }
     };
@@ -198,6 +208,19 @@ impl Tags {
 
     pub fn as_strs(&self) -> Vec<&str> {
         self.0.iter().map(Tag::as_str).collect()
+    }
+}
+
+impl PostContent {
+    /// The content of a post whose author's data was erased.
+    pub(crate) fn erased() -> Self {
+        Self {
+            title: PostTitle::erased(crate::personal::ERASED_TITLE),
+            description: Description::erased(""),
+            body: PostBody::erased(""),
+            tags: Tags::default(),
+            cover: None,
+        }
     }
 }
 

@@ -37,6 +37,9 @@ pub(super) struct Account {
     pub(super) email_change: Option<PendingChange>,
     #[serde(default)]
     pub(super) undoable: Option<UndoableChange>,
+    /// Deleted accounts refuse every command.
+    #[serde(default)]
+    pub(super) deleted: bool,
 }
 
 fn yes() -> bool {
@@ -69,6 +72,13 @@ pub(super) struct UndoableChange {
 
 /// How long the old address may undo a change of address after the change's link expired.
 pub(super) const UNDO_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+impl User {
+    /// The account's id, once it is registered.
+    pub fn id(&self) -> Option<UserId> {
+        self.account.as_ref().map(|account| account.id)
+    }
+}
 
 impl Aggregate for User {
     const TYPE: &'static str = "User";
@@ -110,6 +120,7 @@ impl Aggregate for User {
                 reset: None,
                 email_change: None,
                 undoable: None,
+                deleted: false,
             });
             return;
         }
@@ -149,7 +160,9 @@ impl Account {
                 self.email_confirmed = false;
             }
             UserEvent::PasswordChanged { .. } | UserEvent::PasswordReset { .. } => self.reset = None,
-            UserEvent::SignedOutEverywhere | UserEvent::ConfirmationRequested { .. } => {}
+            UserEvent::SignedOutEverywhere
+            | UserEvent::ConfirmationRequested { .. }
+            | UserEvent::DataExportRequested { .. } => {}
             UserEvent::EmailConfirmed { email } => {
                 if email == self.email {
                     self.email_confirmed = true;
@@ -179,6 +192,7 @@ impl Account {
             }
             UserEvent::EmailChangeCancelled { .. } => self.email_change = None,
             UserEvent::NotificationsChanged { chat_email } => self.chat_email = chat_email,
+            UserEvent::AccountDeleted { .. } => self.deleted = true,
         }
     }
 }

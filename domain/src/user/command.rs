@@ -56,6 +56,12 @@ pub enum UserCommand {
     SetNotifications {
         chat_email: bool,
     },
+    /// The person asks for an archive of their data.
+    RequestDataExport {
+        export_id: Uuid,
+    },
+    /// The person deletes their account (their password checked by the caller).
+    DeleteAccount,
 }
 
 /// The parts of an account to change; `None` leaves a part as it is. The profile fields are

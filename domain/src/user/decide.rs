@@ -31,8 +31,15 @@ impl User {
                 _ => Err(UserError::NotFound),
             };
         };
+        if account.deleted {
+            return Err(UserError::NotFound);
+        }
         match command {
             UserCommand::Register { .. } => Err(UserError::AlreadyRegistered),
+            UserCommand::DeleteAccount => Ok(vec![UserEvent::AccountDeleted {
+                username: account.username.clone(),
+                email: account.email.clone(),
+            }]),
             UserCommand::ChangeAccount(changes) => Ok(account.changes(changes)),
             UserCommand::SignOutEverywhere => Ok(vec![UserEvent::SignedOutEverywhere]),
             UserCommand::ConfirmEmail { email } => account.confirm(email),
@@ -70,6 +77,9 @@ impl User {
             }
             UserCommand::SetNotifications { chat_email } => {
                 Ok(vec![UserEvent::NotificationsChanged { chat_email }])
+            }
+            UserCommand::RequestDataExport { export_id } => {
+                Ok(vec![UserEvent::DataExportRequested { export_id }])
             }
         }
     }

@@ -77,6 +77,16 @@ pub enum UserEvent {
     NotificationsChanged {
         chat_email: bool,
     },
+    /// The person asked for an archive of their data ("download my data").
+    DataExportRequested {
+        export_id: Uuid,
+    },
+    /// The person deleted their account: it is closed for good, its username and address are
+    /// free again, and the store destroys the key that their personal data was sealed with.
+    AccountDeleted {
+        username: Username,
+        email: Email,
+    },
 }
 
 impl DomainEvent for UserEvent {
@@ -95,6 +105,8 @@ impl DomainEvent for UserEvent {
             Self::EmailChangeRequested { .. } => "EmailChangeRequested",
             Self::EmailChangeCancelled { .. } => "EmailChangeCancelled",
             Self::NotificationsChanged { .. } => "NotificationsChanged",
+            Self::DataExportRequested { .. } => "DataExportRequested",
+            Self::AccountDeleted { .. } => "AccountDeleted",
         }
         .to_owned()
     }
@@ -161,7 +173,82 @@ impl Claims for UserEvent {
             Self::EmailChanged { email, previous } if email.canonical() != previous.canonical() => {
                 vec![Claim::new(ClaimKind::Email, previous.canonical())]
             }
+            Self::AccountDeleted { username, email } => vec![
+                Claim::new(ClaimKind::Username, username.canonical()),
+                Claim::new(ClaimKind::Email, email.canonical()),
+            ],
             _ => Vec::new(),
         }
+    }
+}
+
+/// Every event that names the account's username, addresses or password, or its profile,
+/// holds its person's data; the rest (flags, ids, times, a token's hash) holds none.
+impl crate::personal::Personal for super::User {
+    fn personal(&self, event: &UserEvent) -> Option<(UserId, UserEvent)> {
+        let erased = match event {
+            UserEvent::UserRegistered {
+                id,
+                staff,
+                email_confirmed,
+                ..
+            } => UserEvent::UserRegistered {
+                id: *id,
+                username: Username::erased(),
+                email: Email::erased(),
+                password_hash: PasswordHash::erased(),
+                staff: *staff,
+                email_confirmed: *email_confirmed,
+            },
+            UserEvent::ProfileUpdated { .. } => UserEvent::ProfileUpdated {
+                display_name: None,
+                bio: None,
+                image: None,
+            },
+            UserEvent::UsernameChanged { .. } => UserEvent::UsernameChanged {
+                username: Username::erased(),
+                previous: Username::erased(),
+            },
+            UserEvent::EmailChanged { .. } => UserEvent::EmailChanged {
+                email: Email::erased(),
+                previous: Email::erased(),
+            },
+            UserEvent::PasswordChanged { .. } => UserEvent::PasswordChanged {
+                password_hash: PasswordHash::erased(),
+            },
+            UserEvent::EmailConfirmed { .. } => UserEvent::EmailConfirmed {
+                email: Email::erased(),
+            },
+            UserEvent::ConfirmationRequested { .. } => UserEvent::ConfirmationRequested {
+                email: Email::erased(),
+            },
+            UserEvent::PasswordReset { reset_id, .. } => UserEvent::PasswordReset {
+                reset_id: *reset_id,
+                password_hash: PasswordHash::erased(),
+            },
+            UserEvent::EmailChangeRequested {
+                change_id,
+                expires_at,
+                ..
+            } => UserEvent::EmailChangeRequested {
+                change_id: *change_id,
+                email: Email::erased(),
+                expires_at: *expires_at,
+            },
+            UserEvent::AccountDeleted { .. } => UserEvent::AccountDeleted {
+                username: Username::erased(),
+                email: Email::erased(),
+            },
+            UserEvent::SignedOutEverywhere
+            | UserEvent::PasswordResetRequested { .. }
+            | UserEvent::EmailChangeCancelled { .. }
+            | UserEvent::NotificationsChanged { .. }
+            | UserEvent::DataExportRequested { .. } => return None,
+        };
+        let owner = match event {
+            UserEvent::UserRegistered { id, .. } => *id,
+            _ => self.id()?,
+        };
+        Some((owner, erased))
     }
 }

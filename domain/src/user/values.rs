@@ -26,6 +26,11 @@ impl Username {
     pub const MIN: usize = 3;
     pub const MAX: usize = 30;
 
+    /// What an erased account is called (see [`crate::personal`]).
+    pub(crate) fn erased() -> Self {
+        Self(crate::personal::ERASED_USERNAME.to_owned())
+    }
+
     pub fn parse(raw: &str) -> Result<Self, UserError> {
         let raw = raw.trim();
         if raw.is_empty() {
@@ -61,6 +66,11 @@ pub struct Email(String);
 
 impl Email {
     pub const MAX: usize = 254;
+
+    /// An erased account's address: none.
+    pub(crate) fn erased() -> Self {
+        Self(String::new())
+    }
 
     pub fn parse(raw: &str) -> Result<Self, UserError> {
         let raw = raw.trim();
@@ -158,6 +168,11 @@ impl Bio {
 pub struct PasswordHash(String);
 
 impl PasswordHash {
+    /// An erased account's password: none, so nothing verifies against it.
+    pub(crate) fn erased() -> Self {
+        Self(String::new())
+    }
+
     pub fn new(phc: impl Into<String>) -> Self {
         Self(phc.into())
     }

@@ -72,7 +72,7 @@ impl Projections {
         }
         let mut checkpoints = checkpoints(&mut tx, &self.names()).await?;
         let from = checkpoints.values().copied().min().unwrap_or(Cursor::START);
-        let events = log::read_after(&mut tx, from, BATCH).await?;
+        let events = log::read_after(&mut tx, &self.keyring, from, BATCH).await?;
         let Some(last) = events.last().map(StoredEvent::cursor) else {
             return Ok(Some((from, 0)));
         };

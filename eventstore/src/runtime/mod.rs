@@ -25,6 +25,7 @@ use sqlx::{PgConnection, PgPool};
 use tokio::sync::{Mutex, Notify, watch};
 
 use crate::log::Cursor;
+use crate::seal::Keyring;
 
 pub use lag::{LAG_COUNTED, Lag, lag};
 pub use projector::{ProjectionError, Projector};
@@ -37,6 +38,7 @@ const POLL_EVERY: Duration = Duration::from_millis(500);
 
 pub struct Projections {
     pool: PgPool,
+    keyring: Keyring,
     projectors: Vec<Arc<dyn Projector>>,
     lock_key: i64,
     wake: Notify,
@@ -48,20 +50,31 @@ pub struct Projections {
 }
 
 impl Projections {
-    pub fn new(pool: PgPool, projectors: Vec<Arc<dyn Projector>>) -> Self {
-        Self::with_lock_key(pool, projectors, LIVE_LOCK_KEY)
+    pub fn new(pool: PgPool, keyring: Keyring, projectors: Vec<Arc<dyn Projector>>) -> Self {
+        Self::with_lock_key(pool, keyring, projectors, LIVE_LOCK_KEY)
     }
 
     /// A group with its own lock, for running projectors apart from the live group (rebuilds).
-    pub fn with_lock_key(pool: PgPool, projectors: Vec<Arc<dyn Projector>>, lock_key: i64) -> Self {
+    pub fn with_lock_key(
+        pool: PgPool,
+        keyring: Keyring,
+        projectors: Vec<Arc<dyn Projector>>,
+        lock_key: i64,
+    ) -> Self {
         Self {
             pool,
+            keyring,
             projectors,
             lock_key,
             wake: Notify::new(),
             progress: watch::Sender::new(Cursor::START),
             turn: Mutex::new(()),
         }
+    }
+
+    /// The master key the log is read with.
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
     }
 
     pub fn names(&self) -> Vec<&'static str> {

@@ -46,6 +46,8 @@ pub trait Projector: Send + Sync {
 pub enum ProjectionError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Seal(#[from] crate::seal::SealError),
     #[error("event at position {position} does not decode: {source}")]
     Decode {
         position: i64,

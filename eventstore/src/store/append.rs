@@ -5,8 +5,11 @@ use cqrs_es::DomainEvent;
 use domain::{Claim, Claims, Metadata};
 use serde_json::Value;
 
+use uuid::Uuid;
+
 use super::{Appended, CommitError, EventStore, Loaded, StoreError, Stored};
 use crate::log::StoredEvent;
+use crate::seal::{self, DataKeys};
 
 impl<A: Stored> EventStore<A> {
     /// Appends `events` after `loaded.sequence`, with a snapshot of `loaded.aggregate` when one
@@ -30,6 +33,7 @@ impl<A: Stored> EventStore<A> {
             .map(serde_json::to_value)
             .collect::<Result<Vec<Value>, _>>()
             .map_err(StoreError::from)?;
+        let stored_payloads = self.seal(loaded, events, &sequences, &types, &payloads).await?;
         let metadata = serde_json::to_value(metadata.to_map()).map_err(StoreError::from)?;
 
         let snapshot = if last - loaded.snapshot_sequence >= self.snapshot_every {
@@ -38,8 +42,8 @@ impl<A: Stored> EventStore<A> {
             None
         };
 
-        let (claim_kinds, claim_values) = split_claims(events.iter().flat_map(Claims::claims));
-        let (release_kinds, release_values) = split_claims(events.iter().flat_map(Claims::releases));
+        let (claim_kinds, claim_values) = self.split_claims(events.iter().flat_map(Claims::claims));
+        let (release_kinds, release_values) = self.split_claims(events.iter().flat_map(Claims::releases));
 
         let result = sqlx::query!(
             r#"
@@ -74,7 +78,7 @@ impl<A: Stored> EventStore<A> {
             &sequences,
             &types,
             &versions,
-            &payloads,
+            &stored_payloads,
             &metadata,
             last as i64,
             (loaded.snapshot_count + 1) as i64,
@@ -127,9 +131,58 @@ impl<A: Stored> EventStore<A> {
         }
     }
 
+    /// The payloads as stored: each event that holds someone's personal data sealed with their
+    /// key, the others as they are.
+    async fn seal(
+        &self,
+        loaded: &Loaded<A>,
+        events: &[A::Event],
+        sequences: &[i64],
+        types: &[String],
+        payloads: &[Value],
+    ) -> Result<Vec<Value>, StoreError> {
+        let personal: Vec<Option<(Uuid, A::Event)>> = events
+            .iter()
+            .map(|event| loaded.aggregate.personal(event))
+            .collect();
+        let mut owners: Vec<Uuid> = personal.iter().flatten().map(|(owner, _)| *owner).collect();
+        if owners.is_empty() {
+            return Ok(payloads.to_vec());
+        }
+        owners.sort_unstable();
+        owners.dedup();
+        let keys = DataKeys::ensure(&self.pool, &self.keyring, &owners).await?;
+        let mut stored = Vec::with_capacity(payloads.len());
+        for (((payload, personal), sequence), event_type) in
+            payloads.iter().zip(personal).zip(sequences).zip(types)
+        {
+            stored.push(match personal {
+                Some((owner, erased)) => seal::seal(
+                    payload,
+                    serde_json::to_value(erased)?,
+                    owner,
+                    keys.get(owner),
+                    &seal::identity(A::TYPE, &loaded.aggregate_id, *sequence, event_type),
+                )?,
+                None => payload.clone(),
+            });
+        }
+        Ok(stored)
+    }
+
+    /// Claims as the claims table keeps them: kinds in clear, values as keyed digests.
+    fn split_claims(&self, claims: impl Iterator<Item = Claim>) -> (Vec<String>, Vec<String>) {
+        claims
+            .map(|c| {
+                let kind = c.kind.as_str();
+                (kind.to_owned(), self.keyring.claim_digest(kind, &c.value))
+            })
+            .unzip()
+    }
+
     /// Which of `claims` another aggregate holds (asked after losing a race for them).
     async fn held_by_others(&self, aggregate_id: &str, claims: Vec<Claim>) -> Result<Vec<Claim>, StoreError> {
-        let (kinds, values) = split_claims(claims.iter().cloned());
+        let (kinds, values) = self.split_claims(claims.iter().cloned());
         let taken = sqlx::query!(
             r#"
             select c.kind, c.value
@@ -146,17 +199,11 @@ impl<A: Stored> EventStore<A> {
         .await?;
         Ok(claims
             .into_iter()
-            .filter(|claim| {
-                taken
-                    .iter()
-                    .any(|t| t.kind == claim.kind.as_str() && t.value == claim.value)
-            })
+            .zip(values)
+            .filter(|(_, digest)| taken.iter().any(|t| &t.value == digest))
+            .map(|(claim, _)| claim)
             .collect())
     }
-}
-
-fn split_claims(claims: impl Iterator<Item = Claim>) -> (Vec<String>, Vec<String>) {
-    claims.map(|c| (c.kind.as_str().to_owned(), c.value)).unzip()
 }
 
 fn unique_violation(err: &sqlx::Error) -> Option<&str> {

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::decode::decode_event;
 use super::{EventStore, Loaded, StoreError, Stored};
+use crate::seal::{Opener, identity};
 
 /// A row of `load`: the snapshot (if any) first, then the events after it.
 struct LoadRow {
@@ -42,6 +43,12 @@ impl<A: Stored> EventStore<A> {
         .fetch_all(&self.pool)
         .await?;
 
+        let opener = Opener::for_payloads(
+            &self.pool,
+            &self.keyring,
+            rows.iter().filter(|row| !row.is_snapshot).map(|row| &row.payload),
+        )
+        .await?;
         let mut loaded = Loaded {
             aggregate_id: aggregate_id.to_owned(),
             aggregate: A::default(),
@@ -59,12 +66,17 @@ impl<A: Stored> EventStore<A> {
                     .and_then(|n| u64::try_from(n).ok())
                     .unwrap_or(0);
             } else {
+                let event_type = row.event_type.unwrap_or_default();
+                let payload = opener.open(
+                    row.payload,
+                    &identity(A::TYPE, aggregate_id, row.sequence, &event_type),
+                )?;
                 let event = self.decode(
                     aggregate_id,
                     sequence,
-                    row.event_type.unwrap_or_default(),
+                    event_type,
                     row.event_version.unwrap_or_default(),
-                    row.payload,
+                    payload,
                 )?;
                 loaded.aggregate.apply(event);
             }
@@ -87,9 +99,15 @@ impl<A: Stored> EventStore<A> {
         )
         .fetch_all(&self.pool)
         .await?;
+        let opener =
+            Opener::for_payloads(&self.pool, &self.keyring, rows.iter().map(|row| &row.payload)).await?;
         rows.into_iter()
             .map(|row| {
                 let sequence = u64::try_from(row.sequence).unwrap_or_default();
+                let payload = opener.open(
+                    row.payload,
+                    &identity(A::TYPE, aggregate_id, row.sequence, &row.event_type),
+                )?;
                 Ok(EventEnvelope {
                     aggregate_id: aggregate_id.to_owned(),
                     sequence: usize::try_from(sequence).unwrap_or(usize::MAX),
@@ -98,7 +116,7 @@ impl<A: Stored> EventStore<A> {
                         sequence,
                         row.event_type,
                         row.event_version,
-                        row.payload,
+                        payload,
                     )?,
                     metadata: serde_json::from_value(row.metadata)?,
                 })

@@ -18,10 +18,12 @@ use std::marker::PhantomData;
 
 use cqrs_es::persist::EventUpcaster;
 use cqrs_es::{Aggregate, AggregateContext};
-use domain::{Claim, Claims};
+use domain::{Claim, Claims, Personal};
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::log::{Cursor, StoredEvent};
+use crate::seal::{Keyring, SealError};
 
 pub use decode::{decode_event, decode_payload};
 
@@ -34,18 +36,52 @@ pub trait Stored: Aggregate<Event: Claims> {
     fn upcasters() -> Vec<Box<dyn EventUpcaster>> {
         Vec::new()
     }
+
+    /// Whose personal data `event` holds, and its erased form (see [`crate::seal`]).
+    fn personal(&self, _event: &Self::Event) -> Option<(Uuid, Self::Event)> {
+        None
+    }
 }
 
+/// Aggregates whose state holds personal data (a name, a post's text) are never snapshotted:
+/// a snapshot cannot be sealed per event, and would outlive the person's key. Their histories
+/// are short (a person's edits), so loading them whole stays cheap.
+const NEVER: u64 = u64::MAX;
+
 impl Stored for domain::user::User {
+    const SNAPSHOT_EVERY: u64 = NEVER;
+
     fn upcasters() -> Vec<Box<dyn EventUpcaster>> {
         domain::user::upcasters()
     }
+
+    fn personal(&self, event: &Self::Event) -> Option<(Uuid, Self::Event)> {
+        Personal::personal(self, event).map(|(owner, erased)| (owner.0, erased))
+    }
 }
-impl Stored for domain::post::Post {}
-impl Stored for domain::comment::Comment {}
+impl Stored for domain::post::Post {
+    const SNAPSHOT_EVERY: u64 = NEVER;
+
+    fn personal(&self, event: &Self::Event) -> Option<(Uuid, Self::Event)> {
+        Personal::personal(self, event).map(|(owner, erased)| (owner.0, erased))
+    }
+}
+impl Stored for domain::comment::Comment {
+    const SNAPSHOT_EVERY: u64 = NEVER;
+
+    fn personal(&self, event: &Self::Event) -> Option<(Uuid, Self::Event)> {
+        Personal::personal(self, event).map(|(owner, erased)| (owner.0, erased))
+    }
+}
 impl Stored for domain::relation::Favorite {}
 impl Stored for domain::relation::Follow {}
-impl Stored for domain::chat::Chat {}
+/// A chat's state is who takes part and how far each has read, never what was said, so chats
+/// are snapshotted like any other long history.
+impl Stored for domain::chat::Chat {
+    fn personal(&self, event: &Self::Event) -> Option<(Uuid, Self::Event)> {
+        Personal::personal(self, event).map(|(owner, erased)| (owner.0, erased))
+    }
+}
 
 /// Infrastructure failures: the database or a stored payload that no longer decodes.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +90,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data does not decode: {0}")]
     Decode(#[from] serde_json::Error),
+    #[error(transparent)]
+    Seal(#[from] SealError),
 }
 
 /// Why a commit did not happen.
@@ -100,19 +138,21 @@ pub struct Appended {
 
 pub struct EventStore<A> {
     pool: PgPool,
+    keyring: Keyring,
     snapshot_every: u64,
     upcasters: Vec<Box<dyn EventUpcaster>>,
     _aggregate: PhantomData<fn() -> A>,
 }
 
 impl<A: Stored> EventStore<A> {
-    pub fn new(pool: PgPool) -> Self {
-        Self::with_snapshot_every(pool, A::SNAPSHOT_EVERY)
+    pub fn new(pool: PgPool, keyring: Keyring) -> Self {
+        Self::with_snapshot_every(pool, keyring, A::SNAPSHOT_EVERY)
     }
 
-    pub fn with_snapshot_every(pool: PgPool, snapshot_every: u64) -> Self {
+    pub fn with_snapshot_every(pool: PgPool, keyring: Keyring, snapshot_every: u64) -> Self {
         Self {
             pool,
+            keyring,
             snapshot_every: snapshot_every.max(1),
             upcasters: A::upcasters(),
             _aggregate: PhantomData,

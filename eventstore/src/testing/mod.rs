@@ -135,3 +135,9 @@ async fn ensure_template(server: &str) -> String {
     admin.close().await.ok();
     template
 }
+
+/// The master key tests seal the log with.
+pub fn keyring() -> crate::seal::Keyring {
+    crate::seal::Keyring::from_secret("a master key for tests only, not for anything real")
+        .expect("a long enough test key")
+}

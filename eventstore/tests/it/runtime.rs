@@ -41,7 +41,11 @@ async fn setup() -> (TestDb, Arc<Projections>) {
         .execute(&db.pool)
         .await
         .unwrap();
-    let projections = Arc::new(Projections::new(db.pool.clone(), vec![Arc::new(Recorder)]));
+    let projections = Arc::new(Projections::new(
+        db.pool.clone(),
+        eventstore::testing::keyring(),
+        vec![Arc::new(Recorder)],
+    ));
     projections.register().await.unwrap();
     (db, projections)
 }
@@ -63,7 +67,7 @@ async fn head(pool: &PgPool) -> Cursor {
 }
 
 async fn append(pool: &PgPool, id: &str, amount: i64) {
-    let store = EventStore::<Counter>::new(pool.clone());
+    let store = EventStore::<Counter>::new(pool.clone(), eventstore::testing::keyring());
     let loaded = store.load(id).await.unwrap();
     store
         .append(&loaded, &[CounterEvent::Added { amount }], &Metadata::default())
@@ -84,7 +88,11 @@ async fn an_event_stored_while_the_projector_is_down_is_applied_when_it_comes_ba
     assert_eq!(recorded(&db.pool).await.len(), 1);
 
     // A new process starts and catches up from its checkpoint.
-    let restarted = Projections::new(db.pool.clone(), vec![Arc::new(Recorder)]);
+    let restarted = Projections::new(
+        db.pool.clone(),
+        eventstore::testing::keyring(),
+        vec![Arc::new(Recorder)],
+    );
     restarted.register().await.unwrap();
     restarted.settle(head(&db.pool).await).await.unwrap();
     let positions = recorded(&db.pool).await;
@@ -99,7 +107,11 @@ async fn concurrent_catch_ups_apply_each_event_once() {
         append(&db.pool, &format!("agg-{}", i % 7), i).await;
     }
     // Two "instances" with their own runtimes, several catch-ups each, all at once.
-    let other = Arc::new(Projections::new(db.pool.clone(), vec![Arc::new(Recorder)]));
+    let other = Arc::new(Projections::new(
+        db.pool.clone(),
+        eventstore::testing::keyring(),
+        vec![Arc::new(Recorder)],
+    ));
     let runs = (0..8).map(|i| {
         let p = if i % 2 == 0 {
             projections.clone()

@@ -29,7 +29,7 @@ fn replay(events: &[cqrs_es::EventEnvelope<Counter>]) -> Counter {
 #[tokio::test]
 async fn snapshot_loaded_state_equals_replayed_state_across_many_snapshots() {
     let db = TestDb::new().await;
-    let store = EventStore::<Counter>::new(db.pool.clone());
+    let store = EventStore::<Counter>::new(db.pool.clone(), eventstore::testing::keyring());
     let id = "counter-1";
     // Commands of one, two and three events, so commits straddle the snapshot boundaries
     // (every 3 events) at every offset.
@@ -64,7 +64,7 @@ async fn snapshot_loaded_state_equals_replayed_state_across_many_snapshots() {
 #[tokio::test]
 async fn events_carry_actor_request_id_global_position_and_time() {
     let db = TestDb::new().await;
-    let store = EventStore::<Counter>::new(db.pool.clone());
+    let store = EventStore::<Counter>::new(db.pool.clone(), eventstore::testing::keyring());
     run(&store, "a", CounterCommand::Add(vec![1, 2])).await.unwrap();
     run(&store, "b", CounterCommand::Add(vec![3])).await.unwrap();
     let rows: Vec<(String, i64, i64, serde_json::Value, bool)> = sqlx::query!(
@@ -89,7 +89,7 @@ async fn events_carry_actor_request_id_global_position_and_time() {
 #[tokio::test]
 async fn two_commits_on_the_same_version_have_one_winner() {
     let db = TestDb::new().await;
-    let store = EventStore::<Counter>::new(db.pool.clone());
+    let store = EventStore::<Counter>::new(db.pool.clone(), eventstore::testing::keyring());
     run(&store, "c", CounterCommand::Add(vec![1])).await.unwrap();
     let first = store.load("c").await.unwrap();
     let second = store.load("c").await.unwrap();
@@ -105,7 +105,10 @@ async fn two_commits_on_the_same_version_have_one_winner() {
 #[tokio::test]
 async fn a_unique_value_goes_to_exactly_one_aggregate_under_a_race() {
     let db = TestDb::new().await;
-    let store = std::sync::Arc::new(EventStore::<Counter>::new(db.pool.clone()));
+    let store = std::sync::Arc::new(EventStore::<Counter>::new(
+        db.pool.clone(),
+        eventstore::testing::keyring(),
+    ));
     let attempts = (0..20).map(|i| {
         let store = store.clone();
         tokio::spawn(

@@ -7,6 +7,7 @@
 mod versions;
 
 use chrono::{DateTime, Utc};
+use eventstore::seal::{Keyring, Opener, SealError, identity};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::PgPool;
@@ -46,9 +47,16 @@ struct Row {
     payload: Value,
 }
 
-impl From<Row> for AuditEvent {
-    fn from(row: Row) -> Self {
-        Self {
+impl AuditEvent {
+    fn from_row(row: Row, opener: &Opener) -> Result<Self, SealError> {
+        let identity = identity(
+            &row.aggregate_type,
+            &row.aggregate_id,
+            row.sequence,
+            &row.event_type,
+        );
+        let payload = opener.open(row.payload, &identity)?;
+        Ok(Self {
             position: row.position,
             aggregate_type: row.aggregate_type,
             aggregate_id: row.aggregate_id,
@@ -57,9 +65,18 @@ impl From<Row> for AuditEvent {
             event_version: row.event_version,
             recorded_at: row.recorded_at,
             actor: row.actor,
-            data: redact(row.payload),
-        }
+            data: redact(payload),
+        })
     }
+}
+
+/// The rows as the audit shows them: opened with their owners' keys (erased forms for people
+/// who were erased), secrets redacted.
+async fn audit_events(db: &PgPool, keyring: &Keyring, rows: Vec<Row>) -> Result<Vec<AuditEvent>, SealError> {
+    let opener = Opener::for_payloads(db, keyring, rows.iter().map(|row| &row.payload)).await?;
+    rows.into_iter()
+        .map(|row| AuditEvent::from_row(row, &opener))
+        .collect()
 }
 
 /// Password hashes and the hashes of reset tokens are in the log (a password change and a reset
@@ -107,7 +124,13 @@ pub enum Scope {
 
 /// Up to `limit` of the scope's events after position `after`, in log order. Long histories
 /// (a room of 100,000 messages) are read a page at a time, never whole.
-pub async fn page(db: &PgPool, scope: Scope, after: i64, limit: i64) -> Result<Vec<AuditEvent>, sqlx::Error> {
+pub async fn page(
+    db: &PgPool,
+    keyring: &Keyring,
+    scope: Scope,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, SealError> {
     // Each branch walks an index in position order and stops after `limit` rows.
     let rows = match scope {
         Scope::Post(post) => {
@@ -163,12 +186,12 @@ pub async fn page(db: &PgPool, scope: Scope, after: i64, limit: i64) -> Result<V
             .await?
         }
     };
-    Ok(rows.into_iter().map(AuditEvent::from).collect())
+    audit_events(db, keyring, rows).await
 }
 
 /// Whether the scope has any event at all.
-pub async fn exists(db: &PgPool, scope: Scope) -> Result<bool, sqlx::Error> {
-    Ok(!page(db, scope, 0, 1).await?.is_empty())
+pub async fn exists(db: &PgPool, keyring: &Keyring, scope: Scope) -> Result<bool, SealError> {
+    Ok(!page(db, keyring, scope, 0, 1).await?.is_empty())
 }
 
 /// Which events the global log shows.
@@ -184,7 +207,12 @@ pub struct Filter {
 }
 
 /// A page of the global log in position order.
-pub async fn global(db: &PgPool, filter: &Filter, limit: i64) -> Result<Vec<AuditEvent>, sqlx::Error> {
+pub async fn global(
+    db: &PgPool,
+    keyring: &Keyring,
+    filter: &Filter,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, SealError> {
     let rows = select_audit!(
         "events",
         r#"
@@ -204,5 +232,5 @@ pub async fn global(db: &PgPool, filter: &Filter, limit: i64) -> Result<Vec<Audi
     )
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(AuditEvent::from).collect())
+    audit_events(db, keyring, rows).await
 }

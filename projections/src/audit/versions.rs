@@ -4,11 +4,15 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// The post a slug names, even once deleted (its slug stays claimed).
-pub async fn post_by_slug(db: &PgPool, slug: &str) -> Result<Option<Uuid>, sqlx::Error> {
+/// The post a slug names, even once deleted (its slug stays claimed, as a digest).
+pub async fn post_by_slug(
+    db: &PgPool,
+    keyring: &eventstore::seal::Keyring,
+    slug: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
     let id = sqlx::query_scalar!(
         "select aggregate_id from unique_claims where kind = 'slug' and value = $1",
-        slug,
+        keyring.claim_digest(domain::ClaimKind::Slug.as_str(), slug),
     )
     .fetch_optional(db)
     .await?;
@@ -33,11 +37,12 @@ pub struct PostVersion {
 /// Every version of a post, oldest first.
 pub async fn post_versions(
     db: &PgPool,
+    keyring: &eventstore::seal::Keyring,
     post: Uuid,
 ) -> Result<Vec<PostVersion>, eventstore::runtime::ProjectionError> {
     use domain::post::{Post, PostEvent};
     let mut conn = db.acquire().await?;
-    let events = eventstore::log::appended(&mut conn, "Post", &post.to_string(), 0).await?;
+    let events = eventstore::log::appended(&mut conn, keyring, "Post", &post.to_string(), 0).await?;
     let mut versions: Vec<PostVersion> = Vec::with_capacity(events.len());
     for event in &events {
         let decoded = event

@@ -214,12 +214,13 @@ pub async fn published(pool: &PgPool) -> Result<Cursor, sqlx::Error> {
 /// are read, as the publisher does; later ones it will publish.
 pub async fn replay(
     pool: &PgPool,
+    keyring: &eventstore::seal::Keyring,
     after: Cursor,
     limit: i64,
 ) -> Result<(Vec<Delivery>, Cursor), ProjectionError> {
     let mut conn = pool.acquire().await?;
     let upto = buildable_upto(&mut conn).await?;
-    let events = log::read_between(&mut conn, after, upto, limit).await?;
+    let events = log::read_between(&mut conn, keyring, after, upto, limit).await?;
     let reached = events.last().map_or(after, StoredEvent::cursor);
     Ok((deliveries(&mut conn, &events).await?, reached))
 }

@@ -1,6 +1,7 @@
 //! The publisher: sends the frames of stored chat events on Redis, from its checkpoint, one
 //! instance at a time.
 
+use eventstore::seal::{Keyring, SealError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use eventstore::runtime::ProjectionError;
 /// Publishes stored chat events on Redis, from its checkpoint, one instance at a time.
 pub struct Publisher {
     pool: PgPool,
+    keyring: Keyring,
     redis: ConnectionManager,
     channel: String,
     wake: Notify,
@@ -26,6 +28,8 @@ pub enum PublishError {
     Projection(#[from] ProjectionError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Seal(#[from] SealError),
     #[error("redis error: {0}")]
     Redis(#[from] redis::RedisError),
     #[error("frame does not serialize: {0}")]
@@ -33,9 +37,10 @@ pub enum PublishError {
 }
 
 impl Publisher {
-    pub fn new(pool: PgPool, redis: ConnectionManager, channel: String) -> Self {
+    pub fn new(pool: PgPool, keyring: Keyring, redis: ConnectionManager, channel: String) -> Self {
         Self {
             pool,
+            keyring,
             redis,
             channel,
             wake: Notify::new(),
@@ -103,7 +108,7 @@ impl Publisher {
         if upto <= from {
             return Ok(false);
         }
-        let events = log::read_between(&mut tx, from, upto, BATCH).await?;
+        let events = log::read_between(&mut tx, &self.keyring, from, upto, BATCH).await?;
         let Some(last) = events.last().map(StoredEvent::cursor) else {
             return Ok(false);
         };

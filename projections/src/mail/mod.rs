@@ -6,9 +6,11 @@
 //! event's position and the kind of mail). It is not a read model: a rebuild never runs it, or
 //! everyone would be mailed their whole history again.
 
+mod notices;
 mod outbox;
 mod projector;
 
+pub use notices::{Waiting, waiting};
 pub use outbox::{Outgoing, QUEUED, enqueue, give_up, retry_later, sent, take_due};
 pub use projector::MailProjector;
 
@@ -29,16 +31,19 @@ pub enum MailKind {
     EmailChangeNotice,
     /// Who wrote while the person was away (`data`: `senders`, a list of names).
     ChatNotice,
+    /// The archive of the person's data can be downloaded (`data`: `username`, `until`).
+    ExportReady,
 }
 
 impl MailKind {
-    const ALL: [MailKind; 6] = [
+    const ALL: [MailKind; 7] = [
         MailKind::ConfirmEmail,
         MailKind::PasswordReset,
         MailKind::PasswordWasReset,
         MailKind::ConfirmEmailChange,
         MailKind::EmailChangeNotice,
         MailKind::ChatNotice,
+        MailKind::ExportReady,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +54,7 @@ impl MailKind {
             MailKind::ConfirmEmailChange => "confirm_email_change",
             MailKind::EmailChangeNotice => "email_change_notice",
             MailKind::ChatNotice => "chat_notice",
+            MailKind::ExportReady => "export_ready",
         }
     }
 

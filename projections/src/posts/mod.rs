@@ -9,7 +9,9 @@ mod pending;
 mod projector;
 
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use domain::post::Slug;
+use eventstore::seal::Keyring;
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 pub use lists::list;
@@ -149,13 +151,33 @@ pub async fn popular_tags(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<Str
     .await
 }
 
-/// Slugs already taken that start with `base`, so a new post with the same title gets the
-/// next free number. Claims, not posts: a deleted post keeps its address.
-pub async fn taken_slugs(db: impl PgExecutor<'_>, base: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "select value from unique_claims where kind = 'slug' and (value = $1 or value like $1 || '-%')",
-        base,
-    )
-    .fetch_all(db)
-    .await
+/// The first of `base`, `base-2`, `base-3`, … that no post has claimed, so a new post with the
+/// same title gets the next free number. Claims, not posts: a deleted post keeps its address.
+/// Claims are stored as keyed digests, so candidates are looked up a window at a time.
+pub async fn free_slug(db: &PgPool, keyring: &Keyring, base: &Slug) -> Result<Slug, sqlx::Error> {
+    const WINDOW: u32 = 50;
+    let kind = domain::ClaimKind::Slug.as_str();
+    let mut first = 1;
+    loop {
+        let candidates: Vec<Slug> = (first..first + WINDOW).map(|n| base.numbered(n)).collect();
+        let digests: Vec<String> = candidates
+            .iter()
+            .map(|slug| keyring.claim_digest(kind, slug.as_str()))
+            .collect();
+        let taken = sqlx::query_scalar!(
+            "select value from unique_claims where kind = 'slug' and value = any($1)",
+            &digests,
+        )
+        .fetch_all(db)
+        .await?;
+        let free = candidates
+            .into_iter()
+            .zip(&digests)
+            .find(|(_, digest)| !taken.contains(digest));
+        if let Some((slug, _)) = free {
+            return Ok(slug);
+        }
+        // Finitely many claims: some window has a free number.
+        first += WINDOW;
+    }
 }

@@ -25,6 +25,7 @@ use tokio::task::JoinError;
 
 use eventstore::log::Cursor;
 use eventstore::runtime::{ProjectionError, Projector};
+use eventstore::seal::Keyring;
 
 /// Events per rebuild transaction.
 const BATCH: i64 = 5_000;
@@ -54,6 +55,8 @@ pub enum RebuildError {
     Projection(#[from] ProjectionError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Seal(#[from] eventstore::seal::SealError),
     /// The task reading the log panicked or was cancelled.
     #[error("reading the log failed: {0}")]
     Read(JoinError),
@@ -72,10 +75,11 @@ pub enum RebuildError {
 /// every couple of seconds and at the end.
 pub async fn rebuild(
     pool: &PgPool,
+    keyring: &Keyring,
     projector: Arc<dyn Projector>,
     report: impl FnMut(Progress),
 ) -> Result<Progress, RebuildError> {
-    rebuild_all(pool, &[projector], report).await
+    rebuild_all(pool, keyring, &[projector], report).await
 }
 
 /// Rebuilds every one of `projectors` in a single pass over the log: each batch of events is
@@ -84,6 +88,7 @@ pub async fn rebuild(
 /// in by one transaction at the end.
 pub async fn rebuild_all(
     pool: &PgPool,
+    keyring: &Keyring,
     projectors: &[Arc<dyn Projector>],
     mut report: impl FnMut(Progress),
 ) -> Result<Progress, RebuildError> {
@@ -102,9 +107,18 @@ pub async fn rebuild_all(
         .collect();
 
     let deferred = shadow::create(pool, projectors, &fresh).await?;
-    let cursor = replay::replay(pool, projectors, &fresh, started, &mut progress, &mut report).await?;
+    let cursor = replay::replay(
+        pool,
+        keyring,
+        projectors,
+        &fresh,
+        started,
+        &mut progress,
+        &mut report,
+    )
+    .await?;
     shadow::build_deferred(pool, deferred).await?;
-    swap::swap_in(pool, projectors, &fresh, cursor, &mut progress).await?;
+    swap::swap_in(pool, keyring, projectors, &fresh, cursor, &mut progress).await?;
     progress.elapsed = started.elapsed();
     report(progress);
     Ok(progress)

@@ -10,6 +10,7 @@ use sqlx::{Acquire, PgPool};
 use super::{BATCH, Progress, RebuildError};
 use eventstore::log::{self, Cursor, StoredEvent};
 use eventstore::runtime::Projector;
+use eventstore::seal::Keyring;
 
 /// Batches read ahead of the slowest projector.
 const READ_AHEAD: usize = 4;
@@ -23,6 +24,7 @@ const READ_AHEAD: usize = 4;
 /// the slowest of them.
 pub(super) async fn replay(
     pool: &PgPool,
+    keyring: &Keyring,
     projectors: &[Arc<dyn Projector>],
     fresh: &[String],
     started: Instant,
@@ -70,7 +72,7 @@ pub(super) async fn replay(
 
     let mut cursor = Cursor::START;
     let mut last_report = Instant::now();
-    let mut next = Some(read_batch(pool, cursor));
+    let mut next = Some(read_batch(pool, keyring, cursor));
     let mut interrupted = false;
     while let Some(reading) = next.take() {
         let events = Arc::new(reading.await?);
@@ -78,7 +80,7 @@ pub(super) async fn replay(
             cursor = last;
         }
         if events.len() as i64 >= BATCH {
-            next = Some(read_batch(pool, cursor));
+            next = Some(read_batch(pool, keyring, cursor));
         }
         for sender in &senders {
             // Only a failed projector stops listening; its error is collected below.
@@ -111,12 +113,13 @@ pub(super) async fn replay(
 /// The next batch of final events after `after`, read on a connection of its own.
 fn read_batch(
     pool: &PgPool,
+    keyring: &Keyring,
     after: Cursor,
 ) -> impl std::future::Future<Output = Result<Vec<StoredEvent>, RebuildError>> + use<> {
-    let pool = pool.clone();
+    let (pool, keyring) = (pool.clone(), keyring.clone());
     let task = tokio::spawn(async move {
         let mut conn = pool.acquire().await?;
-        Ok::<_, RebuildError>(log::read_after(&mut conn, after, BATCH).await?)
+        Ok::<_, RebuildError>(log::read_after(&mut conn, &keyring, after, BATCH).await?)
     });
     async move {
         match task.await {

@@ -9,11 +9,13 @@ use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use super::{BATCH, Progress, RebuildError};
 use eventstore::log::{self, Cursor, StoredEvent};
 use eventstore::runtime::{LIVE_LOCK_KEY, Projector};
+use eventstore::seal::Keyring;
 
 /// Swaps the copies in the schemas of `fresh` in for the live tables, once it has applied the
 /// events after `cursor` to them, and sets every checkpoint to the last of those events.
 pub(super) async fn swap_in(
     pool: &PgPool,
+    keyring: &Keyring,
     projectors: &[Arc<dyn Projector>],
     fresh: &[String],
     mut cursor: Cursor,
@@ -28,7 +30,7 @@ pub(super) async fn swap_in(
     let tables: Vec<&str> = projectors.iter().flat_map(|p| p.tables()).copied().collect();
     let mut tx = lock_for_swap(pool, &tables).await?;
     loop {
-        let applied = apply_in(&mut tx, projectors, &search_path, &mut cursor).await?;
+        let applied = apply_in(&mut tx, keyring, projectors, &search_path, &mut cursor).await?;
         progress.done += applied as u64;
         if (applied as i64) < BATCH {
             break;
@@ -143,6 +145,7 @@ async fn lock_for_swap(
 /// inside the caller's transaction.
 async fn apply_in(
     conn: &mut PgConnection,
+    keyring: &Keyring,
     projectors: &[Arc<dyn Projector>],
     search_path: &str,
     cursor: &mut Cursor,
@@ -153,7 +156,7 @@ async fn apply_in(
     )
     .fetch_one(&mut *conn)
     .await?;
-    let events = log::read_after(conn, *cursor, BATCH).await?;
+    let events = log::read_after(conn, keyring, *cursor, BATCH).await?;
     let batch: Vec<&StoredEvent> = events.iter().collect();
     for projector in projectors {
         projector.apply_all(conn, &batch).await?;

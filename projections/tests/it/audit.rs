@@ -33,7 +33,9 @@ async fn all_pages(db: &TestDb, scope: Scope, limit: i64) -> Vec<i64> {
     let mut positions = Vec::new();
     let mut after = 0;
     loop {
-        let page = audit::page(&db.pool, scope, after, limit).await.unwrap();
+        let page = audit::page(&db.pool, &eventstore::testing::keyring(), scope, after, limit)
+            .await
+            .unwrap();
         positions.extend(page.iter().map(|e| e.position));
         match page.last() {
             Some(last) if page.len() as i64 == limit => after = last.position,
@@ -101,10 +103,18 @@ async fn every_scope_reads_whole_and_in_order_a_page_at_a_time() {
             "user, pages of {limit}"
         );
     }
-    assert!(audit::exists(&db.pool, Scope::Chat(chat)).await.unwrap());
     assert!(
-        !audit::exists(&db.pool, Scope::Chat(Uuid::now_v7()))
+        audit::exists(&db.pool, &eventstore::testing::keyring(), Scope::Chat(chat))
             .await
             .unwrap()
+    );
+    assert!(
+        !audit::exists(
+            &db.pool,
+            &eventstore::testing::keyring(),
+            Scope::Chat(Uuid::now_v7())
+        )
+        .await
+        .unwrap()
     );
 }

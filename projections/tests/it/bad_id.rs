@@ -14,7 +14,7 @@ const BAD_ID: &str = "not-a-uuid";
 
 /// Stores `events` for a chat whose aggregate id is no UUID.
 async fn store_bad_chat(db: &TestDb, events: &[ChatEvent]) {
-    let store = EventStore::<Chat>::new(db.pool.clone());
+    let store = EventStore::<Chat>::new(db.pool.clone(), eventstore::testing::keyring());
     let loaded = store.load(BAD_ID).await.unwrap();
     store.append(&loaded, events, &Metadata::default()).await.unwrap();
 }
@@ -57,7 +57,11 @@ async fn an_event_with_a_malformed_aggregate_id_stops_the_projector_and_writes_n
         }],
     )
     .await;
-    let projections = Projections::new(db.pool.clone(), vec![Arc::new(ChatProjector)]);
+    let projections = Projections::new(
+        db.pool.clone(),
+        eventstore::testing::keyring(),
+        vec![Arc::new(ChatProjector)],
+    );
     projections.register().await.unwrap();
 
     let head = log::head(&mut db.pool.acquire().await.unwrap()).await.unwrap();
@@ -85,7 +89,9 @@ async fn a_run_of_messages_with_a_malformed_aggregate_id_writes_nothing() {
     store_bad_chat(&db, &messages).await;
     let mut conn = db.pool.acquire().await.unwrap();
     // As stored, without waiting for them to become final in the log's order.
-    let events = log::appended(&mut conn, "Chat", BAD_ID, 0).await.unwrap();
+    let events = log::appended(&mut conn, &eventstore::testing::keyring(), "Chat", BAD_ID, 0)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 3);
 
     let batch: Vec<_> = events.iter().collect();

@@ -83,7 +83,7 @@ async fn setup() -> TestDb {
         .execute(&db.pool)
         .await
         .unwrap();
-    let store = EventStore::<Counter>::new(db.pool.clone());
+    let store = EventStore::<Counter>::new(db.pool.clone(), eventstore::testing::keyring());
     for i in 0..120 {
         let id = format!("c{}", i % 4);
         let loaded = store.load(&id).await.unwrap();
@@ -96,7 +96,11 @@ async fn setup() -> TestDb {
             .await
             .unwrap();
     }
-    let live = Projections::new(db.pool.clone(), vec![totals(None)]);
+    let live = Projections::new(
+        db.pool.clone(),
+        eventstore::testing::keyring(),
+        vec![totals(None)],
+    );
     live.register().await.unwrap();
     let head = eventstore::log::head(&mut db.pool.acquire().await.unwrap())
         .await
@@ -130,9 +134,11 @@ async fn a_rebuilt_read_model_equals_the_incremental_one_and_keeps_its_index_nam
     assert_eq!(before.iter().map(|t| t.1).sum::<i64>(), (0..120).sum::<i64>());
 
     let mut reports = 0;
-    let progress = rebuild::rebuild(&db.pool, totals(None), |_| reports += 1)
-        .await
-        .unwrap();
+    let progress = rebuild::rebuild(&db.pool, &eventstore::testing::keyring(), totals(None), |_| {
+        reports += 1
+    })
+    .await
+    .unwrap();
     assert_eq!(progress.done, 120);
     assert!(reports >= 1, "progress is reported");
     assert_eq!(snapshot(&db).await, before);
@@ -151,11 +157,17 @@ async fn a_rebuild_that_dies_half_way_leaves_the_live_tables_and_can_be_run_agai
     let db = setup().await;
     let before = snapshot(&db).await;
     let failing = totals(Some(20));
-    assert!(rebuild::rebuild(&db.pool, failing.clone(), |_| {}).await.is_err());
+    assert!(
+        rebuild::rebuild(&db.pool, &eventstore::testing::keyring(), failing.clone(), |_| {})
+            .await
+            .is_err()
+    );
     assert!(failing.failed.load(Ordering::Relaxed));
     assert_eq!(snapshot(&db).await, before, "the site still reads the old tables");
 
-    rebuild::rebuild(&db.pool, totals(None), |_| {}).await.unwrap();
+    rebuild::rebuild(&db.pool, &eventstore::testing::keyring(), totals(None), |_| {})
+        .await
+        .unwrap();
     assert_eq!(snapshot(&db).await, before);
 }
 
@@ -178,7 +190,7 @@ async fn events_stored_during_a_rebuild_reach_the_new_tables() {
         let pool = db.pool.clone();
         tokio::spawn(async move {
             reached.notified().await;
-            let store = EventStore::<Counter>::new(pool);
+            let store = EventStore::<Counter>::new(pool, eventstore::testing::keyring());
             for i in 0..50 {
                 let loaded = store.load("during").await.unwrap();
                 store
@@ -193,10 +205,16 @@ async fn events_stored_during_a_rebuild_reach_the_new_tables() {
             resume.notify_one();
         })
     };
-    rebuild::rebuild(&db.pool, pausing, |_| {}).await.unwrap();
+    rebuild::rebuild(&db.pool, &eventstore::testing::keyring(), pausing, |_| {})
+        .await
+        .unwrap();
     writer.await.unwrap();
     // Whatever the rebuild did not see, the live projector applies from the new checkpoint.
-    let live = Projections::new(db.pool.clone(), vec![totals(None)]);
+    let live = Projections::new(
+        db.pool.clone(),
+        eventstore::testing::keyring(),
+        vec![totals(None)],
+    );
     let head = eventstore::log::head(&mut db.pool.acquire().await.unwrap())
         .await
         .unwrap();

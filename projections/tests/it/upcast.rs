@@ -29,10 +29,17 @@ async fn a_version_one_registration_is_read_as_the_current_shape() {
     .await
     .unwrap();
 
-    let loaded = EventStore::<User>::new(db.pool.clone()).load(id).await.unwrap();
+    let loaded = EventStore::<User>::new(db.pool.clone(), eventstore::testing::keyring())
+        .load(id)
+        .await
+        .unwrap();
     assert_eq!(loaded.sequence, 1, "the old event applies to the aggregate");
 
-    let projections = Projections::new(db.pool.clone(), vec![Arc::new(UsersProjector)]);
+    let projections = Projections::new(
+        db.pool.clone(),
+        eventstore::testing::keyring(),
+        vec![Arc::new(UsersProjector)],
+    );
     projections.register().await.unwrap();
     let head = eventstore::log::head(&mut db.pool.acquire().await.unwrap())
         .await

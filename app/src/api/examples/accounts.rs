@@ -42,3 +42,26 @@ pub fn update_email() -> Value {
 pub fn profile(following: bool) -> Value {
     json!({ "profile": jake(following) })
 }
+
+/// Asking for a reset link for Jake's address.
+pub fn forgot_password() -> Value {
+    json!({ "user": { "email": JAKE_EMAIL } })
+}
+
+/// The token of a link Jake was mailed (the part of the link after its last `/`).
+pub const LINK_TOKEN: &str = "gY3Qm1e2TvKmWw0m5a4B0w.nB8c0lJHq5V1mX3o2YpR8dA7uK6sE9tL4wZ1fC2gH0I";
+
+/// A new password set with the reset link's token.
+pub fn reset_password() -> Value {
+    json!({ "token": LINK_TOKEN, "password": "jake-flies-again" })
+}
+
+/// A mailed link's token, given back.
+pub fn link() -> Value {
+    json!({ "token": LINK_TOKEN })
+}
+
+/// Jake stops the mail about chat messages waiting for him.
+pub fn notifications() -> Value {
+    json!({ "chat_email": false })
+}

@@ -1,10 +1,11 @@
 //! `/api/users` and `/api/user`: signing up, logging in for a token, the current user and
 //! changes to it (RealWorld).
 //!
-//! Each door is in a module of its own (`register`, `login`, `account`); all answer with the
-//! account and a fresh token, made here.
+//! Each door is in a module of its own (`register`, `login`, `account`, and `links` for what
+//! mailed links do); those that answer with the account give a fresh token, made here.
 
 mod account;
+mod links;
 mod login;
 mod register;
 
@@ -25,6 +26,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login::log_in))
         .routes(routes!(account::current_user, account::update_user))
         .routes(routes!(account::end_sessions))
+        .routes(routes!(links::forgot_password))
+        .routes(routes!(links::reset_password))
+        .routes(routes!(links::confirm_email))
+        .routes(routes!(links::confirm_email_change))
+        .routes(routes!(links::report_email_change))
+        .routes(routes!(links::resend_confirmation))
+        .routes(routes!(links::cancel_email_change))
+        .routes(routes!(links::set_notifications))
 }
 
 /// The signed-in user, with a token for the `Authorization` header.

@@ -107,11 +107,7 @@ pub async fn publish(
     }
     let id = PostId(Uuid::now_v7());
     for _ in 0..5 {
-        let taken = posts::taken_slugs(commands.pool(), base.as_str()).await?;
-        let slug = (1..)
-            .map(|n| base.numbered(n))
-            .find(|s| !taken.iter().any(|t| t == s.as_str()))
-            .unwrap_or(base.clone());
+        let slug = posts::free_slug(commands.pool(), commands.keyring(), &base).await?;
         let command = PostCommand::Publish {
             id,
             author: UserId(author.id),

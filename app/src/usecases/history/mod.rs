@@ -6,11 +6,12 @@ pub mod diff;
 pub mod readable;
 
 use domain::permissions::{may_see_chat_history, may_see_post_history};
+use eventstore::Commands;
 use eventstore::ProjectionError;
+use eventstore::seal::SealError;
 use projections::audit::{self, AuditEvent, PostVersion, Scope};
 use projections::chat;
 use projections::users::UserRow;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 /// Why a history cannot be shown.
@@ -21,6 +22,8 @@ pub enum HistoryError {
     NotFound,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Seal(#[from] SealError),
     /// A stored event that does not read back as its aggregate's event.
     #[error(transparent)]
     Decode(#[from] ProjectionError),
@@ -46,13 +49,13 @@ impl PostHistory {
 }
 
 /// The post a slug names (deleted ones too), if `viewer` may see its history.
-pub async fn post(db: &PgPool, slug: &str, viewer: &UserRow) -> Result<PostHistory, HistoryError> {
+pub async fn post(log: &Commands, slug: &str, viewer: &UserRow) -> Result<PostHistory, HistoryError> {
     // A slug of the wrong shape names nothing (and may hold what Postgres cannot look up).
     let slug = domain::post::Slug::parse(slug).ok_or(HistoryError::NotFound)?;
-    let id = audit::post_by_slug(db, slug.as_str())
+    let id = audit::post_by_slug(log.pool(), log.keyring(), slug.as_str())
         .await?
         .ok_or(HistoryError::NotFound)?;
-    let versions = audit::post_versions(db, id).await?;
+    let versions = audit::post_versions(log.pool(), log.keyring(), id).await?;
     let author = versions.first().map(|v| domain::user::UserId(v.author));
     match author {
         Some(author) if may_see_post_history(viewer.actor(), author) => Ok(PostHistory { id, versions }),
@@ -61,14 +64,14 @@ pub async fn post(db: &PgPool, slug: &str, viewer: &UserRow) -> Result<PostHisto
 }
 
 /// The chat an id names, if it exists and `viewer` may see its history.
-pub async fn chat(db: &PgPool, raw_id: &str, viewer: &UserRow) -> Result<Uuid, HistoryError> {
+pub async fn chat(log: &Commands, raw_id: &str, viewer: &UserRow) -> Result<Uuid, HistoryError> {
     let id: Uuid = raw_id.parse().map_err(|_| HistoryError::NotFound)?;
-    let one_of_the_pair = chat::involves(db, id, viewer.id).await?;
+    let one_of_the_pair = chat::involves(log.pool(), id, viewer.id).await?;
     if !may_see_chat_history(viewer.actor(), one_of_the_pair) {
         return Err(HistoryError::NotFound);
     }
     // Being one of the pair proves the chat exists; staff may ask for any id.
-    if !one_of_the_pair && !audit::exists(db, Scope::Chat(id)).await? {
+    if !one_of_the_pair && !audit::exists(log.pool(), log.keyring(), Scope::Chat(id)).await? {
         return Err(HistoryError::NotFound);
     }
     Ok(id)
@@ -76,10 +79,17 @@ pub async fn chat(db: &PgPool, raw_id: &str, viewer: &UserRow) -> Result<Uuid, H
 
 /// A page of a history: at most `limit` events after `after`, in log order.
 pub async fn page(
-    db: &PgPool,
+    log: &Commands,
     scope: Scope,
     after: i64,
     limit: i64,
 ) -> Result<Vec<AuditEvent>, HistoryError> {
-    Ok(audit::page(db, scope, after.max(0), limit.clamp(1, MAX_PAGE)).await?)
+    Ok(audit::page(
+        log.pool(),
+        log.keyring(),
+        scope,
+        after.max(0),
+        limit.clamp(1, MAX_PAGE),
+    )
+    .await?)
 }

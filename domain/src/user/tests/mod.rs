@@ -5,6 +5,7 @@
 //! make and the versions they are stored at in `events`.
 
 mod changes;
+mod erasure;
 mod events;
 mod lifecycle;
 

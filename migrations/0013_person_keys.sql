@@ -24,3 +24,12 @@ insert into log_sealing (upto) select max(position) from events having count(*) 
 
 -- Unique claims become keyed digests (by the same pass), which no prefix index can serve.
 drop index unique_claims_prefix;
+
+-- The erasure projector (destroying deleted accounts' keys) starts at the end of the log: no
+-- account was deleted before it existed.
+insert into projector_checkpoints (name, transaction_id, position)
+select 'erasure', transaction_id, position
+  from events
+ order by transaction_id desc, position desc
+ limit 1
+on conflict (name) do nothing;

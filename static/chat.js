@@ -63,14 +63,17 @@
   // One message node, the same whether rendered here or by the server.
   function render(node, message) {
     var own = message.sender === me;
-    node.className = "message" + (own ? " message-own" : "") + (message.deleted ? " message-deleted" : "");
+    // A message without words is one whose sender deleted their account (a message sent is
+    // never blank).
+    var erased = !message.deleted && message.body === "";
+    node.className = "message" + (own ? " message-own" : "") + (message.deleted || erased ? " message-deleted" : "");
     node.setAttribute("data-seq", String(message.seq));
     node.setAttribute("data-client-id", message.client_id);
     node.id = "m" + message.seq;
     node.replaceChildren();
     var bubble = el("div", "message-bubble");
     if (!own) bubble.appendChild(el("span", "sr-only", message.sender + ": "));
-    bubble.appendChild(el("p", "message-body", message.deleted ? "Message deleted" : message.body));
+    bubble.appendChild(el("p", "message-body", message.deleted ? "Message deleted" : erased ? "Message from a deleted account" : message.body));
     node.appendChild(bubble);
     var meta = el("div", "message-meta");
     var time = el("time", null, timeLabel(message.sent_at));

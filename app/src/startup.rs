@@ -60,11 +60,13 @@ pub async fn database(
     Ok((pool, keyring))
 }
 
-/// What the log feeds as it grows: the read models, then the mail events call for. Mail is
-/// not a read model: a rebuild never runs it, or everyone would get their history again.
+/// What the log feeds as it grows: the read models, then the mail events call for, then the
+/// erasure of deleted accounts' keys. Neither is a read model: a rebuild never runs them, or
+/// everyone would get their mail again.
 fn live_projectors() -> Vec<Arc<dyn Projector>> {
     let mut live = projectors();
     live.push(Arc::new(projections::mail::MailProjector));
+    live.push(Arc::new(projections::erasure::ErasureProjector));
     live
 }
 
@@ -135,6 +137,7 @@ impl App {
             chats: Chats::new(commands.clone(), live),
             limits: Limits::new(
                 redis.clone(),
+                keys.clone(),
                 config.chat_sends_per_minute,
                 config.limits.signups_per_hour,
             ),

@@ -32,8 +32,10 @@ pub trait Personal: cqrs_es::Aggregate {
     fn personal(&self, event: &Self::Event) -> Option<(UserId, Self::Event)>;
 }
 
-/// The slug an erased post is known by: made from its id, with an underscore that no slug made
-/// from a title has, so no later post can be given it.
+/// An erased post is known by this and its id in hex: the underscore is in no slug made from a
+/// title, so no later post can be given it.
+pub const ERASED_SLUG_PREFIX: &str = "deleted_";
+
 pub(crate) fn erased_slug(id: Uuid) -> String {
-    format!("deleted_{}", id.simple())
+    format!("{ERASED_SLUG_PREFIX}{}", id.simple())
 }

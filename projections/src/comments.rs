@@ -7,6 +7,7 @@ use domain::post::{Post, PostEvent};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::erasure::deleted_account;
 use crate::markdown;
 use crate::posts;
 use eventstore::log::StoredEvent;
@@ -99,7 +100,10 @@ impl Projector for CommentsProjector {
         events: &[&StoredEvent],
     ) -> Result<(), ProjectionError> {
         let mut run = PostedRun::default();
-        for event in events.iter().filter(|e| e.is::<Comment>() || e.is::<Post>()) {
+        let concerns_comments = |e: &&&StoredEvent| {
+            e.is::<Comment>() || e.is::<Post>() || matches!(deleted_account(e), Ok(Some(_)))
+        };
+        for event in events.iter().filter(concerns_comments) {
             if event.is::<Comment>()
                 && let CommentEvent::CommentPosted {
                     post, author, body, ..
@@ -122,6 +126,17 @@ impl Projector for CommentsProjector {
     }
 
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        // Their comments stay in the thread, as the erased `CommentPosted` projects them.
+        if let Some(author) = deleted_account(event)? {
+            sqlx::query!(
+                "update comments set body = '', body_html = $2 where author_id = $1",
+                author,
+                markdown::to_html(""),
+            )
+            .execute(conn)
+            .await?;
+            return Ok(());
+        }
         let decode_error = |e| ProjectionError::decode(event, e);
         let at = event.recorded_at;
         if event.is::<Comment>() {

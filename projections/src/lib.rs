@@ -19,6 +19,7 @@
 pub mod audit;
 pub mod chat;
 pub mod comments;
+pub mod erasure;
 pub mod favorites;
 pub mod follows;
 pub mod live;

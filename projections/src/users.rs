@@ -68,7 +68,7 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<UserRow>,
 /// Case-insensitive, as usernames are unique regardless of case.
 pub async fn by_username(db: impl PgExecutor<'_>, username: &str) -> Result<Option<UserRow>, sqlx::Error> {
     select_users!(
-        "where lower(username) = lower($1) order by updated_at desc limit 1",
+        "where deleted_at is null and lower(username) = lower($1) order by updated_at desc limit 1",
         username
     )
     .fetch_optional(db)
@@ -77,7 +77,7 @@ pub async fn by_username(db: impl PgExecutor<'_>, username: &str) -> Result<Opti
 
 pub async fn by_email(db: impl PgExecutor<'_>, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
     select_users!(
-        "where lower(email) = lower($1) order by updated_at desc limit 1",
+        "where deleted_at is null and lower(email) = lower($1) order by updated_at desc limit 1",
         email
     )
     .fetch_optional(db)
@@ -87,7 +87,7 @@ pub async fn by_email(db: impl PgExecutor<'_>, email: &str) -> Result<Option<Use
 /// For log-in forms that accept either.
 pub async fn by_login(db: impl PgExecutor<'_>, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
     select_users!(
-        "where lower(username) = lower($1) or lower(email) = lower($1) order by updated_at desc limit 1",
+        "where deleted_at is null and (lower(username) = lower($1) or lower(email) = lower($1)) order by updated_at desc limit 1",
         login
     )
     .fetch_optional(db)

@@ -40,6 +40,25 @@ pub async fn claim(db: &PgPool, url: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Deletes the images `user` uploaded (their account is deleted); returns how many. An image
+/// is stored once, under the digest of its bytes: one someone else uploaded since is theirs.
+pub async fn erase_uploads_of(db: &PgPool, media: &Media, user: Uuid) -> Result<u64, SweepError> {
+    let keys = sqlx::query_scalar!("select key from uploads where uploaded_by = $1", user)
+        .fetch_all(db)
+        .await?;
+    for key in &keys {
+        media.delete(key).await?;
+        sqlx::query!(
+            "delete from uploads where key = $1 and uploaded_by = $2",
+            key,
+            user
+        )
+        .execute(db)
+        .await?;
+    }
+    Ok(keys.len() as u64)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
     #[error(transparent)]

@@ -1,4 +1,4 @@
-//! The signed-in user's own account: profile and password.
+//! The signed-in user's own account: profile, password, devices, and deleting it.
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/settings/password", get(show_password).post(change_password))
         .route("/settings/sessions/end", post(sign_out_everywhere))
+        .route("/settings/delete", get(show_delete).post(delete_account))
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -315,4 +316,75 @@ async fn sign_out_everywhere(
     state.end_sockets(updated.id, None).await;
     flash.success("You have been logged out everywhere else.");
     Ok(Redirect::to("/settings").into_response())
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Serialize)]
+struct DeleteView {
+    layout: Layout,
+    errors: FormErrors,
+}
+
+/// What deleting the account does, and the form that does it.
+async fn show_delete(
+    State(state): State<AppState>,
+    CurrentUser(_): CurrentUser,
+    layout: Layout,
+) -> Result<Response, AppError> {
+    let view = DeleteView {
+        layout,
+        errors: FormErrors::default(),
+    };
+    Ok(state
+        .templates
+        .page(StatusCode::OK, "accounts/delete.html", &view)?)
+}
+
+/// Deletes the account once the password is confirmed, logs this browser out and says so.
+async fn delete_account(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    flash: Flash,
+    Caller { request_id, ip }: Caller,
+    layout: Layout,
+    CsrfForm(form): CsrfForm<DeleteForm>,
+) -> Result<Response, AppError> {
+    let outcome = accounts::delete_account(
+        &state,
+        state.password_guard(ip),
+        &user,
+        &form.password,
+        &request_id,
+    )
+    .await;
+    let (errors, wait) = match outcome {
+        Ok(()) => {
+            session::log_out(&session).await?;
+            flash.success("Your account has been deleted, and your data erased. Goodbye.");
+            return Ok(Redirect::to("/").into_response());
+        }
+        Err(AccountError::Throttled(wait)) => {
+            let mut errors = FormErrors::default();
+            errors.add(
+                "password",
+                format!("Too many wrong passwords. Try again in {}.", wait.in_words()),
+            );
+            (errors, Some(wait))
+        }
+        Err(err) => (err.into_form_errors()?, None),
+    };
+    let status = match wait {
+        Some(_) => StatusCode::TOO_MANY_REQUESTS,
+        None => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let page = state
+        .templates
+        .page(status, "accounts/delete.html", &DeleteView { layout, errors })?;
+    Ok(with_retry_after(page, wait))
 }

@@ -15,6 +15,7 @@ use std::net::IpAddr;
 use redis::Script;
 use uuid::Uuid;
 
+use crate::services::crypto::Keys;
 use crate::services::redis::Redis;
 
 /// A limit: at most `limit` uses per `window_seconds`, counted from the first.
@@ -126,6 +127,8 @@ return 0
 #[derive(Clone)]
 pub struct Limits {
     redis: Redis,
+    /// Subjects (an address, what was typed at login) are kept in Redis only as keyed digests.
+    keys: Keys,
     reserve: std::sync::Arc<Script>,
     refund: std::sync::Arc<Script>,
     /// Chat messages per person (`CHAT_SENDS_PER_MINUTE`).
@@ -142,9 +145,10 @@ pub struct Reservation {
 }
 
 impl Limits {
-    pub fn new(redis: Redis, sends_per_minute: u32, signups_per_hour: u32) -> Self {
+    pub fn new(redis: Redis, keys: Keys, sends_per_minute: u32, signups_per_hour: u32) -> Self {
         Self {
             redis,
+            keys,
             reserve: std::sync::Arc::new(Script::new(RESERVE)),
             refund: std::sync::Arc::new(Script::new(REFUND)),
             sends: Rule::new("sends:user", sends_per_minute, MINUTE),
@@ -152,7 +156,10 @@ impl Limits {
         }
     }
 
+    /// The counter's key: the subject as a keyed digest, so Redis never holds an email
+    /// address or a name, and a person erased leaves nothing there to find.
     fn key(&self, rule: Rule, subject: &str) -> String {
+        let subject = self.keys.sign(format!("limit\0{subject}").as_bytes());
         self.redis.key(&format!("limit:{}:{subject}", rule.name))
     }
 

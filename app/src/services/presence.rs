@@ -37,6 +37,17 @@ impl Presence {
         self.redis.key(&format!("seen:{user}"))
     }
 
+    /// Forgets when `user` was last here (their account is deleted).
+    pub async fn forget(&self, user: Uuid) -> redis::RedisResult<()> {
+        if let Ok(mut written) = self.written.lock() {
+            written.remove(&user);
+        }
+        redis::cmd("DEL")
+            .arg(self.key(user))
+            .query_async::<()>(&mut self.redis.connection())
+            .await
+    }
+
     /// `user` is here now.
     pub fn seen(&self, user: Uuid) {
         let now = Instant::now();

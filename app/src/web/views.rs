@@ -40,22 +40,30 @@ pub struct AuthorView {
     pub image: Option<String>,
     pub url: String,
     pub followed: bool,
+    /// A deleted account: shown as "deleted user", with no profile to link to.
+    pub erased: bool,
 }
 
 impl AuthorView {
     pub fn new(username: &str, display_name: Option<&str>, image: Option<&str>, followed: bool) -> Self {
         let name = display_name.unwrap_or(username).to_owned();
+        let erased = username == domain::personal::ERASED_USERNAME;
         Self {
             initial: name
                 .chars()
                 .next()
                 .map(|c| c.to_uppercase().collect())
                 .unwrap_or_default(),
-            url: format!("/@{username}"),
+            url: if erased {
+                String::new()
+            } else {
+                format!("/@{username}")
+            },
             username: username.to_owned(),
             image: image.map(str::to_owned),
             name,
             followed,
+            erased,
         }
     }
 }

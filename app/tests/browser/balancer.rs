@@ -45,6 +45,7 @@ impl Instance {
             .env("METRICS_BIND", format!("127.0.0.1:{metrics_port}"))
             .env("REDIS_PREFIX", prefix)
             .env("SECRET_KEY", SECRET)
+            .env("MASTER_KEY", crate::helpers::MASTER_KEY)
             .env("BOCHA_ENV", "production")
             .env("TRUST_PROXY", "true")
             .env("ALLOWED_HOSTS", "localhost")

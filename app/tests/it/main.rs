@@ -20,6 +20,7 @@ mod api_users;
 mod blog;
 mod chat;
 mod cli;
+mod erasure;
 mod faults;
 mod frame;
 mod helpers;

@@ -240,3 +240,16 @@ async fn a_nul_character_anywhere_is_a_clear_400_not_a_500() {
         0
     );
 }
+
+#[tokio::test]
+async fn production_refuses_to_start_without_a_master_key() {
+    let db = eventstore::testing::TestDb::new().await;
+    let mut config = test_config(&db);
+    config.database.environment = app::config::Environment::Production;
+    config.database.master_key = None;
+    let err = app::App::build(config)
+        .await
+        .err()
+        .expect("no master key, no start");
+    assert!(err.to_string().contains("MASTER_KEY"));
+}

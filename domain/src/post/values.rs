@@ -72,7 +72,8 @@ impl Slug {
         &self.0
     }
 
-    pub(crate) fn erased(id: Uuid) -> Self {
+    /// The slug of an erased post (see [`crate::personal`]).
+    pub fn erased(id: Uuid) -> Self {
         Self(crate::personal::erased_slug(id))
     }
 }
@@ -213,7 +214,7 @@ impl Tags {
 
 impl PostContent {
     /// The content of a post whose author's data was erased.
-    pub(crate) fn erased() -> Self {
+    pub fn erased() -> Self {
         Self {
             title: PostTitle::erased(crate::personal::ERASED_TITLE),
             description: Description::erased(""),

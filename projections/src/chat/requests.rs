@@ -138,6 +138,13 @@ impl Projector for RequestsProjector {
     }
 
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        // The notes they sent with their requests, as the erased `ChatRequested` has none.
+        if let Some(sender) = crate::erasure::deleted_account(event)? {
+            sqlx::query!("update chat_requests set note = null where from_id = $1", sender)
+                .execute(conn)
+                .await?;
+            return Ok(());
+        }
         if !event.is::<Chat>() {
             return Ok(());
         }

@@ -33,6 +33,25 @@ impl Projector for MailProjector {
             .decode::<User>()
             .map_err(|e| ProjectionError::decode(event, e))?;
         match decoded {
+            // Their mail goes, sent or not, and their name leaves the notices others were sent.
+            UserEvent::AccountDeleted { username, .. } => {
+                sqlx::query!(
+                    r#"
+                    with mine as (delete from outbox where user_id = $1),
+                         address as (delete from mail_addresses where user_id = $1)
+                    update outbox
+                       set data = jsonb_set(data, '{senders}', (
+                           select jsonb_agg(case when s = to_jsonb($2::text) then to_jsonb($3::text) else s end)
+                             from jsonb_array_elements(data -> 'senders') s))
+                     where data -> 'senders' ? $2
+                    "#,
+                    user,
+                    username.as_str(),
+                    domain::personal::ERASED_USERNAME,
+                )
+                .execute(conn)
+                .await?;
+            }
             UserEvent::UserRegistered {
                 username,
                 email,

@@ -62,6 +62,10 @@ impl Projector for PostsProjector {
                     FavoriteEvent::PostFavorited { post, .. } => counts.add(post.0, 0, 1),
                     FavoriteEvent::PostUnfavorited { post, .. } => counts.add(post.0, 0, -1),
                 }
+            } else if let Some(author) = crate::erasure::deleted_account(event)? {
+                published.flush(conn).await?;
+                counts.flush(conn).await?;
+                erase_author(conn, author).await?;
             } else if event.is::<Post>() {
                 let id = event.aggregate_uuid()?;
                 let counted = counts.touches(id);
@@ -163,6 +167,47 @@ async fn update(
     )
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// An author deleted their account: each of their posts becomes what the erased forms of its
+/// events project to (the content of [`PostContent::erased`] under the slug of
+/// `Slug::erased`), its times and counters kept. Tags only they used leave the counts.
+async fn erase_author(conn: &mut PgConnection, author: Uuid) -> Result<(), sqlx::Error> {
+    let content = PostContent::erased();
+    sqlx::query!(
+        r#"
+        with mine as (
+            update posts
+               set slug = $2 || replace(id::text, '-', ''), title = $3, description = $4, body = $5,
+                   body_html = $6, tags = $7, cover = $8,
+                   search = setweight(to_tsvector('english', $3), 'A')
+                            || setweight(to_tsvector('english', $4), 'B')
+                            || setweight(to_tsvector('english', $5), 'C')
+             where author_id = $1
+            returning id
+        ), removed as (
+            delete from post_tags t using mine where t.post_id = mine.id returning t.tag
+        ), uses as (
+            select tag, count(*) as n from removed group by tag
+        )
+        update tag_counts c set posts = c.posts - uses.n from uses where c.tag = uses.tag
+        "#,
+        author,
+        domain::personal::ERASED_SLUG_PREFIX,
+        content.title.as_str(),
+        content.description.as_str(),
+        content.body.as_str(),
+        markdown::to_html(content.body.as_str()),
+        &content.tags.as_strs() as &[&str],
+        content.cover.as_ref().map(|c| c.as_str()),
+    )
+    .execute(&mut *conn)
+    .await?;
+    // A tag nobody uses any more would keep their words in the counts.
+    sqlx::query!("delete from tag_counts where posts <= 0")
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -61,6 +61,11 @@ pub fn link() -> Value {
     json!({ "token": LINK_TOKEN })
 }
 
+/// Someone confirms the deletion of their account with their password.
+pub fn delete_account() -> Value {
+    json!({ "password": "their own password" })
+}
+
 /// Jake stops the mail about chat messages waiting for him.
 pub fn notifications() -> Value {
     json!({ "chat_email": false })

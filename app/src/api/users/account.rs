@@ -1,4 +1,4 @@
-//! `/api/user`: the account a token belongs to, changes to it, and ending its sessions.
+//! `/api/user`: the account a token belongs to, changes to it, ending its sessions, deleting it.
 
 use axum::Json;
 use axum::extract::State;
@@ -10,7 +10,7 @@ use super::{UserResponse, user_response};
 use crate::api::error::ErrorBody;
 use crate::api::{ApiError, ApiJson, ApiUser, patch};
 use crate::state::AppState;
-use crate::usecases::accounts::{self, Changes};
+use crate::usecases::accounts::{self, AccountError, Changes};
 use crate::web::request::SiteUrl;
 use crate::web::request::{Caller, RequestId};
 
@@ -166,4 +166,50 @@ pub(super) async fn end_sessions(
     accounts::sign_out_everywhere(&state.commands, &user, &request_id).await?;
     state.end_sockets(user.id, None).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeleteAccountRequest {
+    /// The account's password, to confirm it is its person who asks.
+    #[schema(value_type = String, required = true)]
+    password: Option<String>,
+}
+
+/// Delete the account
+///
+/// Closes the account for good: every token, session and chat socket ends, and the person's
+/// data is erased (name, address, profile, the text of their posts, comments and messages;
+/// the history keeps its shape under "deleted user"). The username and address become free.
+#[utoipa::path(
+    delete,
+    path = "/api/user",
+    tag = "User and Authentication",
+    security(("token" = [])),
+    request_body(content = DeleteAccountRequest, example = json!(crate::api::examples::accounts::delete_account())),
+    responses(
+        (status = 204, description = "The account is deleted and its data erased"),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 422, description = "The password is missing or wrong", body = ErrorBody,
+            example = json!({"errors": {"password": ["this is not your password"]}})),
+        (status = 429, description = "Too many wrong passwords; see `Retry-After`", body = ErrorBody,
+            example = json!({"errors": {"password": ["too many wrong passwords; try again in 60 s"]}})),
+    )
+)]
+pub(super) async fn delete_account(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Caller { request_id, ip }: Caller,
+    ApiJson(body): ApiJson<DeleteAccountRequest>,
+) -> Result<StatusCode, ApiError> {
+    let password = body.password.unwrap_or_default();
+    match accounts::delete_account(&state, state.password_guard(ip), &user, &password, &request_id).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(AccountError::Throttled(wait)) => Err(ApiError::throttled(
+            "password",
+            format!("too many wrong passwords; try again in {} s", wait.0),
+            wait,
+        )),
+        Err(err) => Err(err.into()),
+    }
 }

@@ -24,7 +24,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(register::register))
         .routes(routes!(login::log_in))
-        .routes(routes!(account::current_user, account::update_user))
+        .routes(routes!(
+            account::current_user,
+            account::update_user,
+            account::delete_account
+        ))
         .routes(routes!(account::end_sessions))
         .routes(routes!(links::forgot_password))
         .routes(routes!(links::reset_password))

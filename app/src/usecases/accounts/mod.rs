@@ -8,10 +8,12 @@
 //! - `confirmation`: addresses proved by mailed links (sign-up, change of address), and
 //!   whether waiting chat messages are mailed.
 //! - `recovery`: a forgotten password, reset by a mailed link.
+//! - `deletion`: deleting the account, and erasing the person's data.
 //! - `errors`: what the pages and the API are told when one is refused.
 
 mod changes;
 mod confirmation;
+mod deletion;
 mod errors;
 mod login;
 mod recovery;
@@ -24,6 +26,7 @@ pub use confirmation::{
     cancel_email_change, confirm_email, confirm_email_change, report_email_change, resend_confirmation,
     set_chat_email,
 };
+pub use deletion::delete_account;
 pub use errors::{AccountError, Held};
 pub use login::{Guard, LoginError, confirm_password, log_in};
 pub use recovery::{RESET_LINK_LIFETIME, request_password_reset, reset_link_account, reset_password};

@@ -4,8 +4,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::chat::{Chat, ChatEvent};
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 use super::sent_run::SentRun;
+use crate::erasure::deleted_account;
 use eventstore::log::StoredEvent;
 use eventstore::runtime::{ProjectionError, Projector};
 
@@ -31,7 +33,15 @@ impl Projector for ChatProjector {
         events: &[&StoredEvent],
     ) -> Result<(), ProjectionError> {
         let mut run = SentRun::default();
-        for event in events.iter().filter(|e| e.is::<Chat>()) {
+        for event in events.iter() {
+            if let Some(sender) = deleted_account(event)? {
+                run.flush(conn).await?;
+                erase_sender(conn, sender).await?;
+                continue;
+            }
+            if !event.is::<Chat>() {
+                continue;
+            }
             let decoded = event
                 .decode::<Chat>()
                 .map_err(|e| ProjectionError::decode(event, e))?;
@@ -56,6 +66,9 @@ impl Projector for ChatProjector {
     }
 
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        if let Some(sender) = deleted_account(event)? {
+            return Ok(erase_sender(conn, sender).await?);
+        }
         if !event.is::<Chat>() {
             return Ok(());
         }
@@ -171,4 +184,13 @@ impl Projector for ChatProjector {
         }
         Ok(())
     }
+}
+
+/// Someone deleted their account: their messages keep their place in each room (its sequence,
+/// the other person's replies) without their words, as the erased `MessageSent` projects.
+async fn erase_sender(conn: &mut PgConnection, sender: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!("update messages set body = '' where sender_id = $1", sender)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

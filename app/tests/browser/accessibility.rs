@@ -11,7 +11,7 @@ const AXE: &str = concat!(
 );
 
 /// The WCAG 2 A/AA violations axe finds on the page the browser shows.
-async fn violations(driver: &Driver) -> Vec<String> {
+pub(crate) async fn violations(driver: &Driver) -> Vec<String> {
     let source = std::fs::read_to_string(AXE)
         .unwrap_or_else(|_| panic!("accessibility checks need axe-core at {AXE} (scripts/test installs it)"));
     driver.client.execute(&source, vec![]).await.unwrap();

@@ -1,5 +1,8 @@
+use crate::accessibility::violations;
 use crate::driver::Driver;
 use crate::helpers::{PASSWORD, TestApp};
+
+const NEW_PASSWORD: &str = "a new path along the river";
 
 #[tokio::test]
 async fn a_visitor_signs_up_logs_out_and_logs_back_in() {
@@ -31,7 +34,7 @@ async fn a_visitor_signs_up_logs_out_and_logs_back_in() {
 }
 
 #[tokio::test]
-async fn a_person_confirms_their_address_forgets_their_password_and_resets_it() {
+async fn a_person_confirms_their_address_resets_their_password_downloads_their_data_and_leaves() {
     let app = TestApp::spawn().await;
     let browser = Driver::start().await;
     browser.sign_up_at(&app.url(""), "rowan").await;
@@ -58,13 +61,67 @@ async fn a_person_confirms_their_address_forgets_their_password_and_resets_it() 
     let mail = app.mail_to("rowan@example.com", "Reset your password").await;
     let link = crate::helpers::link_in(&mail, "/password/reset/");
     browser.goto(&app.url(&link)).await;
-    browser.fill("#password", "a new path along the river").await;
+    browser.fill("#password", NEW_PASSWORD).await;
     browser.click("form.form button[type=submit]").await;
     browser.wait_for_path("/login").await;
     browser.fill("#login", "rowan").await;
-    browser.fill("#password", "a new path along the river").await;
+    browser.fill("#password", NEW_PASSWORD).await;
     browser.click("form[action='/login'] button[type=submit]").await;
     assert!(browser.text("[data-signed-in-as]").await.contains("rowan"));
+
+    // The archive is built in the background; the mail says when, and settings then offer it.
+    browser.goto(&app.url("/settings")).await;
+    browser
+        .click("form[action='/settings/export'] button[type=submit]")
+        .await;
+    browser.wait_for_text(".export-pending", "being prepared").await;
+    app.mail_to("rowan@example.com", "Your data is ready to download")
+        .await;
+    browser.goto(&app.url("/settings")).await;
+    let zip = browser
+        .script(
+            "const link = document.querySelector('.export-ready a[download]');
+             return fetch(link.href).then(r => r.arrayBuffer())
+               .then(b => Array.from(new Uint8Array(b).slice(0, 2)).concat([b.byteLength]));",
+        )
+        .await;
+    let zip: Vec<u64> = serde_json::from_value(zip).unwrap();
+    assert_eq!(&zip[..2], &[b'P' as u64, b'K' as u64], "the download is a zip");
+    assert!(zip[2] > 100);
+
+    browser.click("a[href='/settings/delete']").await;
+    assert_eq!(browser.path().await, "/settings/delete");
+    assert!(browser.text(".consequences").await.contains("deleted user"));
+    let found = violations(&browser).await;
+    assert!(found.is_empty(), "/settings/delete: {found:#?}");
+
+    browser.fill("#password", "not my password").await;
+    browser
+        .click("form[action='/settings/delete'] button[type=submit]")
+        .await;
+    browser
+        .wait_for_text("#password-error", "not your password")
+        .await;
+    let found = violations(&browser).await;
+    assert!(found.is_empty(), "/settings/delete with an error: {found:#?}");
+
+    browser.fill("#password", NEW_PASSWORD).await;
+    browser
+        .click("form[action='/settings/delete'] button[type=submit]")
+        .await;
+    browser.wait_for_path("/").await;
+    assert!(browser.text(".flash").await.contains("deleted"));
+    assert!(!browser.exists("[data-signed-in-as]").await);
+
+    // The name is gone from the site, and the account can no longer log in.
+    browser.goto(&app.url("/@rowan")).await;
+    assert!(!browser.exists("[data-signed-in-as]").await);
+    assert!(browser.text("h1").await.contains("couldn’t find"));
+    browser.goto(&app.url("/login")).await;
+    browser.fill("#login", "rowan").await;
+    browser.fill("#password", NEW_PASSWORD).await;
+    browser.click("form[action='/login'] button[type=submit]").await;
+    assert!(!browser.text(".form-errors").await.is_empty());
     browser.quit().await;
 }
 

@@ -140,3 +140,40 @@ fn an_unchanged_edit_records_nothing() {
         })
         .then_expect_events(vec![]);
 }
+
+#[test]
+fn a_comment_sealed_for_its_author_keeps_only_its_shape() {
+    use crate::personal::Personal;
+    let marker = "Zq9marker";
+    let mut comment = Comment::default();
+    let posted = CommentEvent::CommentPosted {
+        id: CommentId(Uuid::from_u128(5)),
+        post: POST,
+        post_author: POST_AUTHOR,
+        author: COMMENTER,
+        body: body(marker),
+    };
+    cqrs_es::Aggregate::apply(&mut comment, posted.clone());
+    let edited = CommentEvent::CommentEdited {
+        post: POST,
+        body: body(marker),
+    };
+    for event in [&posted, &edited] {
+        let (owner, erased) = comment.personal(event).expect("holds personal data");
+        assert_eq!(owner, COMMENTER, "the commenter's, not the post author's");
+        let json = serde_json::to_string(&erased).unwrap();
+        assert!(!json.contains(marker), "{json}");
+        assert!(
+            json.contains(&POST.0.to_string()),
+            "the post it is on stays: {json}"
+        );
+    }
+    assert!(
+        comment
+            .personal(&CommentEvent::CommentDeleted {
+                post: POST,
+                by: COMMENTER
+            })
+            .is_none()
+    );
+}

@@ -200,3 +200,33 @@ fn publishing_claims_the_slug_for_good() {
     );
     assert!(PostEvent::PostDeleted { by: AUTHOR }.releases().is_empty());
 }
+
+#[test]
+fn a_post_sealed_for_its_author_keeps_only_its_shape() {
+    use crate::personal::{ERASED_SLUG_PREFIX, ERASED_TITLE, Personal};
+    let marker = "Zq9marker";
+    let mut post = Post::default();
+    let publish = PostEvent::PostPublished {
+        id: PostId(Uuid::from_u128(9)),
+        author: AUTHOR,
+        slug: Slug::from_title(marker),
+        content: content(marker, marker),
+    };
+    cqrs_es::Aggregate::apply(&mut post, publish.clone());
+    // An edit does not name its author: the post it belongs to does.
+    let edit = PostEvent::PostEdited {
+        content: content(marker, marker),
+    };
+    for event in [&publish, &edit] {
+        let (owner, erased) = post.personal(event).expect("holds personal data");
+        assert_eq!(owner, AUTHOR);
+        let json = serde_json::to_string(&erased).unwrap();
+        assert!(!json.to_lowercase().contains(&marker.to_lowercase()), "{json}");
+    }
+    let Some((_, PostEvent::PostPublished { slug, content, .. })) = post.personal(&publish) else {
+        panic!("the erased form of a publication is a publication");
+    };
+    assert!(slug.as_str().starts_with(ERASED_SLUG_PREFIX));
+    assert_eq!(content.title.as_str(), ERASED_TITLE);
+    assert!(post.personal(&PostEvent::PostDeleted { by: AUTHOR }).is_none());
+}

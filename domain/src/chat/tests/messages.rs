@@ -124,3 +124,53 @@ fn read_receipts_only_move_forward_and_stop_at_the_last_message() {
         .when(ChatCommand::MarkRead { by: BEN, seq: 1 })
         .then_expect_events(vec![]);
 }
+
+#[test]
+fn words_in_a_chat_are_sealed_for_whoever_wrote_them() {
+    use crate::personal::Personal;
+    let marker = "Zq9marker";
+    let mut chat_state = Chat::default();
+    for event in opened() {
+        cqrs_es::Aggregate::apply(&mut chat_state, event);
+    }
+    let events = [
+        (
+            ChatEvent::ChatRequested {
+                request: R2,
+                from: BEN,
+                to: ANN,
+                note: Note::parse(marker).unwrap(),
+            },
+            BEN,
+        ),
+        (
+            ChatEvent::MessageSent {
+                id: MessageId(Uuid::from_u128(1001)),
+                seq: 1,
+                sender: ANN,
+                client_id: ClientId(Uuid::from_u128(1)),
+                body: body(marker),
+            },
+            ANN,
+        ),
+        (
+            ChatEvent::MessageEdited {
+                seq: 1,
+                by: ANN,
+                body: body(marker),
+            },
+            ANN,
+        ),
+    ];
+    for (event, writer) in events {
+        let (owner, erased) = chat_state.personal(&event).expect("holds personal data");
+        assert_eq!(owner, writer);
+        let json = serde_json::to_string(&erased).unwrap();
+        assert!(!json.contains(marker), "{json}");
+    }
+    // Who asked whom, the room and its receipts hold nobody's words.
+    for event in opened() {
+        assert!(chat_state.personal(&event).is_none());
+    }
+    assert!(chat_state.personal(&requested(R2, BEN, ANN)).is_none());
+}

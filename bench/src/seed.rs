@@ -478,13 +478,16 @@ pub fn send(log: &mut Log, rng: &mut Rng, chat: &mut Agg<Chat>, by: Uuid) -> any
     Ok(())
 }
 
-/// Moves every projection's checkpoint and the live publisher to the head of the log, as if
-/// it had all been projected and published (for logs that are rebuilt instead).
+/// Moves the live publisher and the projectors that act on the world (mail, erasure) to the head
+/// of the log, as the migrations place them for a populated database: the seeded history is
+/// neither published nor mailed again when a server starts.
 pub async fn mark_published(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query(
         r#"
         insert into projector_checkpoints (name, transaction_id, position)
-        select 'live', transaction_id, position from events order by transaction_id desc, position desc limit 1
+        select name, transaction_id, position
+          from (select transaction_id, position from events order by transaction_id desc, position desc limit 1) head,
+               unnest(array['live', 'mail', 'erasure']) as name
         on conflict (name) do update set transaction_id = excluded.transaction_id, position = excluded.position
         "#,
     )

@@ -87,11 +87,14 @@ impl Projections {
         for cursor in checkpoints.values_mut() {
             *cursor = (*cursor).max(last);
         }
+        // Each checkpoint moves to `last` only forward: one that was already further on (a
+        // projector added later starts from the beginning of the log) keeps its place.
         sqlx::query!(
             r#"
             update projector_checkpoints
                set transaction_id = $2::text::xid8, position = $3, updated_at = now()
              where name = any($1)
+               and (transaction_id, position) < ($2::text::xid8, $3)
             "#,
             &self.names() as &[&str],
             last.transaction_id.to_string(),

@@ -168,3 +168,64 @@ async fn an_event_committed_after_a_later_position_is_not_skipped() {
     positions.sort_unstable();
     assert_eq!(positions, vec![a_position, b_position]);
 }
+
+/// A projector added to a site with a long history: it starts from the beginning of the log.
+struct Newcomer;
+
+#[async_trait]
+impl Projector for Newcomer {
+    fn name(&self) -> &'static str {
+        "newcomer"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["newcomer_recorded"]
+    }
+
+    async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        // Runtime SQL: this test's own table.
+        sqlx::query("insert into newcomer_recorded (position) values ($1)")
+            .bind(event.position)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_projector_that_starts_behind_never_sets_the_others_back() {
+    let (db, projections) = setup().await;
+    // More events than one catch-up reads, so the newcomer needs several batches.
+    let store = EventStore::<Counter>::new(db.pool.clone(), eventstore::testing::keyring());
+    let loaded = store.load("long").await.unwrap();
+    let events: Vec<CounterEvent> = (0..1200).map(|amount| CounterEvent::Added { amount }).collect();
+    store
+        .append(&loaded, &events, &Metadata::default())
+        .await
+        .unwrap();
+    projections.settle(head(&db.pool).await).await.unwrap();
+    assert_eq!(recorded(&db.pool).await.len(), 1200);
+
+    // Runtime SQL: this test's own table.
+    sqlx::query("create table newcomer_recorded (position bigint not null)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let grown = Projections::new(
+        db.pool.clone(),
+        eventstore::testing::keyring(),
+        vec![Arc::new(Recorder), Arc::new(Newcomer)],
+    );
+    grown.register().await.unwrap();
+    grown.settle(head(&db.pool).await).await.unwrap();
+    let newcomer: Vec<i64> = sqlx::query_scalar("select position from newcomer_recorded")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(newcomer.len(), 1200, "the newcomer saw the whole log");
+    assert_eq!(
+        recorded(&db.pool).await.len(),
+        1200,
+        "the projector that was up to date applied nothing again"
+    );
+}

@@ -97,14 +97,34 @@ impl StoredEvent {
     }
 }
 
-/// `sqlx::query_as!` for [`StoredEvent`]s: the select list, then `$rest` of the statement (from
-/// `from events` on), so that every reader of the log selects the same columns.
+/// A row of the log as read: the event, and the wrapped key of the person its payload is
+/// sealed for (if any), fetched in the same statement so opening costs no extra round trip.
+struct LogRow {
+    position: i64,
+    transaction_id: i64,
+    aggregate_type: String,
+    aggregate_id: String,
+    sequence: i64,
+    event_type: String,
+    event_version: String,
+    payload: Value,
+    metadata: Value,
+    recorded_at: DateTime<Utc>,
+    key: Option<Vec<u8>>,
+}
+
+/// `sqlx::query_as!` for [`LogRow`]s: the select list and the join to `person_keys`, then
+/// `$rest` of the statement (from its `where` on), so that every reader of the log selects the
+/// same columns.
 macro_rules! select_events {
     ($rest:literal $(, $arg:expr)* $(,)?) => {
         sqlx::query_as!(
-            StoredEvent,
+            LogRow,
             r#"select position, transaction_id::text::bigint as "transaction_id!", aggregate_type, aggregate_id,
-                      sequence, event_type, event_version, payload, metadata, recorded_at as "recorded_at: _" "#
+                      sequence, event_type, event_version, payload, metadata, recorded_at as "recorded_at: _",
+                      k.wrapped as "key?"
+                 from events
+                 left join person_keys k on k.person = (events.payload->'_sealed'->>'by')::uuid "#
                 + $rest
             $(, $arg)*
         )
@@ -149,7 +169,6 @@ pub async fn read_between(
 ) -> Result<Vec<StoredEvent>, SealError> {
     let events = select_events!(
         r#"
-          from events
          where (transaction_id, position) > ($1::text::xid8, $2)
            and (transaction_id, position) <= ($3::text::xid8, $4)
            and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -164,7 +183,7 @@ pub async fn read_between(
     )
     .fetch_all(&mut *conn)
     .await?;
-    open(conn, keyring, events).await
+    open(keyring, events)
 }
 
 /// One aggregate's events after its `sequence`, as just appended by a command.
@@ -176,31 +195,39 @@ pub async fn appended(
     after_sequence: i64,
 ) -> Result<Vec<StoredEvent>, SealError> {
     let events = select_events!(
-        "from events where aggregate_type = $1 and aggregate_id = $2 and sequence > $3 order by sequence",
+        "where aggregate_type = $1 and aggregate_id = $2 and sequence > $3 order by sequence",
         aggregate_type,
         aggregate_id,
         after_sequence,
     )
     .fetch_all(&mut *conn)
     .await?;
-    open(conn, keyring, events).await
+    open(keyring, events)
 }
 
-/// `events` with their payloads opened (see [`crate::seal`]).
-async fn open(
-    conn: &mut PgConnection,
-    keyring: &Keyring,
-    mut events: Vec<StoredEvent>,
-) -> Result<Vec<StoredEvent>, SealError> {
-    let opener = Opener::for_payloads(&mut *conn, keyring, events.iter().map(|e| &e.payload)).await?;
-    for event in &mut events {
-        let identity = identity(
-            &event.aggregate_type,
-            &event.aggregate_id,
-            event.sequence,
-            &event.event_type,
-        );
-        event.payload = opener.open(std::mem::take(&mut event.payload), &identity)?;
-    }
-    Ok(events)
+/// The rows as events, their payloads opened (see [`crate::seal`]).
+fn open(keyring: &Keyring, rows: Vec<LogRow>) -> Result<Vec<StoredEvent>, SealError> {
+    let opener = Opener::with_wrapped(keyring, rows.iter().map(|row| (&row.payload, row.key.as_deref())))?;
+    rows.into_iter()
+        .map(|row| {
+            let identity = identity(
+                &row.aggregate_type,
+                &row.aggregate_id,
+                row.sequence,
+                &row.event_type,
+            );
+            Ok(StoredEvent {
+                payload: opener.open(row.payload, &identity)?,
+                position: row.position,
+                transaction_id: row.transaction_id,
+                aggregate_type: row.aggregate_type,
+                aggregate_id: row.aggregate_id,
+                sequence: row.sequence,
+                event_type: row.event_type,
+                event_version: row.event_version,
+                metadata: row.metadata,
+                recorded_at: row.recorded_at,
+            })
+        })
+        .collect()
 }

@@ -18,12 +18,13 @@ pub fn random_token(bytes: usize) -> String {
 }
 
 /// Keys derived from the one configured secret, one per purpose, so that a value signed for
-/// one purpose is never accepted for another.
+/// one purpose is never accepted for another. The signing keys are held as HMAC states with the
+/// key already absorbed (every request signs something), and cloned for each signature.
 #[derive(Clone)]
 pub struct Keys {
     cookies: tower_cookies::Key,
-    tokens: GenericArray<u8, U64>,
-    links: GenericArray<u8, U64>,
+    tokens: Hmac<Sha256>,
+    links: Hmac<Sha256>,
 }
 
 impl Keys {
@@ -35,10 +36,12 @@ impl Keys {
             hash.update(secret.as_bytes());
             hash.finalize()
         };
+        // A 64-byte key is exactly SHA-256's block size, so HMAC uses it as it is.
+        let hmac = |key: GenericArray<u8, U64>| <Hmac<Sha256> as KeyInit>::new(&key);
         Self {
             cookies: tower_cookies::Key::from(&derive("bocha cookies")),
-            tokens: derive("bocha api tokens"),
-            links: derive("bocha mailed links"),
+            tokens: hmac(derive("bocha api tokens")),
+            links: hmac(derive("bocha mailed links")),
         }
     }
 
@@ -48,8 +51,7 @@ impl Keys {
 
     /// HMAC-SHA256 of `message`, URL-safe base64.
     pub fn sign(&self, message: &[u8]) -> String {
-        // A 64-byte key is exactly SHA-256's block size, so HMAC uses it as it is.
-        let mut mac = <Hmac<Sha256> as KeyInit>::new(&self.tokens);
+        let mut mac = self.tokens.clone();
         mac.update(message);
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
@@ -61,7 +63,7 @@ impl Keys {
     /// HMAC-SHA256 of `message` for the mailed link of `purpose`, URL-safe base64: a link made
     /// for one purpose never works for another.
     pub fn sign_link(&self, purpose: &str, message: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new(&self.links);
+        let mut mac = self.links.clone();
         mac.update(purpose.as_bytes());
         mac.update(&[0]);
         mac.update(message);

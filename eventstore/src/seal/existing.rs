@@ -3,8 +3,9 @@
 //! Migration `0013` records how far the log went when it ran (`log_sealing.upto`); events up to
 //! there may hold personal data in clear. This pass replays each aggregate that has such events
 //! (the owner of an edit is found in the state, as when appending), seals them in place with
-//! their owners' keys, turns the unique claims into keyed digests, and clears the mark. An
-//! aggregate is sealed in one transaction, so an interrupted pass resumes where it stopped.
+//! their owners' keys, turns the unique claims into keyed digests, and clears the mark. Aggregates
+//! are sealed a batch at a time, each batch in one transaction, so an interrupted pass resumes
+//! where it stopped.
 //! Events written after the upgrade are sealed when appended: upgrade with the old version
 //! stopped, so nothing is appended in clear after the mark.
 
@@ -55,6 +56,9 @@ async fn seal_marked(pool: &PgPool, keyring: &Keyring) -> Result<u64, SealError>
     Ok(sealed)
 }
 
+/// How many aggregates one transaction of the pass seals.
+const AGGREGATES_PER_BATCH: usize = 200;
+
 /// Seals the clear events of every aggregate of type `A` up to `upto`.
 async fn seal_type<A: Stored>(pool: &PgPool, keyring: &Keyring, upto: i64) -> Result<u64, SealError> {
     let ids = sqlx::query_scalar!(
@@ -68,39 +72,54 @@ async fn seal_type<A: Stored>(pool: &PgPool, keyring: &Keyring, upto: i64) -> Re
     .fetch_all(pool)
     .await?;
     let mut sealed = 0;
-    for id in ids {
-        sealed += seal_aggregate::<A>(pool, keyring, &id, upto).await?;
+    for batch in ids.chunks(AGGREGATES_PER_BATCH) {
+        sealed += seal_aggregates::<A>(pool, keyring, batch, upto).await?;
     }
     Ok(sealed)
 }
 
-async fn seal_aggregate<A: Stored>(
+/// Seals the clear events of the aggregates `ids`, in one transaction: each aggregate is
+/// replayed whole, since the owner of an edit is found in its state.
+async fn seal_aggregates<A: Stored>(
     pool: &PgPool,
     keyring: &Keyring,
-    id: &str,
+    ids: &[String],
     upto: i64,
 ) -> Result<u64, SealError> {
     let mut tx = pool.begin().await?;
     let rows = sqlx::query!(
         r#"
-        select position, sequence, event_type, event_version, payload from events
-         where aggregate_type = $1 and aggregate_id = $2
-         order by sequence
-           for update
+        select e.position, e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload,
+               k.wrapped as "key?"
+          from events e
+          left join person_keys k on k.person = (e.payload->'_sealed'->>'by')::uuid
+         where e.aggregate_type = $1 and e.aggregate_id = any($2)
+         order by e.aggregate_id, e.sequence
+           for update of e
         "#,
         A::TYPE,
-        id,
+        ids,
     )
     .fetch_all(&mut *tx)
     .await?;
-    let opener = Opener::for_payloads(&mut *tx, keyring, rows.iter().map(|row| &row.payload)).await?;
-    let mut aggregate = A::default();
+    let opener = Opener::with_wrapped(keyring, rows.iter().map(|row| (&row.payload, row.key.as_deref())))?;
+    let mut current: Option<(String, A)> = None;
     let mut pending = Vec::new();
     for row in rows {
+        let aggregate = match &mut current {
+            Some((id, aggregate)) if *id == row.aggregate_id => aggregate,
+            _ => &mut current.insert((row.aggregate_id.clone(), A::default())).1,
+        };
         let in_clear = row.position <= upto && row.payload.get(super::SEALED).is_none();
-        let identity = identity(A::TYPE, id, row.sequence, &row.event_type);
+        let identity = identity(A::TYPE, &row.aggregate_id, row.sequence, &row.event_type);
         let payload = opener.open(row.payload, &identity)?;
-        let event = decode_payload::<A>(id, row.sequence, &row.event_type, &row.event_version, &payload)?;
+        let event = decode_payload::<A>(
+            &row.aggregate_id,
+            row.sequence,
+            &row.event_type,
+            &row.event_version,
+            &payload,
+        )?;
         aggregate.apply(event.clone());
         if let Some((owner, erased)) = in_clear.then(|| aggregate.personal(&event)).flatten() {
             pending.push((

@@ -11,6 +11,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use super::SealError;
+use super::keys::KeyCache;
 
 /// The master key, from configuration: it wraps every person's key and keys the digests that
 /// unique claims are stored as. Cheap to clone.
@@ -22,6 +23,7 @@ pub struct Keyring {
 struct Inner {
     wrapping: XChaCha20Poly1305,
     claims: Hmac<Sha256>,
+    cache: KeyCache,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -55,7 +57,11 @@ impl Keyring {
         let wrapping = XChaCha20Poly1305::new(&derive(b"bocha person-key wrapping v1")?);
         let claims = hmac_with(&derive(b"bocha claim digests v1")?)?;
         Ok(Self {
-            inner: Arc::new(Inner { wrapping, claims }),
+            inner: Arc::new(Inner {
+                wrapping,
+                claims,
+                cache: KeyCache::new(),
+            }),
         })
     }
 
@@ -72,6 +78,11 @@ impl Keyring {
         )
     }
 
+    /// People's keys as this process last unwrapped them.
+    pub(crate) fn cache(&self) -> &KeyCache {
+        &self.inner.cache
+    }
+
     /// A new key for `person`, and the same key wrapped for storage.
     pub(crate) fn new_data_key(&self, person: Uuid) -> Result<(DataKey, Vec<u8>), SealError> {
         let key = XChaCha20Poly1305::generate_key(&mut OsRng);
@@ -79,13 +90,18 @@ impl Keyring {
         Ok((DataKey(XChaCha20Poly1305::new(&key)), wrapped))
     }
 
-    /// `person`'s key from its wrapped form.
+    /// `person`'s key from its wrapped form, as the database holds it now.
     pub(crate) fn unwrap(&self, person: Uuid, wrapped: &[u8]) -> Result<DataKey, SealError> {
+        if let Some(key) = self.inner.cache.unwrapped(person, wrapped) {
+            return Ok(key);
+        }
         let key = open_bytes(&self.inner.wrapping, wrapped, person.as_bytes())?;
         if key.len() != 32 {
             return Err(SealError::Corrupt("a person's key has the wrong length"));
         }
-        Ok(DataKey(XChaCha20Poly1305::new(key.as_slice().into())))
+        let key = DataKey(XChaCha20Poly1305::new(key.as_slice().into()));
+        self.inner.cache.put(person, wrapped, key.clone());
+        Ok(key)
     }
 }
 

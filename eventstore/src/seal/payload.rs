@@ -67,6 +67,21 @@ impl Opener {
         })
     }
 
+    /// For payloads read beside the wrapped key of the person each is sealed for (`None` for
+    /// a payload not sealed, or whose owner's key is gone), as the log readers select them.
+    pub fn with_wrapped<'a>(
+        keyring: &Keyring,
+        rows: impl IntoIterator<Item = (&'a Value, Option<&'a [u8]>)>,
+    ) -> Result<Self, SealError> {
+        Ok(Self {
+            keys: DataKeys::unwrap_all(
+                keyring,
+                rows.into_iter()
+                    .filter_map(|(payload, wrapped)| Some((owner(payload)?, wrapped?))),
+            )?,
+        })
+    }
+
     /// `payload` as it was appended when its owner's key is there, its erased form when not; a
     /// payload that was never sealed as it is.
     pub fn open(&self, payload: Value, identity: &[u8]) -> Result<Value, SealError> {

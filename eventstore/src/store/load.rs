@@ -16,22 +16,27 @@ struct LoadRow {
     event_type: Option<String>,
     event_version: Option<String>,
     payload: Value,
+    /// The wrapped key of the person an event is sealed for, when there is one.
+    key: Option<Vec<u8>>,
 }
 
 impl<A: Stored> EventStore<A> {
-    /// Loads the latest snapshot and the events after it, in one round trip.
+    /// Loads the latest snapshot and the events after it, with the keys that open them, in one
+    /// round trip. An aggregate that loads from erased forms gets them without their boxes.
     pub async fn load(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError> {
         // Postgres cannot tell the nullability of a union's columns: both branches fill these.
         let rows = sqlx::query_as!(
             LoadRow,
             r#"
             select true as "is_snapshot!", last_sequence as "sequence!", current_snapshot as snapshot_count,
-                   null as event_type, null as event_version, payload as "payload!"
+                   null as event_type, null as event_version, payload as "payload!", null::bytea as key
               from snapshots
              where aggregate_type = $1 and aggregate_id = $2
             union all
-            select false, sequence, null, event_type, event_version, payload
+            select false, sequence, null, event_type, event_version,
+                   case when $3 then payload - '_sealed' else payload end, k.wrapped
               from events
+              left join person_keys k on not $3 and k.person = (events.payload->'_sealed'->>'by')::uuid
              where aggregate_type = $1 and aggregate_id = $2
                and sequence > coalesce(
                    (select last_sequence from snapshots where aggregate_type = $1 and aggregate_id = $2), 0)
@@ -39,16 +44,15 @@ impl<A: Stored> EventStore<A> {
             "#,
             A::TYPE,
             aggregate_id,
+            A::LOADS_ERASED,
         )
         .fetch_all(&self.pool)
         .await?;
 
-        let opener = Opener::for_payloads(
-            &self.pool,
+        let opener = Opener::with_wrapped(
             &self.keyring,
-            rows.iter().filter(|row| !row.is_snapshot).map(|row| &row.payload),
-        )
-        .await?;
+            rows.iter().map(|row| (&row.payload, row.key.as_deref())),
+        )?;
         let mut loaded = Loaded {
             aggregate_id: aggregate_id.to_owned(),
             aggregate: A::default(),
@@ -89,8 +93,9 @@ impl<A: Stored> EventStore<A> {
     pub async fn events(&self, aggregate_id: &str) -> Result<Vec<EventEnvelope<A>>, StoreError> {
         let rows = sqlx::query!(
             r#"
-            select sequence, event_type, event_version, payload, metadata
+            select sequence, event_type, event_version, payload, metadata, k.wrapped as "key?"
               from events
+              left join person_keys k on k.person = (events.payload->'_sealed'->>'by')::uuid
              where aggregate_type = $1 and aggregate_id = $2
              order by sequence
             "#,
@@ -99,8 +104,10 @@ impl<A: Stored> EventStore<A> {
         )
         .fetch_all(&self.pool)
         .await?;
-        let opener =
-            Opener::for_payloads(&self.pool, &self.keyring, rows.iter().map(|row| &row.payload)).await?;
+        let opener = Opener::with_wrapped(
+            &self.keyring,
+            rows.iter().map(|row| (&row.payload, row.key.as_deref())),
+        )?;
         rows.into_iter()
             .map(|row| {
                 let sequence = u64::try_from(row.sequence).unwrap_or_default();

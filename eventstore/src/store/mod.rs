@@ -37,6 +37,10 @@ pub trait Stored: Aggregate<Event: Claims> {
         Vec::new()
     }
 
+    /// Whether the state is the same built from the erased forms of the events (it keeps
+    /// nothing personal), so that loading it opens no box.
+    const LOADS_ERASED: bool = false;
+
     /// Whose personal data `event` holds, and its erased form (see [`crate::seal`]).
     fn personal(&self, _event: &Self::Event) -> Option<(Uuid, Self::Event)> {
         None
@@ -76,8 +80,10 @@ impl Stored for domain::comment::Comment {
 impl Stored for domain::relation::Favorite {}
 impl Stored for domain::relation::Follow {}
 /// A chat's state is who takes part and how far each has read, never what was said, so chats
-/// are snapshotted like any other long history.
+/// are snapshotted like any other long history, and loaded without opening their messages.
 impl Stored for domain::chat::Chat {
+    const LOADS_ERASED: bool = true;
+
     fn personal(&self, event: &Self::Event) -> Option<(Uuid, Self::Event)> {
         Personal::personal(self, event).map(|(owner, erased)| (owner.0, erased))
     }

@@ -161,13 +161,20 @@ async fn a_box_moved_to_another_event_does_not_open() {
 #[tokio::test]
 async fn a_log_written_in_clear_is_sealed_once_and_its_claims_digested() {
     let fixture = Fixture::new().await;
+    // Two aggregates, sealed in one batch: each replayed on its own.
     let id = fixture.comment(MARKER).await;
+    let other = fixture.comment("second-4c1d-marker").await;
     // The log as an older version wrote it: payloads in clear, a claim in clear, no keys.
     let mut conn = fixture.db.pool.acquire().await.unwrap();
-    for event in log::appended(&mut conn, &keyring(), "Comment", &id, 0)
+    let mut events = log::appended(&mut conn, &keyring(), "Comment", &id, 0)
         .await
-        .unwrap()
-    {
+        .unwrap();
+    events.extend(
+        log::appended(&mut conn, &keyring(), "Comment", &other, 0)
+            .await
+            .unwrap(),
+    );
+    for event in events {
         sqlx::query("update events set payload = $1 where position = $2")
             .bind(&event.payload)
             .bind(event.position)
@@ -191,12 +198,20 @@ async fn a_log_written_in_clear_is_sealed_once_and_its_claims_digested() {
 
     assert_eq!(
         seal::seal_existing(&fixture.db.pool, &keyring()).await.unwrap(),
-        2
+        4
     );
-    assert!(!fixture.stored_text().await.contains(MARKER));
+    let stored = fixture.stored_text().await;
+    assert!(!stored.contains(MARKER) && !stored.contains("second-4c1d-marker"));
     assert_eq!(
         fixture.bodies(&id).await,
         vec![MARKER.to_owned(), format!("{MARKER} (edited)")]
+    );
+    assert_eq!(
+        fixture.bodies(&other).await,
+        vec![
+            "second-4c1d-marker".to_owned(),
+            "second-4c1d-marker (edited)".to_owned()
+        ]
     );
     let claim: String = sqlx::query_scalar("select value from unique_claims where aggregate_id = 'u1'")
         .fetch_one(&fixture.db.pool)

@@ -153,13 +153,14 @@ pub async fn popular_tags(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<Str
 
 /// The first of `base`, `base-2`, `base-3`, … that no post has claimed, so a new post with the
 /// same title gets the next free number. Claims, not posts: a deleted post keeps its address.
-/// Claims are stored as keyed digests, so candidates are looked up a window at a time.
+/// Claims are stored as keyed digests, so candidates are looked up a window at a time: the
+/// title alone first (most titles are new), then wider windows.
 pub async fn free_slug(db: &PgPool, keyring: &Keyring, base: &Slug) -> Result<Slug, sqlx::Error> {
-    const WINDOW: u32 = 50;
     let kind = domain::ClaimKind::Slug.as_str();
     let mut first = 1;
+    let mut window = 1;
     loop {
-        let candidates: Vec<Slug> = (first..first + WINDOW).map(|n| base.numbered(n)).collect();
+        let candidates: Vec<Slug> = (first..first + window).map(|n| base.numbered(n)).collect();
         let digests: Vec<String> = candidates
             .iter()
             .map(|slug| keyring.claim_digest(kind, slug.as_str()))
@@ -178,6 +179,7 @@ pub async fn free_slug(db: &PgPool, keyring: &Keyring, base: &Slug) -> Result<Sl
             return Ok(slug);
         }
         // Finitely many claims: some window has a free number.
-        first += WINDOW;
+        first += window;
+        window = 64;
     }
 }

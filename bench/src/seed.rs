@@ -448,6 +448,7 @@ pub fn open_chat(log: &mut Log, rng: &mut Rng, a: Uuid, b: Uuid) -> anyhow::Resu
             from: UserId(a),
             to: UserId(b),
             note: None,
+            now: chrono::Utc::now(),
         },
         None,
     )?;

@@ -3,6 +3,8 @@
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use tower_cookies::{Cookie, Cookies};
 
@@ -67,10 +69,11 @@ impl Flash {
     fn push(&self, level: Level, message: String) {
         let mut messages = self.pending();
         messages.push(Message { level, message });
-        let Ok(value) = serde_json::to_string(&messages) else {
+        let Ok(json) = serde_json::to_vec(&messages) else {
             return;
         };
-        let mut cookie = Cookie::new(COOKIE, value);
+        // Base64, because a cookie's value ends at the first `;` a message may hold.
+        let mut cookie = Cookie::new(COOKIE, URL_SAFE_NO_PAD.encode(json));
         cookie.set_http_only(true);
         cookie.set_secure(self.secure);
         cookie.set_same_site(tower_cookies::cookie::SameSite::Lax);
@@ -82,7 +85,8 @@ impl Flash {
         self.cookies
             .signed(&self.key)
             .get(COOKIE)
-            .and_then(|cookie| serde_json::from_str(cookie.value()).ok())
+            .and_then(|cookie| URL_SAFE_NO_PAD.decode(cookie.value()).ok())
+            .and_then(|json| serde_json::from_slice(&json).ok())
             .unwrap_or_default()
     }
 

@@ -87,9 +87,24 @@ async fn requests_are_validated_and_answered_only_by_the_person_asked() {
     let late = bob.post_empty(&approve).await;
     assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let second = ask(&ann, "bob").await;
+    // Asking again within the week after a decline is refused, saying until when.
+    let too_soon = ann
+        .post(
+            "/api/chat/requests",
+            json!({ "request": { "to": "bob", "message": "Please?" } }),
+        )
+        .await;
+    assert_eq!(too_soon.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_soon.error("to").contains("you can ask again from"),
+        "{}",
+        too_soon.body
+    );
+
+    // The person who declined may still reach out, and the asker cancels their own.
+    let second = ask(&bob, "ann").await;
     assert_eq!(
-        ann.delete(&format!("/api/chat/requests/{second}")).await.status,
+        bob.delete(&format!("/api/chat/requests/{second}")).await.status,
         StatusCode::NO_CONTENT
     );
     assert_eq!(

@@ -531,20 +531,30 @@ async fn requests_follow_the_rules_on_the_pages() {
         "no request to yourself"
     );
 
-    // Ben sees it in his inbox, declines; Ann may ask again and cancel.
+    // Ben sees it in his inbox and declines; Ann is told when she may ask again.
     let (_, inbox) = ben.page("/chat").await;
     let decline = attr(&inbox, "form[action$='/decline']", "action").expect("a decline form");
     assert_eq!(ben.submit(&decline, &[]).await.status(), StatusCode::SEE_OTHER);
-    ann.submit("/chat/requests", &[("to", "ben"), ("message", "")])
+    let too_soon = ann
+        .submit("/chat/requests", &[("to", "ben"), ("message", "please?")])
         .await;
-    let (_, ann_inbox) = ann.page("/chat").await;
-    let cancel = attr(&ann_inbox, "form[action$='/cancel']", "action").expect("a cancel form");
+    assert_eq!(too_soon.status(), StatusCode::SEE_OTHER);
+    let (_, profile) = ann.page(&location(&too_soon)).await;
+    let told = text(&profile, ".flash");
+    assert!(told.contains("you can ask again from"), "{told}");
+    assert_eq!(app.count("select count(*) from chat_requests").await, 1);
+
+    // Ben may still reach out, and cancel his own request.
+    ben.submit("/chat/requests", &[("to", "ann"), ("message", "")])
+        .await;
+    let (_, ben_inbox) = ben.page("/chat").await;
+    let cancel = attr(&ben_inbox, "form[action$='/cancel']", "action").expect("a cancel form");
     assert_eq!(
-        ben.submit(&cancel, &[]).await.status(),
+        ann.submit(&cancel, &[]).await.status(),
         StatusCode::FORBIDDEN,
         "only the sender cancels"
     );
-    assert_eq!(ann.submit(&cancel, &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ben.submit(&cancel, &[]).await.status(), StatusCode::SEE_OTHER);
     let statuses: Vec<String> = sqlx::query_scalar("select status from chat_requests order by created_at")
         .fetch_all(&app.db.pool)
         .await

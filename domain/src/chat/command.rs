@@ -1,3 +1,5 @@
+use chrono::{DateTime, Utc};
+
 use super::values::{ClientId, MessageBody, MessageId, Note, RequestId};
 use crate::user::UserId;
 
@@ -8,6 +10,7 @@ pub enum ChatCommand {
         from: UserId,
         to: UserId,
         note: Option<Note>,
+        now: DateTime<Utc>,
     },
     /// Opens the room (if it is not open yet) and closes every pending request between the two.
     Approve {
@@ -17,6 +20,7 @@ pub enum ChatCommand {
     Decline {
         request: RequestId,
         by: UserId,
+        now: DateTime<Utc>,
     },
     Cancel {
         request: RequestId,

@@ -1,3 +1,4 @@
+use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 /// Why the chat refuses a command.
@@ -15,6 +16,12 @@ pub enum ChatError {
     AlreadyPending,
     #[error("you already have a chat with this person")]
     AlreadyOpen,
+    /// A week must pass after a decline before the same person asks again.
+    #[error("this person declined your last request; you can ask again from {}", .until.format("%-d %B %Y, %H:%M UTC"))]
+    AskedTooSoon { until: DateTime<Utc> },
+    /// Three declines, and only the other person can start a chat now.
+    #[error("this person has declined your requests; they can still ask you")]
+    DeclinedTooOften,
     #[error("request not found")]
     RequestNotFound,
     #[error("this request has already been answered")]

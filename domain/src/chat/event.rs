@@ -1,3 +1,4 @@
+use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,10 @@ pub enum ChatEvent {
     ChatRequestDeclined {
         request: RequestId,
         by: UserId,
+        /// When, which starts the asker's wait before asking again. Declines recorded before
+        /// the wait existed say nothing, and count only toward the limit of three.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<DateTime<Utc>>,
     },
     ChatRequestCancelled {
         request: RequestId,

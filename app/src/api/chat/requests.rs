@@ -90,7 +90,7 @@ pub struct NewChatRequestFields {
             example = json!({"errors": {"token": ["is missing"]}})),
         (status = 404, description = "No such user", body = ErrorBody,
             example = json!({"errors": {"chat": ["not found"]}})),
-        (status = 422, description = "To yourself, already pending, or a room is already open", body = ErrorBody,
+        (status = 422, description = "To yourself, already pending, a room already open, within a week of this person declining, or after three declines (until they ask you)", body = ErrorBody,
             example = json!({"errors": {"to": ["a request is already waiting for an answer"]}})),
     )
 )]

@@ -49,9 +49,11 @@ fn refusal(err: ChatError) -> ChatFailure {
     match err {
         ChatError::BodyBlank | ChatError::BodyTooLong => invalid("body", err.to_string()),
         ChatError::NoteTooLong => invalid("message", err.to_string()),
-        ChatError::RequestToSelf | ChatError::AlreadyPending | ChatError::AlreadyOpen => {
-            invalid("to", err.to_string())
-        }
+        ChatError::RequestToSelf
+        | ChatError::AlreadyPending
+        | ChatError::AlreadyOpen
+        | ChatError::AskedTooSoon { .. }
+        | ChatError::DeclinedTooOften => invalid("to", err.to_string()),
         ChatError::NotPending => invalid("request", err.to_string()),
         ChatError::NotRecipient | ChatError::NotSender | ChatError::NotYourMessage => ChatFailure::Forbidden,
         ChatError::RequestNotFound

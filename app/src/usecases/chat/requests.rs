@@ -44,6 +44,7 @@ impl Chats {
             from: UserId(from.id),
             to: UserId(to.id),
             note,
+            now: chrono::Utc::now(),
         };
         self.run(chat, command, from, request_id).await?;
         requests::by_id(self.db(), id.0)
@@ -68,7 +69,11 @@ impl Chats {
         let (id, by) = (RequestId(request), UserId(user.id));
         let command = match answer {
             Answer::Approve => ChatCommand::Approve { request: id, by },
-            Answer::Decline => ChatCommand::Decline { request: id, by },
+            Answer::Decline => ChatCommand::Decline {
+                request: id,
+                by,
+                now: chrono::Utc::now(),
+            },
             Answer::Cancel => ChatCommand::Cancel { request: id, by },
         };
         self.run(ChatId(row.chat_id), command, user, request_id).await?;

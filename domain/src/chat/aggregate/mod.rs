@@ -6,6 +6,7 @@ mod rules;
 use std::collections::VecDeque;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
@@ -72,7 +73,10 @@ struct Request {
 enum Status {
     Pending,
     Approved,
+    /// Cancelled by the asker (or declined before declines were told apart).
     Closed,
+    /// Declined by the person asked, and when, if the decline said.
+    Declined(Option<DateTime<Utc>>),
 }
 
 impl State {
@@ -167,8 +171,10 @@ impl Aggregate for Chat {
                 }
             }
             ChatEvent::ChatRequestApproved { request, .. } => set_status(state, request, Status::Approved),
-            ChatEvent::ChatRequestDeclined { request, .. }
-            | ChatEvent::ChatRequestCancelled { request, .. } => set_status(state, request, Status::Closed),
+            ChatEvent::ChatRequestDeclined { request, at, .. } => {
+                set_status(state, request, Status::Declined(at));
+            }
+            ChatEvent::ChatRequestCancelled { request, .. } => set_status(state, request, Status::Closed),
             ChatEvent::RoomOpened { .. } => state.open = true,
             ChatEvent::MessageSent {
                 seq,

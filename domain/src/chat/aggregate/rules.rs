@@ -1,5 +1,7 @@
 //! The chat's rules: what each command decides, given the chat as it stands.
 
+use chrono::{DateTime, Duration, Utc};
+
 use super::{Chat, ChatCommand, ChatError, ChatEvent, MessageInfo, State, Status, resend_key};
 use crate::permissions::may_change_message;
 use crate::user::UserId;
@@ -21,6 +23,7 @@ impl Chat {
                     from,
                     to,
                     note,
+                    ..
                 },
             ) => {
                 return Ok(vec![ChatEvent::ChatRequested {
@@ -39,6 +42,7 @@ impl Chat {
                 from,
                 to,
                 note,
+                now,
             } => {
                 state.index_of(from)?;
                 if state.open {
@@ -51,6 +55,7 @@ impl Chat {
                 {
                     return Err(ChatError::AlreadyPending);
                 }
+                state.may_ask_again(from, now)?;
                 Ok(vec![ChatEvent::ChatRequested {
                     request,
                     from,
@@ -70,7 +75,7 @@ impl Chat {
                 match asked.status {
                     // Both approved crossing requests at once: the room the other opened is the room.
                     Status::Approved => return Ok(vec![]),
-                    Status::Closed => return Err(ChatError::NotPending),
+                    Status::Closed | Status::Declined(_) => return Err(ChatError::NotPending),
                     Status::Pending => {}
                 }
                 let mut events = vec![ChatEvent::ChatRequestApproved { request, by }];
@@ -89,7 +94,7 @@ impl Chat {
                 );
                 Ok(events)
             }
-            ChatCommand::Decline { request, by } => {
+            ChatCommand::Decline { request, by, now } => {
                 let asked = state.request(request)?;
                 if asked.to != by {
                     return Err(if asked.from == by {
@@ -101,7 +106,11 @@ impl Chat {
                 if asked.status != Status::Pending {
                     return Err(ChatError::NotPending);
                 }
-                Ok(vec![ChatEvent::ChatRequestDeclined { request, by }])
+                Ok(vec![ChatEvent::ChatRequestDeclined {
+                    request,
+                    by,
+                    at: Some(now),
+                }])
             }
             ChatCommand::Cancel { request, by } => {
                 let asked = state.request(request)?;
@@ -173,6 +182,43 @@ impl Chat {
             Some(m) if !may_change_message(by, m.sender) => Err(ChatError::NotYourMessage),
             Some(_) => Ok(()),
             None => Err(ChatError::MessageNotFound),
+        }
+    }
+}
+
+/// How long someone whose request was declined waits before asking the same person again.
+const WAIT_AFTER_DECLINE: Duration = Duration::days(7);
+/// Declines after which only the other person can start the chat.
+const DECLINES_BEFORE_BAR: usize = 3;
+
+impl State {
+    /// Whether `from` may ask again: not within a week of a decline, and not at all after three
+    /// declines, until the other person reaches out (asks themselves, which starts the count
+    /// afresh).
+    fn may_ask_again(&self, from: crate::user::UserId, now: DateTime<Utc>) -> Result<(), ChatError> {
+        let since_they_asked = self
+            .requests
+            .iter()
+            .rposition(|r| r.to == from)
+            .map_or(0, |at| at + 1);
+        let declined: Vec<Option<DateTime<Utc>>> = self
+            .requests
+            .iter()
+            .skip(since_they_asked)
+            .filter(|r| r.from == from)
+            .filter_map(|r| match r.status {
+                Status::Declined(at) => Some(at),
+                _ => None,
+            })
+            .collect();
+        if declined.len() >= DECLINES_BEFORE_BAR {
+            return Err(ChatError::DeclinedTooOften);
+        }
+        match declined.last().copied().flatten() {
+            Some(at) if now < at + WAIT_AFTER_DECLINE => Err(ChatError::AskedTooSoon {
+                until: at + WAIT_AFTER_DECLINE,
+            }),
+            _ => Ok(()),
         }
     }
 }

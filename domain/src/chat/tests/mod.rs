@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
 use cqrs_es::test::TestFramework;
 use uuid::Uuid;
 
@@ -47,6 +48,26 @@ fn requested(request: RequestId, from: UserId, to: UserId) -> ChatEvent {
         to,
         note: None,
     }
+}
+
+/// The moment the tests run at.
+fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_790_000_000, 0).expect("a valid time")
+}
+
+fn ask(request: RequestId, from: UserId, to: UserId, now: DateTime<Utc>) -> ChatCommand {
+    ChatCommand::Request {
+        request,
+        from,
+        to,
+        note: None,
+        now,
+    }
+}
+
+/// Ben declines `request` (Ann's), at `at` or, as declines once were, without saying when.
+fn declined(request: RequestId, at: Option<DateTime<Utc>>) -> ChatEvent {
+    ChatEvent::ChatRequestDeclined { request, by: BEN, at }
 }
 
 fn opened() -> Vec<ChatEvent> {

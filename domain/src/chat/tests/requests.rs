@@ -12,6 +12,7 @@ fn asking_records_a_request_with_its_note() {
             from: ANN,
             to: BEN,
             note: note.clone(),
+            now: now(),
         })
         .then_expect_events(vec![ChatEvent::ChatRequested {
             request: R1,
@@ -30,6 +31,7 @@ fn nobody_asks_themselves() {
             from: ANN,
             to: ANN,
             note: None,
+            now: now(),
         })
         .then_expect_error(ChatError::RequestToSelf);
 }
@@ -43,6 +45,7 @@ fn a_second_pending_request_the_same_way_is_refused() {
             from: ANN,
             to: BEN,
             note: None,
+            now: now(),
         })
         .then_expect_error(ChatError::AlreadyPending);
 }
@@ -56,24 +59,96 @@ fn no_request_once_the_room_is_open() {
             from: BEN,
             to: ANN,
             note: None,
+            now: now(),
         })
         .then_expect_error(ChatError::AlreadyOpen);
 }
 
 #[test]
-fn asking_again_after_a_decline_is_allowed() {
+fn asking_again_a_week_after_a_decline_is_allowed() {
+    chat(&[])
+        .given(vec![requested(R1, ANN, BEN), declined(R1, Some(now()))])
+        .when(ask(R2, ANN, BEN, now() + Duration::days(7)))
+        .then_expect_events(vec![requested(R2, ANN, BEN)]);
+}
+
+#[test]
+fn asking_again_within_a_week_of_a_decline_is_refused_until_the_week_is_over() {
+    chat(&[])
+        .given(vec![requested(R1, ANN, BEN), declined(R1, Some(now()))])
+        .when(ask(R2, ANN, BEN, now() + Duration::days(6)))
+        .then_expect_error(ChatError::AskedTooSoon {
+            until: now() + Duration::days(7),
+        });
+}
+
+#[test]
+fn a_decline_recorded_before_the_wait_existed_does_not_make_anyone_wait() {
+    chat(&[])
+        .given(vec![requested(R1, ANN, BEN), declined(R1, None)])
+        .when(ask(R2, ANN, BEN, now()))
+        .then_expect_events(vec![requested(R2, ANN, BEN)]);
+}
+
+/// Ann asked Ben three times, and Ben declined each, the last a month ago.
+fn declined_three_times() -> Vec<ChatEvent> {
+    let r3 = RequestId(Uuid::from_u128(13));
+    vec![
+        requested(R1, ANN, BEN),
+        declined(R1, None),
+        requested(R2, ANN, BEN),
+        declined(R2, Some(now() - Duration::days(60))),
+        requested(r3, ANN, BEN),
+        declined(r3, Some(now() - Duration::days(30))),
+    ]
+}
+
+#[test]
+fn after_three_declines_only_the_other_person_can_ask() {
+    let r4 = RequestId(Uuid::from_u128(14));
+    chat(&[])
+        .given(declined_three_times())
+        .when(ask(r4, ANN, BEN, now()))
+        .then_expect_error(ChatError::DeclinedTooOften);
+    chat(&[])
+        .given(declined_three_times())
+        .when(ask(r4, BEN, ANN, now()))
+        .then_expect_events(vec![requested(r4, BEN, ANN)]);
+}
+
+#[test]
+fn once_the_other_person_reaches_out_the_count_starts_afresh() {
+    let (r4, r5) = (RequestId(Uuid::from_u128(14)), RequestId(Uuid::from_u128(15)));
+    let mut history = declined_three_times();
+    history.push(requested(r4, BEN, ANN));
+    history.push(ChatEvent::ChatRequestCancelled { request: r4, by: BEN });
+    chat(&[])
+        .given(history)
+        .when(ask(r5, ANN, BEN, now()))
+        .then_expect_events(vec![requested(r5, ANN, BEN)]);
+}
+
+#[test]
+fn a_cancelled_request_makes_nobody_wait() {
     chat(&[])
         .given(vec![
             requested(R1, ANN, BEN),
-            ChatEvent::ChatRequestDeclined { request: R1, by: BEN },
+            ChatEvent::ChatRequestCancelled { request: R1, by: ANN },
         ])
-        .when(ChatCommand::Request {
-            request: R2,
-            from: ANN,
-            to: BEN,
-            note: None,
-        })
+        .when(ask(R2, ANN, BEN, now()))
         .then_expect_events(vec![requested(R2, ANN, BEN)]);
+}
+
+#[test]
+fn a_decline_records_when() {
+    chat(&[])
+        .given(vec![requested(R1, ANN, BEN)])
+        .when(ChatCommand::Decline {
+            request: R1,
+            by: BEN,
+            now: now(),
+        })
+        .then_expect_events(vec![declined(R1, Some(now()))]);
 }
 
 #[test]
@@ -97,7 +172,11 @@ fn only_the_recipient_approves_or_declines() {
         .then_expect_error(ChatError::NotRecipient);
     chat(&[])
         .given(vec![requested(R1, ANN, BEN)])
-        .when(ChatCommand::Decline { request: R1, by: ANN })
+        .when(ChatCommand::Decline {
+            request: R1,
+            by: ANN,
+            now: now(),
+        })
         .then_expect_error(ChatError::NotRecipient);
 }
 
@@ -132,10 +211,7 @@ fn crossing_requests_end_in_one_room_whichever_is_approved() {
 #[test]
 fn a_declined_request_cannot_be_approved() {
     chat(&[])
-        .given(vec![
-            requested(R1, ANN, BEN),
-            ChatEvent::ChatRequestDeclined { request: R1, by: BEN },
-        ])
+        .given(vec![requested(R1, ANN, BEN), declined(R1, Some(now()))])
         .when(ChatCommand::Approve { request: R1, by: BEN })
         .then_expect_error(ChatError::NotPending);
 }

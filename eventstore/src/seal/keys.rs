@@ -35,11 +35,7 @@ impl DataKeys {
     }
 
     /// The keys of `people`, read in one query.
-    pub(crate) async fn fetch(
-        db: impl PgExecutor<'_>,
-        keyring: &Keyring,
-        people: &[Uuid],
-    ) -> Result<Self, SealError> {
+    async fn fetch(db: impl PgExecutor<'_>, keyring: &Keyring, people: &[Uuid]) -> Result<Self, SealError> {
         if people.is_empty() {
             return Ok(Self::default());
         }

@@ -1,7 +1,6 @@
 //! One payload sealed, and opened again.
 
 use serde_json::{Map, Value, json};
-use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::SealError;
@@ -53,20 +52,6 @@ pub struct Opener {
 }
 
 impl Opener {
-    /// Fetches the keys `payloads` need (nothing, when none is sealed).
-    pub async fn for_payloads<'a>(
-        db: impl PgExecutor<'_>,
-        keyring: &Keyring,
-        payloads: impl IntoIterator<Item = &'a Value>,
-    ) -> Result<Self, SealError> {
-        let mut people: Vec<Uuid> = payloads.into_iter().filter_map(owner).collect();
-        people.sort_unstable();
-        people.dedup();
-        Ok(Self {
-            keys: DataKeys::fetch(db, keyring, &people).await?,
-        })
-    }
-
     /// For payloads read beside the wrapped key of the person each is sealed for (`None` for
     /// a payload not sealed, or whose owner's key is gone), as the log readers select them.
     pub fn with_wrapped<'a>(

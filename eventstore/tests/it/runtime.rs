@@ -10,22 +10,32 @@ use sqlx::{Connection, PgConnection, PgPool};
 
 use eventstore::testing::counter::{Counter, CounterEvent};
 
-/// Records every event it is given, so tests can see what was applied and how often.
-struct Recorder;
+/// Records every event it is given in its own table, so tests can see what was applied and
+/// how often.
+struct Recorder {
+    name: &'static str,
+    tables: &'static [&'static str],
+}
+
+/// The projector most tests run, into `recorded`.
+const RECORDER: Recorder = Recorder {
+    name: "recorder",
+    tables: &["recorded"],
+};
 
 #[async_trait]
 impl Projector for Recorder {
     fn name(&self) -> &'static str {
-        "recorder"
+        self.name
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["recorded"]
+        self.tables
     }
 
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
-        // Runtime SQL: `recorded` is this test's own table, unknown to the migrations.
-        sqlx::query("insert into recorded (position) values ($1)")
+        // Runtime SQL: the table is this test's own, unknown to the migrations.
+        sqlx::query(&format!("insert into {} (position) values ($1)", self.tables[0]))
             .bind(event.position)
             .execute(conn)
             .await?;
@@ -44,7 +54,7 @@ async fn setup() -> (TestDb, Arc<Projections>) {
     let projections = Arc::new(Projections::new(
         db.pool.clone(),
         eventstore::testing::keyring(),
-        vec![Arc::new(Recorder)],
+        vec![Arc::new(RECORDER)],
     ));
     projections.register().await.unwrap();
     (db, projections)
@@ -91,7 +101,7 @@ async fn an_event_stored_while_the_projector_is_down_is_applied_when_it_comes_ba
     let restarted = Projections::new(
         db.pool.clone(),
         eventstore::testing::keyring(),
-        vec![Arc::new(Recorder)],
+        vec![Arc::new(RECORDER)],
     );
     restarted.register().await.unwrap();
     restarted.settle(head(&db.pool).await).await.unwrap();
@@ -110,7 +120,7 @@ async fn concurrent_catch_ups_apply_each_event_once() {
     let other = Arc::new(Projections::new(
         db.pool.clone(),
         eventstore::testing::keyring(),
-        vec![Arc::new(Recorder)],
+        vec![Arc::new(RECORDER)],
     ));
     let runs = (0..8).map(|i| {
         let p = if i % 2 == 0 {
@@ -170,27 +180,10 @@ async fn an_event_committed_after_a_later_position_is_not_skipped() {
 }
 
 /// A projector added to a site with a long history: it starts from the beginning of the log.
-struct Newcomer;
-
-#[async_trait]
-impl Projector for Newcomer {
-    fn name(&self) -> &'static str {
-        "newcomer"
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["newcomer_recorded"]
-    }
-
-    async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
-        // Runtime SQL: this test's own table.
-        sqlx::query("insert into newcomer_recorded (position) values ($1)")
-            .bind(event.position)
-            .execute(conn)
-            .await?;
-        Ok(())
-    }
-}
+const NEWCOMER: Recorder = Recorder {
+    name: "newcomer",
+    tables: &["newcomer_recorded"],
+};
 
 #[tokio::test]
 async fn a_projector_that_starts_behind_never_sets_the_others_back() {
@@ -214,7 +207,7 @@ async fn a_projector_that_starts_behind_never_sets_the_others_back() {
     let grown = Projections::new(
         db.pool.clone(),
         eventstore::testing::keyring(),
-        vec![Arc::new(Recorder), Arc::new(Newcomer)],
+        vec![Arc::new(RECORDER), Arc::new(NEWCOMER)],
     );
     grown.register().await.unwrap();
     grown.settle(head(&db.pool).await).await.unwrap();

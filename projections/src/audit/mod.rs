@@ -45,6 +45,8 @@ struct Row {
     recorded_at: DateTime<Utc>,
     actor: Option<String>,
     payload: Value,
+    /// The wrapped key of the person the payload is sealed for, when there is one.
+    key: Option<Vec<u8>>,
 }
 
 impl AuditEvent {
@@ -72,8 +74,8 @@ impl AuditEvent {
 
 /// The rows as the audit shows them: opened with their owners' keys (erased forms for people
 /// who were erased), secrets redacted.
-async fn audit_events(db: &PgPool, keyring: &Keyring, rows: Vec<Row>) -> Result<Vec<AuditEvent>, SealError> {
-    let opener = Opener::for_payloads(db, keyring, rows.iter().map(|row| &row.payload)).await?;
+fn audit_events(keyring: &Keyring, rows: Vec<Row>) -> Result<Vec<AuditEvent>, SealError> {
+    let opener = Opener::with_wrapped(keyring, rows.iter().map(|row| (&row.payload, row.key.as_deref())))?;
     rows.into_iter()
         .map(|row| AuditEvent::from_row(row, &opener))
         .collect()
@@ -93,7 +95,8 @@ fn redact(mut payload: Value) -> Value {
 }
 
 /// `sqlx::query_as!` for audit [`Row`]s: the events of `$events` (the table, or a subquery
-/// over it with the same columns) with their actor's current username, then `$rest` of the
+/// over it with the same columns) with their actor's current username and the wrapped key that
+/// opens them (in the same statement, as the log readers do), then `$rest` of the
 /// statement (its `where` clause, order and limit). A subquery's union hides from Postgres that
 /// its columns are never null: the `!` says so.
 macro_rules! select_audit {
@@ -103,9 +106,10 @@ macro_rules! select_audit {
             r#"select e.position as "position!", e.aggregate_type as "aggregate_type!",
                       e.aggregate_id as "aggregate_id!", e.sequence as "sequence!", e.event_type as "event_type!",
                       e.event_version as "event_version!", e.recorded_at as "recorded_at!: _",
-                      u.username as "actor?", e.payload as "payload!"
+                      u.username as "actor?", e.payload as "payload!", k.wrapped as "key?"
                  from "# + $events + r#" e
                  left join users u on u.id::text = e.metadata ->> 'actor'
+                 left join person_keys k on k.person = (e.payload->'_sealed'->>'by')::uuid
                 "# + $rest
             $(, $arg)*
         )
@@ -186,7 +190,7 @@ pub async fn page(
             .await?
         }
     };
-    audit_events(db, keyring, rows).await
+    audit_events(keyring, rows)
 }
 
 /// Whether the scope has any event at all.
@@ -232,5 +236,5 @@ pub async fn global(
     )
     .fetch_all(db)
     .await?;
-    audit_events(db, keyring, rows).await
+    audit_events(keyring, rows)
 }

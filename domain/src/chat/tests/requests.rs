@@ -26,13 +26,7 @@ fn asking_records_a_request_with_its_note() {
 fn nobody_asks_themselves() {
     chat(&[])
         .given_no_previous_events()
-        .when(ChatCommand::Request {
-            request: R1,
-            from: ANN,
-            to: ANN,
-            note: None,
-            now: now(),
-        })
+        .when(ask(R1, ANN, ANN, now()))
         .then_expect_error(ChatError::RequestToSelf);
 }
 
@@ -40,13 +34,7 @@ fn nobody_asks_themselves() {
 fn a_second_pending_request_the_same_way_is_refused() {
     chat(&[])
         .given(vec![requested(R1, ANN, BEN)])
-        .when(ChatCommand::Request {
-            request: R2,
-            from: ANN,
-            to: BEN,
-            note: None,
-            now: now(),
-        })
+        .when(ask(R2, ANN, BEN, now()))
         .then_expect_error(ChatError::AlreadyPending);
 }
 
@@ -54,13 +42,7 @@ fn a_second_pending_request_the_same_way_is_refused() {
 fn no_request_once_the_room_is_open() {
     chat(&[])
         .given(opened())
-        .when(ChatCommand::Request {
-            request: R2,
-            from: BEN,
-            to: ANN,
-            note: None,
-            now: now(),
-        })
+        .when(ask(R2, BEN, ANN, now()))
         .then_expect_error(ChatError::AlreadyOpen);
 }
 

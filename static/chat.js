@@ -90,6 +90,12 @@
       meta.appendChild(edit);
       meta.appendChild(remove);
     }
+    if (!own && !message.deleted && !erased) {
+      var report = el("a", "message-action message-report", "Report");
+      report.href = "/reports/new?chat=" + encodeURIComponent(roomId) + "&seq=" + message.seq;
+      report.appendChild(el("span", "sr-only", " message " + message.seq));
+      meta.appendChild(report);
+    }
     node.appendChild(meta);
     node._message = message;
     return node;

@@ -55,21 +55,25 @@
     });
   }
 
-  // The badge counts messages waiting across all rooms; ask the server rather than guess.
+  // The badge and the page title count unread messages and unanswered requests on every page;
+  // ask the server rather than guess.
   var badge = document.getElementById("unread-badge");
   var badgeTimer = null;
+  function showCount(total) {
+    badge.textContent = String(total);
+    badge.hidden = total === 0;
+    badge.setAttribute("aria-label", total + " waiting");
+    var title = document.title.replace(/^\(\d+\) /, "");
+    document.title = total > 0 ? "(" + total + ") " + title : title;
+  }
   function refreshBadge() {
     if (!badge) return;
     clearTimeout(badgeTimer);
     badgeTimer = setTimeout(function () {
-      fetch("/api/chat/rooms", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      fetch("/api/chat/waiting", { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
-          if (!data) return;
-          var total = data.rooms.reduce(function (sum, room) { return sum + room.unread; }, 0);
-          badge.textContent = String(total);
-          badge.hidden = total === 0;
-          badge.setAttribute("aria-label", total + " unread");
+          if (data) showCount(data.waiting.messages + data.waiting.requests);
         })
         .catch(function () {});
     }, 250);
@@ -77,6 +81,7 @@
   live.refreshBadge = refreshBadge;
   live.on("message", refreshBadge);
   live.on("read", refreshBadge);
+  live.on("request", refreshBadge);
   live.on("open", refreshBadge);
 
   // The inbox re-renders itself when a request or message arrives.

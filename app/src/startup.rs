@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use eventstore::db::PoolSettings;
 use eventstore::{Commands, Projections, Projector};
-use projections::chat::{ChatProjector, RequestsProjector};
+use projections::chat::{BlocksProjector, ChatProjector, RequestsProjector, StaffReadsProjector};
 use projections::comments::CommentsProjector;
 use projections::favorites::FavoritesProjector;
 use projections::follows::FollowsProjector;
@@ -44,6 +44,10 @@ pub fn projectors() -> Vec<Arc<dyn Projector>> {
         Arc::new(FollowsProjector),
         Arc::new(RequestsProjector),
         Arc::new(ChatProjector),
+        Arc::new(BlocksProjector),
+        Arc::new(StaffReadsProjector),
+        Arc::new(projections::moderation::ModerationLogProjector),
+        Arc::new(projections::reports::ReportsProjector),
     ]
 }
 
@@ -132,15 +136,16 @@ impl App {
                 },
             },
         );
+        let limits = Limits::new(
+            redis.clone(),
+            keys.clone(),
+            config.chat_sends_per_minute,
+            config.limits.signups_per_hour,
+        );
         let state = AppState::new(Shared {
             database,
-            chats: Chats::new(commands.clone(), live),
-            limits: Limits::new(
-                redis.clone(),
-                keys.clone(),
-                config.chat_sends_per_minute,
-                config.limits.signups_per_hour,
-            ),
+            chats: Chats::new(commands.clone(), live, limits.clone()),
+            limits,
             pools: Pools::for_this_machine(),
             presence: crate::services::presence::Presence::new(redis.clone()),
             templates,

@@ -12,7 +12,9 @@ pub mod metadata;
 pub mod permissions;
 pub mod personal;
 pub mod post;
+pub mod reason;
 pub mod relation;
+pub mod report;
 pub mod text;
 pub mod user;
 

@@ -42,6 +42,17 @@ pub fn may_see_chat_history(actor: Actor, is_one_of_the_pair: bool) -> bool {
     is_one_of_the_pair || actor.staff
 }
 
+/// Staff may read a private chat they are not part of, and only by stating why (the reason is
+/// recorded in the chat, where both people see it).
+pub fn may_read_private_chat(actor: Actor) -> bool {
+    actor.staff
+}
+
+/// Reports are reviewed, and posts, comments and accounts moderated, by staff.
+pub fn may_moderate(actor: Actor) -> bool {
+    actor.staff
+}
+
 /// The global log, and exports of anyone's events, are for staff.
 pub fn may_read_the_log(actor: Actor) -> bool {
     actor.staff

@@ -29,6 +29,8 @@ pub struct CommentRow {
     pub author_bio: Option<String>,
     pub author_image: Option<String>,
     pub author_followed: bool,
+    /// Why staff hid it: then only its author and staff get it.
+    pub hidden_reason: Option<String>,
 }
 
 /// `sqlx::query_as!` for [`CommentRow`]s of post `$1`, as viewer `$2` sees them: the columns,
@@ -44,7 +46,8 @@ macro_rules! select_comments {
                       u.bio as author_bio, u.image as author_image,
                       ($2::uuid is not null
                        and exists (select 1 from follows w where w.followee_id = c.author_id and w.follower_id = $2))
-                      as "author_followed!"
+                      as "author_followed!",
+                      c.hidden_reason
                  from comments c join users u on u.id = c.author_id
                 where c.post_id = $1 "# + $rest
             $(, $arg)*
@@ -52,7 +55,8 @@ macro_rules! select_comments {
     };
 }
 
-/// A post's comments, oldest first, `limit` at a time after comment id `after`.
+/// A post's comments, oldest first, `limit` at a time after comment id `after`, without those
+/// of people the viewer blocked, nor those staff hid (unless the viewer wrote them, or is staff).
 pub async fn for_post(
     db: impl PgExecutor<'_>,
     post: Uuid,
@@ -60,9 +64,20 @@ pub async fn for_post(
     after: i64,
     limit: i64,
 ) -> Result<Vec<CommentRow>, sqlx::Error> {
-    select_comments!("and c.id > $3 order by c.id limit $4", post, viewer, after, limit)
-        .fetch_all(db)
-        .await
+    select_comments!(
+        r#"and c.id > $3
+           and ($2::uuid is null
+                or not exists (select 1 from blocks b where b.blocker_id = $2 and b.blocked_id = c.author_id))
+           and (c.hidden_reason is null or c.author_id = $2
+                or exists (select 1 from users v where v.id = $2 and v.staff))
+         order by c.id limit $4"#,
+        post,
+        viewer,
+        after,
+        limit
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// One comment of one post; a comment of another post is not found.
@@ -180,6 +195,23 @@ impl Projector for CommentsProjector {
                     sqlx::query!("delete from comments where comment_id = $1", comment_id)
                         .execute(conn)
                         .await?;
+                }
+                CommentEvent::CommentHidden { reason, .. } => {
+                    sqlx::query!(
+                        "update comments set hidden_reason = $2 where comment_id = $1",
+                        comment_id,
+                        reason.as_str(),
+                    )
+                    .execute(conn)
+                    .await?;
+                }
+                CommentEvent::CommentUnhidden { .. } => {
+                    sqlx::query!(
+                        "update comments set hidden_reason = null where comment_id = $1",
+                        comment_id
+                    )
+                    .execute(conn)
+                    .await?;
                 }
             }
         } else if event.is::<Post>()

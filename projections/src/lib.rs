@@ -3,7 +3,8 @@
 //! of read models into shadow tables.
 //!
 //! - Read models: [`users`], [`posts`], [`comments`], [`favorites`], [`follows`], [`chat`]
-//!   (requests, rooms, messages), [`audit`] (the log as people read it).
+//!   (requests, rooms, messages, blocks, staff's readings), [`moderation`] (the public log of
+//!   staff actions), [`reports`] (the staff queue), [`audit`] (the log as people read it).
 //! - [`live`]: what the socket pushes, read back from the log and announced on Redis.
 //! - [`rebuild`]: throw a read model away and build it again from the events, online.
 //! - [`markdown`], [`wire`]: rendering posts and the JSON shapes the API and socket share.
@@ -25,8 +26,10 @@ pub mod follows;
 pub mod live;
 pub mod mail;
 pub mod markdown;
+pub mod moderation;
 pub mod posts;
 pub mod rebuild;
+pub mod reports;
 pub mod takeout;
 pub mod users;
 pub mod wire;

@@ -27,6 +27,10 @@ pub struct UserRow {
     pub pending_email: Option<String>,
     /// Whether chat messages waiting while the person is away are mailed to them.
     pub chat_email: bool,
+    /// Why the account is suspended, while a suspension holds: it can't sign in or act.
+    pub suspension_reason: Option<String>,
+    /// Until when (none: for good) the suspension holds; meaningful with a reason only.
+    pub suspended_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -35,6 +39,11 @@ impl UserRow {
     /// The name to show: the display name when set, else the username.
     pub fn shown_name(&self) -> &str {
         self.display_name.as_deref().unwrap_or(&self.username)
+    }
+
+    /// Whether a suspension holds now.
+    pub fn suspended(&self) -> bool {
+        self.suspension_reason.is_some()
     }
 
     /// This user as the domain's rules see them.
@@ -54,7 +63,10 @@ macro_rules! select_users {
             UserRow,
             r#"select id, username, email, display_name, bio, image, password_hash, staff, credentials_version,
                       email_confirmed, case when pending_email_expires_at > now() then pending_email end as pending_email,
-                      chat_email, created_at as "created_at: _", updated_at as "updated_at: _"
+                      chat_email, created_at as "created_at: _", updated_at as "updated_at: _",
+                      case when suspended_at is not null and (suspended_until is null or suspended_until > now())
+                           then suspension_reason end as suspension_reason,
+                      suspended_until as "suspended_until: DateTime<Utc>"
                  from users "# + $rest
             $(, $arg)*
         )
@@ -292,6 +304,38 @@ impl Projector for UsersProjector {
                 domain::text::skeleton(domain::personal::ERASED_USERNAME),
                 at as DateTime<Utc>,
             ),
+            // A suspension ends every session and token at once, as "log out everywhere" does.
+            UserEvent::AccountSuspended {
+                reason,
+                until,
+                hide_posts,
+                ..
+            } => sqlx::query!(
+                r#"
+                update users
+                   set suspended_at = $2, suspended_until = $3, suspension_reason = $4,
+                       suspension_hides_posts = $5, credentials_version = credentials_version + 1
+                 where id = $1
+                "#,
+                id,
+                at as DateTime<Utc>,
+                until as Option<DateTime<Utc>>,
+                reason.as_str(),
+                hide_posts,
+            ),
+            UserEvent::SuspensionLifted { .. } => sqlx::query!(
+                r#"
+                update users
+                   set suspended_at = null, suspended_until = null, suspension_reason = null,
+                       suspension_hides_posts = false
+                 where id = $1
+                "#,
+                id,
+            ),
+            UserEvent::StaffGranted { .. } => sqlx::query!("update users set staff = true where id = $1", id),
+            UserEvent::StaffRevoked { .. } => {
+                sqlx::query!("update users set staff = false where id = $1", id)
+            }
         };
         query.execute(&mut *conn).await?;
         if matches!(

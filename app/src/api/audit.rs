@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use projections::audit::{self, AuditEvent, Scope};
 use projections::users;
 use serde::{Deserialize, Serialize};
@@ -13,16 +14,17 @@ use utoipa_axum::routes;
 
 use super::articles::{ArticleResponse, article_at};
 use super::error::ErrorBody;
-use super::{ApiError, ApiPath, ApiQuery, ApiStaff, ApiUser};
+use super::{ApiError, ApiJson, ApiPath, ApiQuery, ApiStaff, ApiUser};
 use crate::state::AppState;
 use crate::usecases::history;
-use crate::web::request::SiteUrl;
+use crate::web::request::{RequestId, SiteUrl};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(article_history))
         .routes(routes!(article_version))
         .routes(routes!(room_history))
+        .routes(routes!(read_room_as_staff))
         .routes(routes!(global_log))
 }
 
@@ -178,6 +180,8 @@ async fn article_version(
             example = json!(crate::api::examples::audit::chat_history())),
         (status = 401, description = "No token, or not a valid one", body = ErrorBody,
             example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 403, description = "Staff who have not stated why they read this chat (see its `access`)", body = ErrorBody,
+            example = json!({"errors": {"reason": ["state why you need to read this conversation first (POST /api/audit/chat/rooms/{id}/access)"]}})),
         (status = 404, description = "No such room of yours", body = ErrorBody,
             example = json!({"errors": {"chat": ["not found"]}})),
         (status = 422, description = "A parameter out of range", body = ErrorBody,
@@ -195,7 +199,7 @@ async fn room_history(
     let room = history::chat(&state.commands, &raw, &viewer)
         .await
         .map_err(missing)?;
-    let events = history::page(&state.commands, Scope::Chat(room), after, limit)
+    let events = history::chat_page(&state.commands, room, after, limit)
         .await
         .map_err(missing)?;
     Ok(Json(EventsPage::new(events, after)))
@@ -259,6 +263,80 @@ async fn global_log(
         from: None,
         until: None,
     };
-    let events = audit::global(&state.db, state.commands.keyring(), &filter, limit).await?;
+    let events = history::global(&state.commands, &filter, limit)
+        .await
+        .map_err(|err| ApiError::history(err, "audit"))?;
     Ok(Json(EventsPage::new(events, after)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StaffReadRequest {
+    access: StaffReadFields,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StaffReadFields {
+    /// Why you need to read this chat; both of its people are shown it.
+    #[schema(value_type = String, required = true, max_length = 500, example = "Report of harassment in this chat")]
+    reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffReadResponse {
+    access: StaffReadGranted,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffReadGranted {
+    /// Until when the room's history and export can be read.
+    #[schema(example = "2026-12-06T10:30:00.000Z")]
+    until: String,
+}
+
+/// Read a private chat as staff
+///
+/// Staff who are not one of a chat's two people read its history only after stating why. The
+/// reason is recorded in the chat as a `StaffRead` event, which both people see, and lets the
+/// caller read `GET /api/audit/chat/rooms/{id}` for an hour; there, unlike for the two people,
+/// deleted messages and replaced versions keep their text.
+#[utoipa::path(
+    post,
+    path = "/api/audit/chat/rooms/{id}/access",
+    tag = "Audit",
+    params(("id" = Uuid, Path, description = "The room's (chat's) id", example = json!(crate::api::examples::ROOM_ID))),
+    request_body(content = StaffReadRequest, example = json!({"access": {"reason": "Report of harassment in this chat"}})),
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "Recorded; the chat can be read for an hour", body = StaffReadResponse,
+            example = json!({"access": {"until": "2026-12-06T10:30:00.000Z"}})),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "Not staff, or no such chat", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "No reason, or a reason too long", body = ErrorBody,
+            example = json!({"errors": {"reason": ["state a reason"]}})),
+    )
+)]
+async fn read_room_as_staff(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    ApiPath(raw): ApiPath<String>,
+    RequestId(request_id): RequestId,
+    ApiJson(body): ApiJson<StaffReadRequest>,
+) -> Result<(StatusCode, Json<StaffReadResponse>), ApiError> {
+    let chat = raw.parse().map_err(|_| ApiError::not_found("chat"))?;
+    let reason = body.access.reason.unwrap_or_default();
+    state
+        .chats
+        .staff_read(&staff, chat, &reason, None, &request_id)
+        .await?;
+    let until = chrono::Utc::now() + history::STAFF_READING;
+    Ok((
+        StatusCode::CREATED,
+        Json(StaffReadResponse {
+            access: StaffReadGranted {
+                until: projections::wire::timestamp(until),
+            },
+        }),
+    ))
 }

@@ -57,7 +57,7 @@ async fn session_user(parts: &mut Parts, state: &AppState) -> Result<Option<User
     };
     let user = users::by_id(&state.db, signed_in.user_id)
         .await?
-        .filter(|u| u.credentials_version == signed_in.credentials_version);
+        .filter(|u| u.credentials_version == signed_in.credentials_version && !u.suspended());
     if user.is_some() && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         let expected = CsrfToken::from_request_parts(parts, state)
             .await

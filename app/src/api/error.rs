@@ -220,7 +220,23 @@ impl From<crate::usecases::chat::ChatFailure> for ApiError {
             ChatFailure::Invalid(errors) => Self::Invalid(errors),
             ChatFailure::NotFound => Self::not_found("chat"),
             ChatFailure::Forbidden => Self::forbidden("chat"),
+            ChatFailure::Throttled { message, wait } => Self::throttled("chat", message, wait),
             ChatFailure::Internal(err) => Self::Internal(err),
+        }
+    }
+}
+
+impl From<crate::usecases::moderation::ModerationError> for ApiError {
+    fn from(err: crate::usecases::moderation::ModerationError) -> Self {
+        use crate::usecases::moderation::ModerationError;
+        match err {
+            ModerationError::Invalid(errors) => Self::Invalid(errors),
+            ModerationError::NotFound => Self::not_found("target"),
+            ModerationError::Conflict => {
+                Self::new(StatusCode::CONFLICT, "target", "was changed meanwhile; try again")
+            }
+            ModerationError::Throttled { message, wait } => Self::throttled("report", message, wait),
+            ModerationError::Internal(err) => Self::Internal(err),
         }
     }
 }
@@ -259,6 +275,7 @@ impl From<LoginError> for ApiError {
                 format!("too many failed attempts; try again in {} s", wait.0),
                 wait,
             ),
+            LoginError::Suspended { .. } => Self::new(StatusCode::FORBIDDEN, "account", err.to_string()),
             LoginError::Busy(busy) => busy.into(),
             LoginError::Internal(err) => Self::Internal(err),
         }
@@ -272,6 +289,13 @@ impl ApiError {
         use crate::usecases::history::HistoryError;
         match err {
             HistoryError::NotFound => Self::not_found(missing),
+            HistoryError::ReasonRequired(id) => Self::new(
+                StatusCode::FORBIDDEN,
+                "reason",
+                format!(
+                    "state why you need to read this conversation first (POST /api/audit/chat/rooms/{id}/access)"
+                ),
+            ),
             HistoryError::Database(err) => err.into(),
             HistoryError::Decode(err) => Self::Internal(err.into()),
             HistoryError::Seal(err) => Self::Internal(err.into()),

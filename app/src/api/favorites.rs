@@ -31,7 +31,7 @@ async fn set_favorite(
     blog::favorite(&state.commands, user, slug.as_str(), on, request_id)
         .await
         .map_err(|e| ApiError::blog(e, "article"))?;
-    let post = articles::find(state, slug.as_str(), Some(user.id)).await?;
+    let post = articles::find(state, slug.as_str(), Some(user)).await?;
     Ok(Json(articles::article_response(post, site)))
 }
 

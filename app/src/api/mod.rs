@@ -13,6 +13,7 @@ mod articles;
 mod asyncapi;
 mod audit;
 mod auth;
+mod blocks;
 mod chat;
 mod comments;
 mod cors;
@@ -22,6 +23,7 @@ mod examples;
 mod extract;
 mod favorites;
 mod json;
+mod moderation;
 mod openapi;
 mod paging;
 mod patch;
@@ -47,12 +49,14 @@ fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(users::router())
         .merge(profiles::router())
+        .merge(blocks::router())
         .merge(articles::router())
         .merge(favorites::router())
         .merge(comments::router())
         .merge(tags::router())
         .merge(chat::router())
         .merge(audit::router())
+        .merge(moderation::router())
         .merge(openapi::router())
 }
 

@@ -25,7 +25,7 @@ use crate::state::AppState;
         license(name = "MIT", identifier = "MIT"),
         description = "Bocha's JSON API. Part 1 is the RealWorld (\"Conduit\") API: users, \
             profiles, articles (Bocha's posts), comments, favorites and tags. Part 2 is Bocha's \
-            own: one-to-one chat, and the audit of the event log.\n\n\
+            own: one-to-one chat, moderation, and the audit of the event log.\n\n\
             Authenticate with `Authorization: Token <token>` (or `Bearer <token>`), the token \
             coming from registering or logging in. Every error is \
             `{\"errors\": {\"<key>\": [\"<message>\"]}}` with a fitting status. Timestamps are \
@@ -36,12 +36,13 @@ use crate::state::AppState;
     // The reference page groups operations by these, in this order; a new area adds its own.
     tags(
         (name = "User and Authentication", description = "Accounts and tokens"),
-        (name = "Profile", description = "Public profiles and following"),
+        (name = "Profile", description = "Public profiles, following and blocking"),
         (name = "Articles", description = "Posts, their lists and the feed"),
         (name = "Favorites", description = "Favoriting articles"),
         (name = "Comments", description = "Comments on articles"),
         (name = "Tags", description = "Tags in use"),
         (name = "Chat", description = "Requests, rooms and messages; a room that is not yours is 404"),
+        (name = "Moderation", description = "Reports, staff actions on accounts, posts and comments, and the public moderation log; staff routes are 404 to anyone else"),
         (name = "Audit", description = "History from the event log: articles and their versions, chats, and the global log for staff"),
         (name = "API", description = "This description of the API"),
     )

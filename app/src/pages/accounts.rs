@@ -181,6 +181,7 @@ async fn log_in(
                 "That username or email and password don't match an account.".to_owned(),
                 None,
             ),
+            Err(err @ LoginError::Suspended { .. }) => (StatusCode::FORBIDDEN, err.to_string(), None),
             Err(LoginError::Busy(busy)) => return Err(busy.into()),
             Err(LoginError::Internal(err)) => return Err(AppError::Internal(err)),
         };

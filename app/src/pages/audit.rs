@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
 use crate::usecases::exports;
+use crate::usecases::history::{self, Words};
 use crate::web::auth::Staff;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
@@ -55,7 +56,7 @@ struct LogView {
     rows: Vec<LogRow>,
     next_url: Option<String>,
     export_url: Option<String>,
-    types: [&'static str; 7],
+    types: [&'static str; 8],
     error: Option<String>,
 }
 
@@ -106,7 +107,7 @@ async fn global_log(
     let events = if unknown_actor {
         Vec::new()
     } else {
-        audit::global(&state.db, state.commands.keyring(), &filter, LOG_PAGE).await?
+        history::global(&state.commands, &filter, LOG_PAGE).await?
     };
     let next_url = (events.len() as i64 == LOG_PAGE).then(|| {
         let last = events.last().map_or(0, |e| e.position);
@@ -148,7 +149,9 @@ async fn global_log(
         rows,
         next_url,
         export_url,
-        types: ["User", "Post", "Comment", "Favorite", "Follow", "Chat", ""],
+        types: [
+            "User", "Post", "Comment", "Favorite", "Follow", "Chat", "Report", "",
+        ],
         error,
     };
     Ok(state.templates.page(StatusCode::OK, "audit/index.html", &view)?)
@@ -169,5 +172,6 @@ async fn export_user(
         .await?
         .ok_or(AppError::NotFound)?;
     let file_name = format!("user-{}.ndjson", user.username);
-    exports::download(&state, Scope::User(user.id), &file_name).await
+    // Their messages are withheld like the log's: a chat is read with a reason, one at a time.
+    exports::download(&state, Scope::User(user.id), Words::None, &file_name).await
 }

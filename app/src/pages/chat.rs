@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use projections::chat::messages::{self, MessageJson, Window};
 use projections::chat::requests::{self, RequestRow};
 use projections::chat::rooms::{self, RoomRow};
+use projections::chat::{blocks, staff_reads};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -121,7 +122,20 @@ struct InboxView {
     incoming: Vec<RequestView>,
     outgoing: Vec<RequestView>,
     rooms: Vec<RoomCard>,
+    /// When staff read any of the person's chats, and why.
+    staff_reads: Vec<InboxStaffRead>,
 }
+
+#[derive(Serialize)]
+struct InboxStaffRead {
+    peer: Option<String>,
+    when: Date,
+    reason: String,
+    history_url: String,
+}
+
+/// How many staff readings the inbox lists.
+const INBOX_STAFF_READS: i64 = 10;
 
 async fn show_inbox(
     State(state): State<AppState>,
@@ -130,7 +144,18 @@ async fn show_inbox(
 ) -> Result<Response, AppError> {
     let (incoming, outgoing) = requests::pending(&state.db, user.id).await?;
     let rooms = rooms::for_user(&state.db, user.id, INBOX_ROOMS).await?;
+    let staff_reads = staff_reads::for_person(&state.db, user.id, INBOX_STAFF_READS)
+        .await?
+        .into_iter()
+        .map(|read| InboxStaffRead {
+            peer: read.peer,
+            when: read.read_at.into(),
+            reason: read.reason,
+            history_url: format!("/chat/{}/history", read.chat_id),
+        })
+        .collect();
     let view = InboxView {
+        staff_reads,
         layout,
         incoming: incoming.iter().map(|r| RequestView::new(r, true)).collect(),
         outgoing: outgoing.iter().map(|r| RequestView::new(r, false)).collect(),
@@ -149,6 +174,17 @@ struct RoomView {
     has_more: bool,
     peer_last_read_seq: i64,
     last_seq: i64,
+    /// Whether either blocked the other: the room stays readable, the composer says why.
+    i_blocked: bool,
+    they_blocked: bool,
+    /// When staff read this conversation, and why.
+    staff_reads: Vec<StaffReadView>,
+}
+
+#[derive(Serialize)]
+struct StaffReadView {
+    when: Date,
+    reason: String,
 }
 
 async fn show_room(
@@ -162,7 +198,19 @@ async fn show_room(
         .await?
         .ok_or(AppError::NotFound)?;
     let (rows, has_more) = messages::page(&state.db, id, Window::Latest, FIRST_MESSAGES).await?;
+    let between = blocks::between(&state.db, user.id, room.peer_id).await?;
+    let staff_reads = staff_reads::for_chat(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|read| StaffReadView {
+            when: read.read_at.into(),
+            reason: read.reason,
+        })
+        .collect();
     let view = RoomView {
+        staff_reads,
+        i_blocked: between.i_blocked,
+        they_blocked: between.they_blocked,
         room: RoomCard::new(&room, &user.username),
         me: user.username.clone(),
         messages: rows.iter().map(MessageJson::from).collect(),
@@ -198,13 +246,7 @@ async fn create_request(
             Ok(Redirect::to("/chat").into_response())
         }
         Err(ChatFailure::Invalid(errors)) => {
-            flash.error(
-                errors
-                    .fields()
-                    .flat_map(|(_, m)| m.iter().cloned())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
+            flash.error(errors.sentences());
             Ok(Redirect::to(&format!("/@{}", form.to)).into_response())
         }
         Err(other) => Err(other.into()),

@@ -1,25 +1,31 @@
 //! History pages: a post's events with diffs and every past version, and a chat's events. Each
 //! can be downloaded as NDJSON.
 //!
-//! Who may look is the history use case's rule (see `usecases::history`).
+//! Who may look is the history use case's rule (see `usecases::history`). Staff read a private
+//! chat only after stating why, on the form here.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use projections::audit::{AuditEvent, Scope};
 use projections::markdown;
 use projections::users;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::state::AppState;
+use crate::usecases::chat::ChatFailure;
 use crate::usecases::history::diff::FieldDiff;
 use crate::usecases::history::readable::{self, Readable};
+use crate::usecases::history::{HistoryError, Words};
 use crate::usecases::{exports, history};
-use crate::web::auth::CurrentUser;
+use crate::web::auth::{CurrentUser, Staff};
+use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::request::RequestId;
 use crate::web::views::{AuthorView, Date, TagLink};
 
 pub fn router() -> Router<AppState> {
@@ -29,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/posts/{slug}/versions/{n}", get(post_version))
         .route("/chat/{room}/history", get(chat_history))
         .route("/chat/{room}/history.ndjson", get(chat_history_ndjson))
+        .route("/chat/{room}/access", post(read_chat_as_staff))
 }
 
 /// One event on a history page.
@@ -38,6 +45,8 @@ struct Entry {
     when: Date,
     time: String,
     actor: Option<String>,
+    /// Done by a staff member not named to this reader.
+    by_staff: bool,
     label: String,
     detail: Option<String>,
     diffs: Vec<FieldDiff>,
@@ -52,6 +61,7 @@ impl Entry {
             when: at.into(),
             time: at.format("%H:%M:%S UTC").to_string(),
             actor: event.actor.clone(),
+            by_staff: false,
             label: readable.label,
             detail: readable.detail,
             diffs: readable.diffs,
@@ -198,7 +208,13 @@ async fn post_history_ndjson(
     CurrentUser(viewer): CurrentUser,
 ) -> Result<Response, AppError> {
     let post = history::post(&state.commands, &slug, &viewer).await?;
-    exports::download(&state, Scope::Post(post.id), &format!("post-{slug}.ndjson")).await
+    exports::download(
+        &state,
+        Scope::Post(post.id),
+        Words::All,
+        &format!("post-{slug}.ndjson"),
+    )
+    .await
 }
 
 #[derive(Serialize)]
@@ -217,12 +233,24 @@ async fn chat_history(
     Query(page): Query<PageQuery>,
     layout: Layout,
 ) -> Result<Response, AppError> {
-    let id = history::chat(&state.commands, &room, &viewer).await?;
-    let events = history::page(&state.commands, Scope::Chat(id), page.after, HISTORY_PAGE).await?;
+    let chat = match history::chat(&state.commands, &room, &viewer).await {
+        Err(HistoryError::ReasonRequired(id)) => return reason_form(&state, id, layout, None),
+        other => other?,
+    };
+    let id = chat.id;
+    let events = history::chat_page(&state.commands, chat, page.after, HISTORY_PAGE).await?;
     let entries = events
         .iter()
         .zip(readable::chat_events(&events))
-        .map(|(event, readable)| Entry::new(event, readable, None))
+        .map(|(event, readable)| {
+            let mut entry = Entry::new(event, readable, None);
+            // The people of a chat are told that staff read it and why, not which of them.
+            if chat.reader == Words::Current && event.event_type == "StaffRead" {
+                entry.actor = None;
+                entry.by_staff = true;
+            }
+            entry
+        })
         .collect();
     let view = ChatHistoryView {
         layout,
@@ -239,6 +267,68 @@ async fn chat_history_ndjson(
     Path(room): Path<String>,
     CurrentUser(viewer): CurrentUser,
 ) -> Result<Response, AppError> {
-    let id = history::chat(&state.commands, &room, &viewer).await?;
-    exports::download(&state, Scope::Chat(id), &format!("chat-{id}.ndjson")).await
+    let chat = match history::chat(&state.commands, &room, &viewer).await {
+        Err(HistoryError::ReasonRequired(id)) => {
+            return Ok(Redirect::to(&format!("/chat/{id}/history")).into_response());
+        }
+        other => other?,
+    };
+    let id = chat.id;
+    exports::download(&state, Scope::Chat(id), chat.reader, &format!("chat-{id}.ndjson")).await
+}
+
+#[derive(Serialize)]
+struct ReasonView {
+    layout: Layout,
+    action: String,
+    reason: String,
+    error: Option<String>,
+}
+
+/// The form a staff member fills in before reading a private chat (403 until they do).
+fn reason_form(
+    state: &AppState,
+    chat: Uuid,
+    layout: Layout,
+    refused: Option<(String, String)>,
+) -> Result<Response, AppError> {
+    let (reason, error) = refused.map_or((String::new(), None), |(reason, error)| (reason, Some(error)));
+    let view = ReasonView {
+        layout,
+        action: format!("/chat/{chat}/access"),
+        reason,
+        error,
+    };
+    Ok(state
+        .templates
+        .page(StatusCode::FORBIDDEN, "chat/access.html", &view)?)
+}
+
+#[derive(Deserialize)]
+struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// A staff member states why they read a chat; the chat records it, and its history opens.
+async fn read_chat_as_staff(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    Staff(viewer): Staff,
+    layout: Layout,
+    RequestId(request_id): RequestId,
+    CsrfForm(form): CsrfForm<ReasonForm>,
+) -> Result<Response, AppError> {
+    let id: Uuid = room.parse().map_err(|_| AppError::NotFound)?;
+    match state
+        .chats
+        .staff_read(&viewer, id, &form.reason, None, &request_id)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/chat/{id}/history")).into_response()),
+        Err(ChatFailure::Invalid(errors)) => {
+            reason_form(&state, id, layout, Some((form.reason, errors.sentences())))
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -6,6 +6,7 @@ use crate::state::AppState;
 
 mod accounts;
 mod audit;
+mod blocks;
 mod chat;
 mod comments;
 mod confirmation;
@@ -13,9 +14,11 @@ mod feeds;
 mod health;
 mod history;
 mod home;
+mod moderation;
 mod posts;
 mod profiles;
 mod recovery;
+mod reports;
 mod settings;
 mod takeout;
 
@@ -33,6 +36,9 @@ pub fn router() -> Router<AppState> {
         .merge(confirmation::router())
         .merge(takeout::router())
         .merge(settings::router())
+        .merge(blocks::router())
+        .merge(moderation::router())
+        .merge(reports::router())
         .merge(profiles::router())
         .merge(health::router())
 }

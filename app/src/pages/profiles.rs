@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use projections::chat::{requests, rooms};
+use projections::chat::{blocks, requests, rooms};
 use projections::follows;
 use projections::posts::{self, PostFilter};
 use projections::users::{self, UserRow};
@@ -61,8 +61,11 @@ struct Profile {
 
 #[derive(Serialize)]
 struct ChatStanding {
-    /// `none` (may ask), `outgoing` (asked, waiting), `incoming` (they asked) or `open`.
+    /// `none` (may ask), `outgoing` (asked, waiting), `incoming` (they asked), `open`, or
+    /// `blocked` (they blocked the viewer, who may not write to them).
     state: &'static str,
+    /// Whether the viewer blocked this person (they are offered to unblock).
+    i_blocked: bool,
     /// The room, or the inbox where an incoming request is answered.
     url: String,
     /// Where to post a cancel of the viewer's own pending request.
@@ -75,33 +78,27 @@ async fn chat_standing(
     user: uuid::Uuid,
 ) -> Result<ChatStanding, AppError> {
     let chat = domain::chat::ChatId::for_pair(domain::user::UserId(viewer), domain::user::UserId(user));
+    let between = blocks::between(&mut *db, viewer, user).await?;
+    let standing = |state, url: String, cancel_url| ChatStanding {
+        state,
+        i_blocked: between.i_blocked,
+        url,
+        cancel_url,
+    };
     if rooms::for_member(&mut *db, chat.0, viewer).await?.is_some() {
-        return Ok(ChatStanding {
-            state: "open",
-            url: format!("/chat/{}", chat.0),
-            cancel_url: None,
-        });
+        return Ok(standing("open", format!("/chat/{}", chat.0), None));
+    }
+    if between.any() {
+        return Ok(standing("blocked", String::new(), None));
     }
     if let Some(request) = requests::pending_between(&mut *db, viewer, user).await? {
         let cancel_url = Some(format!("/chat/requests/{}/cancel", request.id));
-        return Ok(ChatStanding {
-            state: "outgoing",
-            url: "/chat".to_owned(),
-            cancel_url,
-        });
+        return Ok(standing("outgoing", "/chat".to_owned(), cancel_url));
     }
     if requests::pending_between(&mut *db, user, viewer).await?.is_some() {
-        return Ok(ChatStanding {
-            state: "incoming",
-            url: "/chat".to_owned(),
-            cancel_url: None,
-        });
+        return Ok(standing("incoming", "/chat".to_owned(), None));
     }
-    Ok(ChatStanding {
-        state: "none",
-        url: "/chat/requests".to_owned(),
-        cancel_url: None,
-    })
+    Ok(standing("none", "/chat/requests".to_owned(), None))
 }
 
 #[derive(Deserialize)]

@@ -39,6 +39,7 @@ impl Rule {
 const FIFTEEN_MINUTES: u64 = 15 * 60;
 const HOUR: u64 = 60 * 60;
 const MINUTE: u64 = 60;
+const DAY: u64 = 24 * HOUR;
 
 /// Wrong passwords for one account from one address. Keyed by both, so that guessing from
 /// elsewhere never locks the owner out of their own device.
@@ -54,6 +55,11 @@ pub const RESETS_PER_ADDRESS: Rule = Rule::new("resets:address", 10, HOUR);
 pub const RESETS_PER_EMAIL: Rule = Rule::new("resets:email", 3, HOUR);
 /// Confirmation links a person asks to be sent again.
 pub const CONFIRMATIONS_PER_USER: Rule = Rule::new("confirmations:user", 3, HOUR);
+/// Chat requests a person sends: enough to reach out to new people every day, too few to
+/// canvass a community.
+pub const REQUESTS_PER_USER: Rule = Rule::new("requests:user", 20, DAY);
+/// Reports a person files: plenty for someone reporting what they meet, too few to flood staff.
+pub const REPORTS_PER_USER: Rule = Rule::new("reports:user", 30, HOUR);
 /// Image uploads per person.
 pub const UPLOADS_PER_USER: Rule = Rule::new("uploads:user", 30, HOUR);
 /// Image uploads per address, whoever is signed in.
@@ -70,11 +76,12 @@ pub const READS_PER_USER: Rule = Rule::new("reads:user", 240, MINUTE);
 pub struct RetryAfter(pub u64);
 
 impl RetryAfter {
-    /// "1 minute", "15 minutes": the wait, rounded up, for a person.
+    /// "1 minute", "15 minutes", "3 hours": the wait, rounded up, for a person.
     pub fn in_words(self) -> String {
         match self.0.div_ceil(60).max(1) {
             1 => "1 minute".to_owned(),
-            minutes => format!("{minutes} minutes"),
+            minutes if minutes <= 90 => format!("{minutes} minutes"),
+            minutes => format!("{} hours", minutes.div_ceil(60)),
         }
     }
 }

@@ -15,6 +15,7 @@ use projections::audit::{self, AuditEvent, Scope};
 use sqlx::PgPool;
 
 use crate::state::AppState;
+use crate::usecases::history::{Words, redact};
 use crate::web::error::AppError;
 
 /// Events read per query.
@@ -25,9 +26,11 @@ async fn next_chunk(
     db: &PgPool,
     keyring: &Keyring,
     scope: Scope,
+    words: Words,
     after: i64,
 ) -> Result<(Vec<u8>, Option<i64>), ExportError> {
-    let events = audit::page(db, keyring, scope, after, PAGE).await?;
+    let mut events = audit::page(db, keyring, scope, after, PAGE).await?;
+    redact::chat(db, words, &mut events).await?;
     let next = (events.len() as i64 == PAGE).then(|| events.last().map_or(after, |e| e.position));
     Ok((lines(&events)?, next))
 }
@@ -62,7 +65,8 @@ pub async fn write(
 ) -> Result<(), ExportError> {
     let mut after = Some(0);
     while let Some(from) = after {
-        let (chunk, next) = next_chunk(db, keyring, scope, from).await?;
+        // The operator's export, from the machine: everything the log holds.
+        let (chunk, next) = next_chunk(db, keyring, scope, Words::All, from).await?;
         out.write_all(&chunk)?;
         after = next;
     }
@@ -70,12 +74,17 @@ pub async fn write(
     Ok(())
 }
 
-/// A download of every event of `scope`, streamed as it is read.
-pub async fn download(state: &AppState, scope: Scope, file_name: &str) -> Result<Response, AppError> {
+/// A download of every event of `scope`, streamed as it is read, with the chat words `words`.
+pub async fn download(
+    state: &AppState,
+    scope: Scope,
+    words: Words,
+    file_name: &str,
+) -> Result<Response, AppError> {
     let slot = state.pools.exports.slot().await?;
     // The first page is read before answering, so a failure is still a proper error page.
     let keyring = state.commands.keyring().clone();
-    let (first, next) = next_chunk(&state.db, &keyring, scope, 0)
+    let (first, next) = next_chunk(&state.db, &keyring, scope, words, 0)
         .await
         .map_err(AppError::internal)?;
     let db = state.db.clone();
@@ -85,7 +94,7 @@ pub async fn download(state: &AppState, scope: Scope, file_name: &str) -> Result
             let Some(from) = after else {
                 return Ok(None);
             };
-            let (chunk, next) = next_chunk(&db, &keyring, scope, from).await?;
+            let (chunk, next) = next_chunk(&db, &keyring, scope, words, from).await?;
             Ok::<_, ExportError>(Some((Bytes::from(chunk), (db, next, slot))))
         }
     });

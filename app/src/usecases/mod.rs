@@ -9,4 +9,5 @@ pub mod demo;
 pub mod exports;
 pub mod history;
 pub mod maintenance;
+pub mod moderation;
 pub mod takeout;

@@ -37,13 +37,13 @@ where
 }
 
 /// Looks up the session's user; a session whose credentials have changed since it began (a
-/// password change elsewhere) or whose user is gone is ended here.
+/// password change elsewhere), whose user is gone or suspended, is ended here.
 async fn resolve(session: &Session, state: &AppState) -> Result<Option<UserRow>, AppError> {
     let Some(signed_in) = session::signed_in(session).await? else {
         return Ok(None);
     };
     match users::by_id(&state.db, signed_in.user_id).await? {
-        Some(user) if user.credentials_version == signed_in.credentials_version => {
+        Some(user) if user.credentials_version == signed_in.credentials_version && !user.suspended() => {
             session::refresh(session, &signed_in).await?;
             state.presence.seen(user.id);
             Ok(Some(user))
@@ -66,7 +66,8 @@ pub async fn token_user(state: &AppState, header: &str) -> Result<Option<UserRow
     };
     let user = users::by_id(&state.db, bearer.user)
         .await?
-        .filter(|u| state.config.realworld_compat || u.credentials_version == bearer.credentials_version);
+        .filter(|u| state.config.realworld_compat || u.credentials_version == bearer.credentials_version)
+        .filter(|u| !u.suspended());
     if let Some(user) = &user {
         state.presence.seen(user.id);
     }
@@ -94,7 +95,7 @@ impl Credential {
         // A socket that acts or is checked on is its person being here.
         state.presence.seen(user.id);
         let token_kept = self.session.is_none() && state.config.realworld_compat;
-        if user.credentials_version != self.credentials_version && !token_kept {
+        if (user.credentials_version != self.credentials_version && !token_kept) || user.suspended() {
             return Ok(false);
         }
         let Some(id) = &self.session else {

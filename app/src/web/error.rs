@@ -202,6 +202,7 @@ impl From<HistoryError> for AppError {
     fn from(err: HistoryError) -> Self {
         match err {
             HistoryError::NotFound => Self::NotFound,
+            HistoryError::ReasonRequired(_) => Self::Forbidden,
             HistoryError::Database(err) => Self::Internal(err.into()),
             HistoryError::Decode(err) => Self::Internal(err.into()),
             HistoryError::Seal(err) => Self::Internal(err.into()),
@@ -210,6 +211,19 @@ impl From<HistoryError> for AppError {
 }
 
 // The use cases' errors, as pages answer them (the API's are in `api::error`).
+
+impl From<crate::usecases::moderation::ModerationError> for AppError {
+    fn from(err: crate::usecases::moderation::ModerationError) -> Self {
+        use crate::usecases::moderation::ModerationError;
+        match err {
+            ModerationError::Invalid(errors) => Self::BadRequest(errors.summary()),
+            ModerationError::NotFound => Self::NotFound,
+            ModerationError::Conflict => Self::BadRequest("It was changed meanwhile; try again.".to_owned()),
+            ModerationError::Throttled { message, wait } => Self::throttled(message, wait),
+            ModerationError::Internal(err) => Self::Internal(err),
+        }
+    }
+}
 
 impl From<AccountError> for AppError {
     fn from(err: AccountError) -> Self {
@@ -245,6 +259,7 @@ impl From<ChatFailure> for AppError {
             ChatFailure::Invalid(errors) => Self::BadRequest(errors.summary()),
             ChatFailure::NotFound => Self::NotFound,
             ChatFailure::Forbidden => Self::Forbidden,
+            ChatFailure::Throttled { message, wait } => Self::throttled(message, wait),
             ChatFailure::Internal(err) => Self::Internal(err),
         }
     }

@@ -45,6 +45,13 @@ impl FormErrors {
         lines.join("; ")
     }
 
+    /// The messages alone, for a person (a flash, a socket's error), where field names mean
+    /// nothing.
+    pub fn sentences(&self) -> String {
+        let messages: Vec<&str> = self.0.values().flatten().map(String::as_str).collect();
+        messages.join(" ")
+    }
+
     /// The same errors, with `from`'s filed under `to` (a form naming a field differently from
     /// the use case).
     pub fn renamed(mut self, from: &'static str, to: &'static str) -> Self {

@@ -15,6 +15,7 @@ pub struct Layout {
     pub user: Option<NavUser>,
     pub csrf_token: String,
     pub flash: Vec<flash::Message>,
+    /// Unread messages and unanswered chat requests, for the nav badge and the page title.
     pub unread_chats: i64,
     pub path: String,
 }
@@ -39,9 +40,9 @@ where
         let CsrfToken(csrf_token) = CsrfToken::from_request_parts(parts, state).await?;
         let flash = Flash::from_request_parts(parts, state).await?.take();
         let unread_chats = match &user {
-            Some(user) => {
-                projections::chat::rooms::unread_total(&AppState::from_ref(state).db, user.id).await?
-            }
+            Some(user) => projections::chat::rooms::waiting(&AppState::from_ref(state).db, user.id)
+                .await?
+                .total(),
             None => 0,
         };
         let path = parts

@@ -14,12 +14,19 @@ async fn two_people_on_two_instances_request_approve_and_chat_live() {
     ann.sign_up(&first, "ann").await;
     ben.sign_up(&second, "ben").await;
 
-    // Ann asks from Ben's profile.
+    // Ben reads the home page while Ann asks from his profile.
+    ben.goto(&second.url("/")).await;
+    ben.text("main").await;
     ann.goto(&first.url("/@ben")).await;
     ann.click("summary.chat-request-toggle").await;
     ann.fill("#chat-request-message", "Hi Ben, saw your posts!").await;
     ann.click("form.chat-request-form button[type=submit]").await;
     ann.wait_for_path("/chat").await;
+
+    // The request shows live in Ben's nav badge and page title, on the other instance.
+    ben.wait_for_text("#unread-badge", "1").await;
+    let title = ben.script("return document.title").await;
+    assert!(title.as_str().unwrap().starts_with("(1) "), "{title}");
 
     // Ben approves from his inbox and lands in the room.
     ben.goto(&second.url("/chat")).await;

@@ -13,3 +13,4 @@ mod accounts;
 mod balancer;
 mod blog;
 mod chat;
+mod moderation;

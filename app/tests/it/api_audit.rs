@@ -3,21 +3,8 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::api_client::{Api, publish, register};
+use crate::api_client::{Api, publish, register, staff_api};
 use crate::helpers::*;
-
-/// A token for a staff member (made the way `bocha createsuperuser` makes one).
-async fn staff_api(app: &TestApp, username: &str) -> Api {
-    app.staff(username).await;
-    let answer = Api::new(app)
-        .post(
-            "/api/users/login",
-            json!({ "user": { "email": format!("{username}@example.com"), "password": PASSWORD } }),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    Api::with_token(app, answer.body["user"]["token"].as_str().unwrap())
-}
 
 #[tokio::test]
 async fn an_articles_history_and_versions_are_for_its_author_and_staff() {
@@ -160,11 +147,51 @@ async fn a_chats_history_includes_edits_and_deletions_for_its_people_only() {
             "MessageDeleted"
         ]
     );
-    assert_eq!(history.body["events"][3]["data"]["body"], "first");
+    // The people see that a message was there and edited, not the words that were deleted.
+    for event in [&history.body["events"][3], &history.body["events"][4]] {
+        assert_eq!(event["data"]["body"], "", "{event}");
+        assert_eq!(event["data"]["withheld"], "deleted", "{event}");
+    }
+    assert!(!history.body.to_string().contains("first"));
     assert_eq!(
         eve.get(&format!("/api/audit/chat/rooms/{room}")).await.status,
         StatusCode::NOT_FOUND
     );
+
+    // Staff read it only after stating why, and then see every word; the reading is recorded.
+    let sam = staff_api(&app, "sam").await;
+    let path = format!("/api/audit/chat/rooms/{room}");
+    let refused = sam.get(&path).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(refused.error("reason").contains("state why"));
+    let access = format!("{path}/access");
+    let blank = sam.post(&access, json!({ "access": { "reason": "  " } })).await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(blank.error("reason"), "state a reason");
+    assert_eq!(
+        eve.post(&access, json!({ "access": { "reason": "nosy" } }))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "not staff"
+    );
+    let granted = sam
+        .post(&access, json!({ "access": { "reason": "Report #12 of spam" } }))
+        .await;
+    assert_eq!(granted.status, StatusCode::CREATED, "{}", granted.body);
+    assert!(granted.body["access"]["until"].is_string());
+    let read = sam.get(&path).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(read.body["events"][3]["data"]["body"], "first");
+    assert_eq!(read.body["events"][4]["data"]["body"], "first, edited");
+    let seen = ben.get(&path).await;
+    let last = seen.body["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["event_type"], "StaffRead");
+    assert_eq!(last["data"]["reason"], "Report #12 of spam");
+    // The global log never carries a chat's words.
+    let log = sam.get("/api/audit/events?aggregate_type=Chat").await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(!log.body.to_string().contains("first"), "{}", log.body);
     assert_eq!(
         eve.get("/api/audit/chat/rooms/not-a-room").await.status,
         StatusCode::NOT_FOUND

@@ -112,3 +112,16 @@ pub async fn publish(api: &Api, title: &str, tags: &[&str]) -> String {
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     answer.body["article"]["slug"].as_str().unwrap().to_owned()
 }
+
+/// A token for a staff member (made the way `bocha createsuperuser` makes one).
+pub async fn staff_api(app: &TestApp, username: &str) -> Api {
+    app.staff(username).await;
+    let answer = Api::new(app)
+        .post(
+            "/api/users/login",
+            json!({ "user": { "email": format!("{username}@example.com"), "password": PASSWORD } }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    Api::with_token(app, answer.body["user"]["token"].as_str().unwrap())
+}

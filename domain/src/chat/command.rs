@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::values::{ClientId, MessageBody, MessageId, Note, RequestId};
+use crate::reason::Reason;
 use crate::user::UserId;
 
 #[derive(Debug, Clone)]
@@ -40,6 +42,21 @@ pub enum ChatCommand {
     Delete {
         by: UserId,
         seq: u64,
+    },
+    /// `by` blocks `whom`: no requests from them, no messages either way, pending requests closed.
+    Block {
+        by: UserId,
+        whom: UserId,
+    },
+    Unblock {
+        by: UserId,
+        whom: UserId,
+    },
+    /// Staff read the chat (its history or export), for `reason` or to review `report`.
+    RecordStaffRead {
+        by: crate::Actor,
+        reason: Reason,
+        report: Option<Uuid>,
     },
     /// The reader has seen every message up to `seq`.
     MarkRead {

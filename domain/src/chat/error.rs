@@ -22,6 +22,13 @@ pub enum ChatError {
     /// Three declines, and only the other person can start a chat now.
     #[error("this person has declined your requests; they can still ask you")]
     DeclinedTooOften,
+    #[error("you can't block yourself")]
+    BlockSelf,
+    /// The other person blocked this one, who is told no more than this.
+    #[error("you can't message this person")]
+    Blocked,
+    #[error("you have blocked this person; unblock them to write to them")]
+    YouBlocked,
     #[error("request not found")]
     RequestNotFound,
     #[error("this request has already been answered")]

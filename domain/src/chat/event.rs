@@ -1,9 +1,11 @@
 use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::values::{ClientId, MessageBody, MessageId, Note, RequestId};
 use crate::claims::Claims;
+use crate::reason::Reason;
 use crate::user::UserId;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +56,24 @@ pub enum ChatEvent {
         by: UserId,
         seq: u64,
     },
+    /// `by` blocked `whom`: from now on `whom` can't ask `by` for a chat, neither writes in
+    /// their room, and every request pending between them is closed by this event.
+    Blocked {
+        by: UserId,
+        whom: UserId,
+    },
+    Unblocked {
+        by: UserId,
+        whom: UserId,
+    },
+    /// Staff member `by` read this private chat, for `reason` (or reviewing `report`): both
+    /// people are shown when and why.
+    StaffRead {
+        by: UserId,
+        reason: Reason,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report: Option<Uuid>,
+    },
 }
 
 impl DomainEvent for ChatEvent {
@@ -68,6 +88,9 @@ impl DomainEvent for ChatEvent {
             Self::MessageEdited { .. } => "MessageEdited",
             Self::MessageDeleted { .. } => "MessageDeleted",
             Self::MessagesRead { .. } => "MessagesRead",
+            Self::Blocked { .. } => "Blocked",
+            Self::Unblocked { .. } => "Unblocked",
+            Self::StaffRead { .. } => "StaffRead",
         }
         .to_owned()
     }

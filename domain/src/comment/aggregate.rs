@@ -5,8 +5,9 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::claims::Claims;
-use crate::permissions::{may_delete_comment, may_edit_comment};
+use crate::permissions::{may_delete_comment, may_edit_comment, may_moderate};
 use crate::post::PostId;
+use crate::reason::Reason;
 use crate::user::UserId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -62,6 +63,8 @@ pub enum CommentError {
     NotAuthor,
     #[error("only the comment's author, the post's author or staff may delete it")]
     NotAllowedToDelete,
+    #[error("only staff may hide a comment")]
+    NotStaff,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +84,12 @@ pub enum CommentCommand {
     },
     Delete {
         by: Actor,
+    },
+    /// Staff hide the comment from everyone but its author, or show it again.
+    Moderate {
+        by: Actor,
+        hide: bool,
+        reason: Reason,
     },
 }
 
@@ -102,6 +111,17 @@ pub enum CommentEvent {
         post: PostId,
         by: UserId,
     },
+    /// Staff hid the comment: its author sees it, and why; nobody else does.
+    CommentHidden {
+        post: PostId,
+        by: UserId,
+        reason: Reason,
+    },
+    CommentUnhidden {
+        post: PostId,
+        by: UserId,
+        reason: Reason,
+    },
 }
 
 impl DomainEvent for CommentEvent {
@@ -110,6 +130,8 @@ impl DomainEvent for CommentEvent {
             Self::CommentPosted { .. } => "CommentPosted",
             Self::CommentEdited { .. } => "CommentEdited",
             Self::CommentDeleted { .. } => "CommentDeleted",
+            Self::CommentHidden { .. } => "CommentHidden",
+            Self::CommentUnhidden { .. } => "CommentUnhidden",
         }
         .to_owned()
     }
@@ -133,6 +155,8 @@ struct Posted {
     post_author: UserId,
     body: CommentBody,
     deleted: bool,
+    #[serde(default)]
+    hidden: bool,
 }
 
 impl Comment {
@@ -179,6 +203,25 @@ impl Comment {
                     Err(CommentError::NotAllowedToDelete)
                 }
             }
+            (Some(comment), CommentCommand::Moderate { by, hide, reason }) => {
+                if !may_moderate(by) {
+                    return Err(CommentError::NotStaff);
+                }
+                let post = comment.post;
+                Ok(match (comment.hidden, hide) {
+                    (false, true) => vec![CommentEvent::CommentHidden {
+                        post,
+                        by: by.user,
+                        reason,
+                    }],
+                    (true, false) => vec![CommentEvent::CommentUnhidden {
+                        post,
+                        by: by.user,
+                        reason,
+                    }],
+                    _ => vec![],
+                })
+            }
         }
     }
 }
@@ -217,6 +260,7 @@ impl Aggregate for Comment {
                     post_author,
                     body,
                     deleted: false,
+                    hidden: false,
                 });
             }
             CommentEvent::CommentEdited { body, .. } => {
@@ -227,6 +271,11 @@ impl Aggregate for Comment {
             CommentEvent::CommentDeleted { .. } => {
                 if let Some(comment) = &mut self.state {
                     comment.deleted = true;
+                }
+            }
+            CommentEvent::CommentHidden { .. } | CommentEvent::CommentUnhidden { .. } => {
+                if let Some(comment) = &mut self.state {
+                    comment.hidden = matches!(event, CommentEvent::CommentHidden { .. });
                 }
             }
         }
@@ -259,7 +308,9 @@ impl crate::personal::Personal for Comment {
                     body: CommentBody::erased(),
                 },
             )),
-            CommentEvent::CommentDeleted { .. } => None,
+            CommentEvent::CommentDeleted { .. }
+            | CommentEvent::CommentHidden { .. }
+            | CommentEvent::CommentUnhidden { .. } => None,
         }
     }
 }

@@ -177,3 +177,25 @@ fn a_comment_sealed_for_its_author_keeps_only_its_shape() {
             .is_none()
     );
 }
+
+#[test]
+fn staff_hide_a_comment_and_nobody_else_does() {
+    let reason = crate::reason::Reason::parse("insults").unwrap();
+    let moderate = |by| CommentCommand::Moderate {
+        by,
+        hide: true,
+        reason: reason.clone(),
+    };
+    CommentTest::with(())
+        .given(vec![posted()])
+        .when(moderate(Actor::staff(STRANGER)))
+        .then_expect_events(vec![CommentEvent::CommentHidden {
+            post: POST,
+            by: STRANGER,
+            reason: reason.clone(),
+        }]);
+    CommentTest::with(())
+        .given(vec![posted()])
+        .when(moderate(Actor::member(POST_AUTHOR)))
+        .then_expect_error(CommentError::NotStaff);
+}

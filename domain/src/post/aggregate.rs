@@ -7,7 +7,8 @@ use super::error::PostError;
 use super::event::PostEvent;
 use super::values::PostContent;
 use crate::actor::Actor;
-use crate::permissions::{may_delete_post, may_edit_post};
+use crate::permissions::{may_delete_post, may_edit_post, may_moderate};
+use crate::reason::Reason;
 use crate::user::UserId;
 
 /// A post as its rules need it. It keeps its content to tell a real edit from a resubmitted
@@ -23,6 +24,8 @@ struct Published {
     author: UserId,
     content: PostContent,
     deleted: bool,
+    #[serde(default)]
+    hidden: bool,
 }
 
 impl Post {
@@ -52,6 +55,7 @@ impl Post {
             (Some(post), _) if post.deleted => Err(PostError::NotFound),
             (Some(post), PostCommand::Edit { by, changes }) => post.edit(by, changes),
             (Some(post), PostCommand::Delete { by }) => post.delete(by),
+            (Some(post), PostCommand::Moderate { by, hide, reason }) => post.moderate(by, hide, reason),
         }
     }
 }
@@ -66,6 +70,18 @@ impl Published {
             vec![]
         } else {
             vec![PostEvent::PostEdited { content }]
+        })
+    }
+
+    /// Hiding a hidden post (or showing a shown one) records nothing.
+    fn moderate(&self, by: Actor, hide: bool, reason: Reason) -> Result<Vec<PostEvent>, PostError> {
+        if !may_moderate(by) {
+            return Err(PostError::NotStaff);
+        }
+        Ok(match (self.hidden, hide) {
+            (false, true) => vec![PostEvent::PostHidden { by: by.user, reason }],
+            (true, false) => vec![PostEvent::PostUnhidden { by: by.user, reason }],
+            _ => vec![],
         })
     }
 
@@ -113,6 +129,7 @@ impl Aggregate for Post {
                     author,
                     content,
                     deleted: false,
+                    hidden: false,
                 });
             }
             PostEvent::PostEdited { content } => {
@@ -123,6 +140,11 @@ impl Aggregate for Post {
             PostEvent::PostDeleted { .. } => {
                 if let Some(post) = &mut self.state {
                     post.deleted = true;
+                }
+            }
+            PostEvent::PostHidden { .. } | PostEvent::PostUnhidden { .. } => {
+                if let Some(post) = &mut self.state {
+                    post.hidden = matches!(event, PostEvent::PostHidden { .. });
                 }
             }
         }

@@ -1,6 +1,7 @@
 use super::values::{Description, PostBody, PostContent, PostId, PostTitle, Slug, Tags};
 use crate::actor::Actor;
 use crate::image::ImageUrl;
+use crate::reason::Reason;
 use crate::user::UserId;
 
 #[derive(Debug, Clone)]
@@ -18,6 +19,12 @@ pub enum PostCommand {
     },
     Delete {
         by: Actor,
+    },
+    /// Staff hide the post from everyone but its author (and staff), or show it again.
+    Moderate {
+        by: Actor,
+        hide: bool,
+        reason: Reason,
     },
 }
 

@@ -27,6 +27,8 @@ pub enum PostError {
     NotAuthor,
     #[error("only the author or staff may delete a post")]
     NotAllowedToDelete,
+    #[error("only staff may hide a post")]
+    NotStaff,
 }
 
 impl PostError {
@@ -37,7 +39,11 @@ impl PostError {
             Self::DescriptionBlank | Self::DescriptionTooLong => "description",
             Self::BodyBlank | Self::BodyTooLong => "body",
             Self::TagInvalid | Self::TooManyTags => "tags",
-            Self::NotFound | Self::AlreadyPublished | Self::NotAuthor | Self::NotAllowedToDelete => "post",
+            Self::NotFound
+            | Self::AlreadyPublished
+            | Self::NotAuthor
+            | Self::NotAllowedToDelete
+            | Self::NotStaff => "post",
         }
     }
 }

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 
 use super::values::{PostContent, PostId, Slug};
 use crate::claims::{Claim, ClaimKind, Claims};
+use crate::reason::Reason;
 use crate::user::UserId;
 
 /// What happened to a post. Edits record the whole new content, so any version can be shown
@@ -22,6 +23,15 @@ pub enum PostEvent {
     PostDeleted {
         by: UserId,
     },
+    /// Staff hid the post: its author sees it, and why; nobody else does.
+    PostHidden {
+        by: UserId,
+        reason: Reason,
+    },
+    PostUnhidden {
+        by: UserId,
+        reason: Reason,
+    },
 }
 
 impl DomainEvent for PostEvent {
@@ -30,6 +40,8 @@ impl DomainEvent for PostEvent {
             Self::PostPublished { .. } => "PostPublished",
             Self::PostEdited { .. } => "PostEdited",
             Self::PostDeleted { .. } => "PostDeleted",
+            Self::PostHidden { .. } => "PostHidden",
+            Self::PostUnhidden { .. } => "PostUnhidden",
         }
         .to_owned()
     }
@@ -68,7 +80,9 @@ impl crate::personal::Personal for super::Post {
                     content: PostContent::erased(),
                 },
             )),
-            PostEvent::PostDeleted { .. } => None,
+            PostEvent::PostDeleted { .. } | PostEvent::PostHidden { .. } | PostEvent::PostUnhidden { .. } => {
+                None
+            }
         }
     }
 }

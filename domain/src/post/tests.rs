@@ -230,3 +230,40 @@ fn a_post_sealed_for_its_author_keeps_only_its_shape() {
     assert_eq!(content.title.as_str(), ERASED_TITLE);
     assert!(post.personal(&PostEvent::PostDeleted { by: AUTHOR }).is_none());
 }
+
+fn moderate(by: Actor, hide: bool) -> PostCommand {
+    PostCommand::Moderate {
+        by,
+        hide,
+        reason: crate::reason::Reason::parse("spam links").unwrap(),
+    }
+}
+
+#[test]
+fn staff_hide_a_post_with_a_reason_and_show_it_again() {
+    let reason = crate::reason::Reason::parse("spam links").unwrap();
+    let hidden = PostEvent::PostHidden {
+        by: OTHER,
+        reason: reason.clone(),
+    };
+    PostTest::with(())
+        .given(vec![published()])
+        .when(moderate(Actor::staff(OTHER), true))
+        .then_expect_events(vec![hidden.clone()]);
+    PostTest::with(())
+        .given(vec![published(), hidden.clone()])
+        .when(moderate(Actor::staff(OTHER), true))
+        .then_expect_events(vec![]);
+    PostTest::with(())
+        .given(vec![published(), hidden])
+        .when(moderate(Actor::staff(OTHER), false))
+        .then_expect_events(vec![PostEvent::PostUnhidden { by: OTHER, reason }]);
+}
+
+#[test]
+fn only_staff_hide_a_post_not_even_its_author() {
+    PostTest::with(())
+        .given(vec![published()])
+        .when(moderate(Actor::member(AUTHOR), true))
+        .then_expect_error(PostError::NotStaff);
+}

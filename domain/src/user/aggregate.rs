@@ -40,6 +40,11 @@ pub(super) struct Account {
     /// Deleted accounts refuse every command.
     #[serde(default)]
     pub(super) deleted: bool,
+    #[serde(default)]
+    pub(super) staff: bool,
+    /// Suspended until then (`Some(None)`: for good), if suspended.
+    #[serde(default)]
+    pub(super) suspended: Option<Option<DateTime<Utc>>>,
 }
 
 fn yes() -> bool {
@@ -105,6 +110,7 @@ impl Aggregate for User {
             username,
             email,
             email_confirmed,
+            staff,
             ..
         } = event
         {
@@ -121,6 +127,8 @@ impl Aggregate for User {
                 email_change: None,
                 undoable: None,
                 deleted: false,
+                staff,
+                suspended: None,
             });
             return;
         }
@@ -193,6 +201,10 @@ impl Account {
             UserEvent::EmailChangeCancelled { .. } => self.email_change = None,
             UserEvent::NotificationsChanged { chat_email } => self.chat_email = chat_email,
             UserEvent::AccountDeleted { .. } => self.deleted = true,
+            UserEvent::AccountSuspended { until, .. } => self.suspended = Some(until),
+            UserEvent::SuspensionLifted { .. } => self.suspended = None,
+            UserEvent::StaffGranted { .. } => self.staff = true,
+            UserEvent::StaffRevoked { .. } => self.staff = false,
         }
     }
 }

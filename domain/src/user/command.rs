@@ -2,7 +2,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::values::{Bio, DisplayName, Email, PasswordHash, UserId, Username};
+use crate::Actor;
 use crate::image::ImageUrl;
+use crate::reason::Reason;
 
 /// What can be asked of a user account.
 #[derive(Debug, Clone)]
@@ -62,6 +64,26 @@ pub enum UserCommand {
     },
     /// The person deletes their account (their password checked by the caller).
     DeleteAccount,
+    /// Staff suspend the account until `until` (`None`: for good), hiding its posts if asked.
+    Suspend {
+        by: Actor,
+        reason: Reason,
+        until: Option<DateTime<Utc>>,
+        hide_posts: bool,
+        now: DateTime<Utc>,
+    },
+    /// Staff end a suspension before its time.
+    LiftSuspension {
+        by: Actor,
+        reason: Reason,
+        now: DateTime<Utc>,
+    },
+    /// Staff make the account staff, or a member again.
+    SetStaff {
+        by: Actor,
+        staff: bool,
+        reason: Reason,
+    },
 }
 
 /// The parts of an account to change; `None` leaves a part as it is. The profile fields are

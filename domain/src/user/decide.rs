@@ -81,6 +81,15 @@ impl User {
             UserCommand::RequestDataExport { export_id } => {
                 Ok(vec![UserEvent::DataExportRequested { export_id }])
             }
+            UserCommand::Suspend {
+                by,
+                reason,
+                until,
+                hide_posts,
+                now,
+            } => account.suspend(by, reason, until, hide_posts, now),
+            UserCommand::LiftSuspension { by, reason, now } => account.lift(by, reason, now),
+            UserCommand::SetStaff { by, staff, reason } => account.set_staff(by, staff, reason),
         }
     }
 }

@@ -28,6 +28,19 @@ pub enum UserError {
     LinkExpired,
     #[error("is already confirmed")]
     AlreadyConfirmed,
+    /// A moderation command from someone who is not staff.
+    #[error("only staff may do this")]
+    NotStaff,
+    #[error("you can't suspend yourself")]
+    SuspendSelf,
+    #[error("staff can't be suspended; remove their staff role first")]
+    SuspendStaff,
+    #[error("must be in the future")]
+    UntilPast,
+    #[error("is not suspended")]
+    NotSuspended,
+    #[error("you can't remove your own staff role")]
+    DemoteSelf,
 }
 
 impl UserError {
@@ -41,6 +54,12 @@ impl UserError {
             Self::AlreadyRegistered | Self::NotFound => "user",
             Self::LinkExpired => "link",
             Self::AlreadyConfirmed => "email",
+            Self::NotStaff
+            | Self::SuspendSelf
+            | Self::SuspendStaff
+            | Self::NotSuspended
+            | Self::DemoteSelf => "user",
+            Self::UntilPast => "until",
         }
     }
 }

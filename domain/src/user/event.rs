@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::values::{Bio, DisplayName, Email, PasswordHash, UserId, Username};
 use crate::claims::{Claim, ClaimKind, Claims};
 use crate::image::ImageUrl;
+use crate::reason::Reason;
 
 /// What happened to a user account. Variant names and fields are stored forever: change them
 /// only with a new `event_version` and an upcaster.
@@ -87,6 +88,27 @@ pub enum UserEvent {
         username: Username,
         email: Email,
     },
+    /// Staff member `by` suspended the account until `until` (`None`: for good): every session
+    /// and token ends, logging in is refused with the reason, and its posts are hidden if
+    /// `hide_posts`.
+    AccountSuspended {
+        by: UserId,
+        reason: Reason,
+        until: Option<DateTime<Utc>>,
+        hide_posts: bool,
+    },
+    SuspensionLifted {
+        by: UserId,
+        reason: Reason,
+    },
+    StaffGranted {
+        by: UserId,
+        reason: Reason,
+    },
+    StaffRevoked {
+        by: UserId,
+        reason: Reason,
+    },
 }
 
 impl DomainEvent for UserEvent {
@@ -107,6 +129,10 @@ impl DomainEvent for UserEvent {
             Self::NotificationsChanged { .. } => "NotificationsChanged",
             Self::DataExportRequested { .. } => "DataExportRequested",
             Self::AccountDeleted { .. } => "AccountDeleted",
+            Self::AccountSuspended { .. } => "AccountSuspended",
+            Self::SuspensionLifted { .. } => "SuspensionLifted",
+            Self::StaffGranted { .. } => "StaffGranted",
+            Self::StaffRevoked { .. } => "StaffRevoked",
         }
         .to_owned()
     }
@@ -243,7 +269,13 @@ impl crate::personal::Personal for super::User {
             | UserEvent::PasswordResetRequested { .. }
             | UserEvent::EmailChangeCancelled { .. }
             | UserEvent::NotificationsChanged { .. }
-            | UserEvent::DataExportRequested { .. } => return None,
+            | UserEvent::DataExportRequested { .. }
+            // What staff did and why is the community's record (the public moderation log),
+            // not the person's data.
+            | UserEvent::AccountSuspended { .. }
+            | UserEvent::SuspensionLifted { .. }
+            | UserEvent::StaffGranted { .. }
+            | UserEvent::StaffRevoked { .. } => return None,
         };
         let owner = match event {
             UserEvent::UserRegistered { id, .. } => *id,

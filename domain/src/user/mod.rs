@@ -1,10 +1,11 @@
-//! People with accounts: registration, profile, credentials.
+//! People with accounts: registration, profile, credentials, and their moderation.
 
 mod aggregate;
 mod command;
 mod decide;
 mod error;
 mod event;
+mod moderation;
 mod values;
 
 #[cfg(test)]

@@ -79,7 +79,9 @@ impl Fixture {
                 CommentEvent::CommentPosted { body, .. } | CommentEvent::CommentEdited { body, .. } => {
                     body.as_str().to_owned()
                 }
-                CommentEvent::CommentDeleted { .. } => String::new(),
+                CommentEvent::CommentDeleted { .. }
+                | CommentEvent::CommentHidden { .. }
+                | CommentEvent::CommentUnhidden { .. } => String::new(),
             })
             .collect()
     }

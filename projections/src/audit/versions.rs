@@ -82,6 +82,8 @@ pub async fn post_versions(
                 deleted: true,
                 ..previous.clone()
             },
+            // Hiding changes who sees the post, not what it says: no new version.
+            (PostEvent::PostHidden { .. } | PostEvent::PostUnhidden { .. }, _) => continue,
             // An edit or deletion before publication cannot be stored; skip rather than fail.
             (_, None) => continue,
         };

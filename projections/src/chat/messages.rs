@@ -145,6 +145,26 @@ pub async fn by_seq(
         .await
 }
 
+/// What the messages `seqs` of `room` say now, by seq: their text, or `None` once deleted.
+/// A history shows the people of the chat only words that are still to be read here.
+pub async fn current_bodies(
+    db: impl PgExecutor<'_>,
+    room: Uuid,
+    seqs: &[i64],
+) -> Result<std::collections::HashMap<i64, Option<String>>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "select seq, body, deleted from messages where room_id = $1 and seq = any($2)",
+        room,
+        seqs,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.seq, (!row.deleted).then_some(row.body)))
+        .collect())
+}
+
 /// The messages at `(rooms[i], seqs[i])`, each with the people of its room (who get it live).
 pub async fn with_members(
     db: impl PgExecutor<'_>,

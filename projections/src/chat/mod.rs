@@ -1,11 +1,16 @@
-//! Chat read models: requests, and rooms with their members and messages.
+//! Chat read models: requests, rooms with their members and messages, blocks, and staff's
+//! readings.
 
+pub mod blocks;
 pub mod messages;
 pub mod requests;
 pub mod rooms;
+pub mod staff_reads;
 
+pub use blocks::BlocksProjector;
 pub use requests::RequestsProjector;
 pub use rooms::ChatProjector;
+pub use staff_reads::StaffReadsProjector;
 
 use sqlx::PgPool;
 use uuid::Uuid;

@@ -179,6 +179,18 @@ impl Projector for RequestsProjector {
             ChatEvent::ChatRequestApproved { request, .. } => (request, "approved"),
             ChatEvent::ChatRequestDeclined { request, .. } => (request, "declined"),
             ChatEvent::ChatRequestCancelled { request, .. } => (request, "cancelled"),
+            // A block closes whatever was pending between the two, as cancelled: the person
+            // blocked learns no more than that their request is gone.
+            ChatEvent::Blocked { .. } => {
+                sqlx::query!(
+                    "update chat_requests set status = 'cancelled', updated_at = $2 where chat_id = $1 and status = 'pending'",
+                    chat,
+                    at as DateTime<Utc>,
+                )
+                .execute(conn)
+                .await?;
+                return Ok(());
+            }
             _ => return Ok(()),
         };
         sqlx::query!(

@@ -174,7 +174,12 @@ pub async fn deliveries(
                     }
                 }
             }
-            ChatEvent::RoomOpened { .. } => {}
+            // A block shows on the next page either side loads, and tells the person blocked
+            // nothing (the requests it closed are not announced to them).
+            ChatEvent::RoomOpened { .. }
+            | ChatEvent::Blocked { .. }
+            | ChatEvent::Unblocked { .. }
+            | ChatEvent::StaffRead { .. } => {}
         }
     }
     Ok(out)

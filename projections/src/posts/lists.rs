@@ -11,6 +11,12 @@ const SUMMARY_COLUMNS: &str = r#"
     p.author_id, u.username as author_username, u.display_name as author_display_name,
     u.bio as author_bio, u.image as author_image"#;
 
+/// What readers see: posts neither staff nor their author's suspension hid. (Unfiltered lists
+/// take their total from the counter, which leaves out hidden posts but not those of suspended
+/// authors: a suspension with hidden posts is rare and short, and a page may then come up short.)
+const VISIBLE: &str = " and p.hidden_reason is null and not (u.suspension_hides_posts and u.suspended_at is not null \
+     and (u.suspended_until is null or u.suspended_until > now()))";
+
 /// An anonymous viewer has favorited and followed nothing: saying so in the SQL spares two
 /// lookups per row, and a statement without parameters is planned once per connection.
 fn push_viewer_flags(query: &mut QueryBuilder<'_, Postgres>, viewer: Option<Uuid>) {
@@ -90,12 +96,14 @@ pub async fn list(
         query.push(", coalesce((select posts from post_totals where id), 0) as total");
     } else {
         query.push(", (select count(*) from posts p join users u on u.id = p.author_id where true");
+        query.push(VISIBLE);
         push_filters(&mut query, filter);
         query.push(") as total");
     }
     query.push(
         " from posts p join users u on u.id = p.author_id join post_counts n on n.post_id = p.id where true",
     );
+    query.push(VISIBLE);
     push_filters(&mut query, filter);
     match &filter.search {
         Some(terms) => {

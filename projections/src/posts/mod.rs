@@ -43,6 +43,16 @@ pub struct PostDetail {
     pub summary: PostSummary,
     pub body: String,
     pub body_html: String,
+    /// Why readers don't see it, when staff hid it (or its author's suspension does): its
+    /// author and staff still do.
+    pub hidden: Option<String>,
+}
+
+impl PostDetail {
+    /// Whether `viewer` may read the post.
+    pub fn visible_to(&self, viewer: Option<&crate::users::UserRow>) -> bool {
+        self.hidden.is_none() || viewer.is_some_and(|v| v.staff || v.id == self.summary.author.author_id)
+    }
 }
 
 /// The author as lists show them, with whether the viewer follows them.
@@ -95,7 +105,11 @@ pub async fn by_slug(
                ($2::uuid is not null
                 and exists (select 1 from follows w where w.followee_id = p.author_id and w.follower_id = $2))
                as "author_followed!",
-               p.body, p.body_html
+               p.body, p.body_html,
+               coalesce(p.hidden_reason,
+                        case when u.suspension_hides_posts and u.suspended_at is not null
+                                  and (u.suspended_until is null or u.suspended_until > now())
+                             then 'its author is suspended' end) as hidden
           from posts p
           join users u on u.id = p.author_id
           join post_counts n on n.post_id = p.id
@@ -130,6 +144,7 @@ pub async fn by_slug(
         },
         body: row.body,
         body_html: row.body_html,
+        hidden: row.hidden,
     }))
 }
 

@@ -55,7 +55,11 @@ impl Projector for PostsProjector {
                 match event.decode::<Comment>().map_err(decode_error)? {
                     CommentEvent::CommentPosted { post, .. } => counts.add(post.0, 1, 0),
                     CommentEvent::CommentDeleted { post, .. } => counts.add(post.0, -1, 0),
-                    CommentEvent::CommentEdited { .. } => {}
+                    // A hidden comment still counts: it is there, for its author, and a count
+                    // that moved on hiding would have to know, on deletion, whether it was.
+                    CommentEvent::CommentEdited { .. }
+                    | CommentEvent::CommentHidden { .. }
+                    | CommentEvent::CommentUnhidden { .. } => {}
                 }
             } else if event.is::<Favorite>() {
                 match event.decode::<Favorite>().map_err(decode_error)? {
@@ -87,6 +91,8 @@ impl Projector for PostsProjector {
                         update(conn, id, &content, event.recorded_at).await?
                     }
                     PostEvent::PostDeleted { .. } => delete(conn, id).await?,
+                    PostEvent::PostHidden { reason, .. } => hide(conn, id, Some(reason.as_str())).await?,
+                    PostEvent::PostUnhidden { .. } => hide(conn, id, None).await?,
                 }
             }
         }
@@ -105,11 +111,30 @@ async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
     remove_tags(conn, id).await?;
     sqlx::query!(
         r#"
-        with gone as (delete from posts where id = $1 returning id),
+        with gone as (delete from posts where id = $1 returning hidden_reason),
              counts as (delete from post_counts where post_id = $1)
-        update post_totals set posts = posts - (select count(*) from gone)
+        update post_totals set posts = posts - (select count(*) from gone where hidden_reason is null)
         "#,
         id,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Hides a post (with the reason) or shows it again; the total counts the posts lists show.
+async fn hide(conn: &mut PgConnection, id: Uuid, reason: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        with changed as (
+            update posts set hidden_reason = $2
+             where id = $1 and (hidden_reason is null) <> ($2::text is null)
+            returning id
+        )
+        update post_totals set posts = posts + (select count(*) from changed) * (case when $2::text is null then 1 else -1 end)
+        "#,
+        id,
+        reason,
     )
     .execute(&mut *conn)
     .await?;

@@ -18,8 +18,8 @@ const READ_AHEAD: usize = 4;
 /// Applies the log, from its start, to the copies in the schemas of `fresh`; returns the
 /// cursor of the last event applied. `report` is called every couple of seconds.
 ///
-/// Every projector applies the log on a connection of its own, batch after batch, each in
-/// its own transaction: they write disjoint tables, so none waits for another, and the two
+/// Every projector applies the log at its own pace, batch after batch, each in its own
+/// transaction: they write disjoint tables, so none waits for another, and the two
 /// cores stay busy with whichever has work. The log is read once, a few batches ahead of
 /// the slowest of them.
 pub(super) async fn replay(
@@ -40,10 +40,12 @@ pub(super) async fn replay(
         let (projector, pool, applied) = (projector.clone(), pool.clone(), applied.clone());
         let search_path = format!(r#""{schema}", public"#);
         appliers.spawn(async move {
-            let mut conn = pool.acquire().await?;
             let mut busy = Duration::ZERO;
             while let Some(events) = batches.recv().await {
                 let began = Instant::now();
+                // A connection per batch, not per projector: there are more projectors than a
+                // small pool has connections, and the log's reader needs one too.
+                let mut conn = pool.acquire().await?;
                 let mut tx = conn.begin().await?;
                 sqlx::query!(
                     "select set_config('synchronous_commit', 'off', true) as synchronous_commit, \

@@ -109,7 +109,7 @@ async fn create_article(
     let slug = blog::publish(&state.commands, &user, input, &request_id)
         .await
         .map_err(blog_error)?;
-    let post = find(&state, &slug, Some(user.id)).await?;
+    let post = find(&state, &slug, Some(&user)).await?;
     Ok((StatusCode::CREATED, Json(article_response(post, &site))).into_response())
 }
 
@@ -191,7 +191,7 @@ async fn update_article(
     blog::edit(&state.commands, &user, slug.as_str(), input, &request_id)
         .await
         .map_err(blog_error)?;
-    let post = find(&state, slug.as_str(), Some(user.id)).await?;
+    let post = find(&state, slug.as_str(), Some(&user)).await?;
     Ok(Json(article_response(post, &site)))
 }
 

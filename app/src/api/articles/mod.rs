@@ -8,12 +8,12 @@ use axum::Json;
 use axum::extract::State;
 use domain::post::Slug;
 use projections::posts::{self, PostDetail, PostSummary};
+use projections::users::UserRow;
 use projections::wire::{Profile, timestamp};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use super::error::ErrorBody;
 use super::{ApiError, ApiPath, MaybeApiUser, profiles};
@@ -122,11 +122,17 @@ pub fn article_at(
     }
 }
 
-/// The article at `raw_slug` as `viewer` sees it; a slug of the wrong shape names nothing.
-pub async fn find(state: &AppState, raw_slug: &str, viewer: Option<Uuid>) -> Result<PostDetail, ApiError> {
+/// The article at `raw_slug` as `viewer` sees it; a slug of the wrong shape names nothing, and
+/// a hidden article is found only by its author and staff.
+pub async fn find(
+    state: &AppState,
+    raw_slug: &str,
+    viewer: Option<&UserRow>,
+) -> Result<PostDetail, ApiError> {
     let slug = Slug::parse(raw_slug).ok_or_else(|| ApiError::not_found("article"))?;
-    posts::by_slug(&state.db, slug.as_str(), viewer)
+    posts::by_slug(&state.db, slug.as_str(), viewer.map(|v| v.id))
         .await?
+        .filter(|post| post.visible_to(viewer))
         .ok_or_else(|| ApiError::not_found("article"))
 }
 
@@ -152,6 +158,6 @@ async fn show_article(
     ApiPath(slug): ApiPath<String>,
     MaybeApiUser(viewer): MaybeApiUser,
 ) -> Result<Json<ArticleResponse>, ApiError> {
-    let post = find(&state, &slug, viewer.map(|v| v.id)).await?;
+    let post = find(&state, &slug, viewer.as_ref()).await?;
     Ok(Json(article_response(post, &site)))
 }

@@ -19,6 +19,38 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_rooms))
         .routes(routes!(show_room))
+        .routes(routes!(show_waiting))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WaitingResponse {
+    waiting: rooms::Waiting,
+}
+
+/// What waits for you
+///
+/// Unread messages across the caller's rooms and chat requests waiting for their answer: what
+/// the site's badge counts. The socket's `message`, `read` and `request` frames say when to ask
+/// again.
+#[utoipa::path(
+    get,
+    path = "/api/chat/waiting",
+    tag = "Chat",
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The counts", body = WaitingResponse,
+            example = json!({"waiting": {"messages": 3, "requests": 1}})),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+    )
+)]
+async fn show_waiting(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<WaitingResponse>, ApiError> {
+    Ok(Json(WaitingResponse {
+        waiting: rooms::waiting(&state.db, user.id).await?,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]

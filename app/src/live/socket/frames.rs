@@ -28,9 +28,10 @@ pub(super) fn error_frame(code: ErrorCode, message: &str, client_id: Option<Uuid
 
 fn failure_frame(failure: ChatFailure, client_id: Option<Uuid>) -> Frame {
     match failure {
-        ChatFailure::Invalid(errors) => error_frame(ErrorCode::Invalid, &errors.summary(), client_id),
+        ChatFailure::Invalid(errors) => error_frame(ErrorCode::Invalid, &errors.sentences(), client_id),
         ChatFailure::NotFound => error_frame(ErrorCode::NotFound, "no such room", client_id),
         ChatFailure::Forbidden => error_frame(ErrorCode::Forbidden, "not allowed", client_id),
+        ChatFailure::Throttled { message, .. } => error_frame(ErrorCode::RateLimited, &message, client_id),
         ChatFailure::Internal(err) => {
             tracing::error!(error = ?err, "socket command failed");
             error_frame(ErrorCode::Unavailable, "try again in a moment", client_id)

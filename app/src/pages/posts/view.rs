@@ -38,10 +38,18 @@ pub(super) struct PostView {
     favorited: bool,
     can_edit: bool,
     pub(super) can_delete: bool,
+    /// Why staff hid it, shown to its author (and staff), who alone see it then.
+    hidden: Option<String>,
+    /// Where staff hide or show it again, for staff.
+    moderate_url: Option<String>,
 }
 
 impl PostView {
     pub(super) fn new(post: PostDetail, viewer: Option<&UserRow>) -> Self {
+        let hidden = post.hidden.clone();
+        let moderate_url = viewer
+            .filter(|v| v.staff)
+            .map(|_| format!("/posts/{}/moderate", post.summary.slug));
         let p = post.summary;
         let author = UserId(p.author.author_id);
         Self {
@@ -60,6 +68,8 @@ impl PostView {
             comments_count: p.comments_count,
             favorites_count: p.favorites_count,
             favorited: p.favorited,
+            hidden,
+            moderate_url,
         }
     }
 }
@@ -76,6 +86,11 @@ pub(super) struct CommentView {
     can_delete: bool,
     edit_url: String,
     delete_url: String,
+    report_url: String,
+    /// Why staff hid it (its author and staff see it, with this).
+    hidden: Option<String>,
+    /// Where staff hide or show it, for staff.
+    moderate_url: Option<String>,
 }
 
 impl CommentView {
@@ -88,6 +103,11 @@ impl CommentView {
         let (writer, post_author) = (UserId(c.author_id), UserId(post_author));
         Self {
             edit_url: format!("/posts/{post_slug}/comments/{}/edit", c.id),
+            report_url: format!("/reports/new?post={post_slug}&comment={}", c.id),
+            moderate_url: viewer
+                .filter(|v| v.staff)
+                .map(|_| format!("/posts/{post_slug}/comments/{}/moderate", c.id)),
+            hidden: c.hidden_reason,
             delete_url: format!("/posts/{post_slug}/comments/{}/delete", c.id),
             edited: c.updated_at > c.created_at,
             posted: c.created_at.into(),
@@ -144,6 +164,7 @@ pub(in crate::pages) async fn post_page(
     let mut db = state.db.acquire().await?;
     let post = posts::by_slug(&mut *db, slug, viewer_id)
         .await?
+        .filter(|post| post.visible_to(viewer))
         .ok_or(AppError::NotFound)?;
     let (post_id, author_id) = (post.summary.id, post.summary.author.author_id);
     let mut rows = comments::for_post(&mut *db, post_id, viewer_id, after, COMMENTS_PER_PAGE + 1).await?;

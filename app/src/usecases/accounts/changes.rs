@@ -141,6 +141,10 @@ async fn reauthenticate(guard: Guard<'_>, user: &UserRow, current: Option<&str>)
             "This is not your current password",
         )),
         Err(LoginError::Throttled(wait)) => Err(AccountError::Throttled(wait)),
+        // A suspended person is signed out before they reach a form that asks this.
+        Err(err @ LoginError::Suspended { .. }) => {
+            Err(AccountError::field("current_password", &err.to_string()))
+        }
         Err(LoginError::Busy(busy)) => Err(AccountError::Busy(busy)),
         Err(LoginError::Internal(err)) => Err(AccountError::Internal(err)),
     }

@@ -33,6 +33,9 @@ pub async fn delete_account(
             return Err(AccountError::field("password", "This is not your password"));
         }
         Err(LoginError::Throttled(wait)) => return Err(AccountError::Throttled(wait)),
+        Err(err @ LoginError::Suspended { .. }) => {
+            return Err(AccountError::field("password", &err.to_string()));
+        }
         Err(LoginError::Busy(busy)) => return Err(AccountError::Busy(busy)),
         Err(LoginError::Internal(err)) => return Err(AccountError::Internal(err)),
     }

@@ -17,6 +17,13 @@ pub enum LoginError {
     Mismatch,
     #[error("too many failed attempts; wait {} s", .0.0)]
     Throttled(RetryAfter),
+    /// The right password, for an account staff suspended: told why and until when, and only
+    /// after the password was right, so a guesser learns nothing.
+    #[error("{}", suspension_message(reason, *until))]
+    Suspended {
+        reason: String,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
     #[error(transparent)]
     Busy(#[from] Busy),
     #[error(transparent)]
@@ -86,7 +93,25 @@ pub async fn log_in(
     let account_key = known
         .as_ref()
         .map_or_else(|| login.to_owned(), |u| u.id.to_string());
-    guard.check(known, &account_key, password).await
+    let user = guard.check(known, &account_key, password).await?;
+    match user.suspension_reason {
+        Some(reason) => Err(LoginError::Suspended {
+            reason,
+            until: user.suspended_until,
+        }),
+        None => Ok(user),
+    }
+}
+
+/// "Your account is suspended until …: <reason>", for a person.
+pub fn suspension_message(reason: &str, until: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match until {
+        Some(until) => format!(
+            "Your account is suspended until {}. Reason: {reason}",
+            until.format("%-d %B %Y, %H:%M UTC")
+        ),
+        None => format!("Your account is suspended for good. Reason: {reason}"),
+    }
 }
 
 /// Whether `password` is `user`'s own, before a change that needs it; limited like a login.

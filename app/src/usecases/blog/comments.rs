@@ -15,7 +15,9 @@ use crate::web::forms::FormErrors;
 fn comment_refusal(err: CommentError) -> BlogError {
     match err {
         CommentError::NotFound => BlogError::NotFound(Missing::Comment),
-        CommentError::NotAuthor | CommentError::NotAllowedToDelete => BlogError::Forbidden,
+        CommentError::NotAuthor | CommentError::NotAllowedToDelete | CommentError::NotStaff => {
+            BlogError::Forbidden
+        }
         CommentError::AlreadyPosted => BlogError::Conflict,
         CommentError::BodyBlank | CommentError::BodyTooLong => {
             let mut errors = FormErrors::default();

@@ -3,10 +3,12 @@
 //! events to live sockets.
 //!
 //! Requests and their answers are in `requests`; messages, read receipts and typing notices in
-//! `messages`. Both run their commands through [`Chats`] here.
+//! `messages`; blocking in `blocks`; staff reading a chat in `staff`. All run their commands through [`Chats`] here.
 
+mod blocks;
 mod messages;
 mod requests;
+mod staff;
 
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ use projections::live::Delivery;
 use projections::users::UserRow;
 
 use crate::live::Live;
+use crate::services::limits::{Limits, RetryAfter};
 use crate::web::forms::FormErrors;
 
 pub use requests::Answer;
@@ -29,6 +32,9 @@ pub enum ChatFailure {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// A limit of the person's is used up (requests per day).
+    #[error("{message}")]
+    Throttled { message: String, wait: RetryAfter },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -53,7 +59,10 @@ fn refusal(err: ChatError) -> ChatFailure {
         | ChatError::AlreadyPending
         | ChatError::AlreadyOpen
         | ChatError::AskedTooSoon { .. }
-        | ChatError::DeclinedTooOften => invalid("to", err.to_string()),
+        | ChatError::DeclinedTooOften
+        | ChatError::BlockSelf
+        | ChatError::Blocked
+        | ChatError::YouBlocked => invalid("to", err.to_string()),
         ChatError::NotPending => invalid("request", err.to_string()),
         ChatError::NotRecipient | ChatError::NotSender | ChatError::NotYourMessage => ChatFailure::Forbidden,
         ChatError::RequestNotFound
@@ -69,15 +78,17 @@ pub struct Chats {
     commands: Commands,
     facts: Arc<dyn MessageFacts>,
     live: Live,
+    limits: Limits,
 }
 
 impl Chats {
-    pub fn new(commands: Commands, live: Live) -> Self {
+    pub fn new(commands: Commands, live: Live, limits: Limits) -> Self {
         let facts = Arc::new(projections::chat::messages::Facts(commands.pool().clone()));
         Self {
             commands,
             facts,
             live,
+            limits,
         }
     }
 

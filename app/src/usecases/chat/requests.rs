@@ -7,6 +7,7 @@ use projections::users::{self, UserRow};
 use uuid::Uuid;
 
 use super::{ChatFailure, Chats, refusal};
+use crate::services::limits::REQUESTS_PER_USER;
 
 /// How a request is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,19 @@ impl Chats {
             .await?
             .ok_or(ChatFailure::NotFound)?;
         let note = Note::parse(note).map_err(refusal)?;
+        // Counted before the chat decides, so that a burst of requests can't outrun it; one the
+        // chat refuses is given back, as it reached nobody.
+        let reservation = self
+            .limits
+            .reserve(&[(REQUESTS_PER_USER, &from.id.to_string())])
+            .await
+            .map_err(|wait| ChatFailure::Throttled {
+                message: format!(
+                    "You have sent as many chat requests as you can today; try again in {}",
+                    wait.in_words()
+                ),
+                wait,
+            })?;
         let id = RequestId(Uuid::now_v7());
         let chat = ChatId::for_pair(UserId(from.id), UserId(to.id));
         let command = ChatCommand::Request {
@@ -46,7 +60,10 @@ impl Chats {
             note,
             now: chrono::Utc::now(),
         };
-        self.run(chat, command, from, request_id).await?;
+        if let Err(err) = self.run(chat, command, from, request_id).await {
+            self.limits.refund(reservation).await;
+            return Err(err);
+        }
         requests::by_id(self.db(), id.0)
             .await?
             .ok_or(ChatFailure::NotFound)

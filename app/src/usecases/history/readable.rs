@@ -114,6 +114,10 @@ fn post_event(event: PostEvent, sequence: i64, versions: &[PostVersion]) -> Read
             }
         }
         PostEvent::PostDeleted { .. } => Readable::labelled("Deleted the post"),
+        PostEvent::PostHidden { reason, .. } => Readable::labelled("Hidden by moderators")
+            .with_detail(Some(format!("Because: {}", reason.as_str()))),
+        PostEvent::PostUnhidden { reason, .. } => Readable::labelled("Shown again by moderators")
+            .with_detail(Some(format!("Because: {}", reason.as_str()))),
     }
 }
 
@@ -126,6 +130,14 @@ fn comment_event(event: CommentEvent) -> Readable {
             Readable::labelled("Edited a comment").with_detail(Some(body.as_str().to_owned()))
         }
         CommentEvent::CommentDeleted { .. } => Readable::labelled("Deleted a comment"),
+        CommentEvent::CommentHidden { reason, .. } => {
+            Readable::labelled("A comment was hidden by moderators")
+                .with_detail(Some(format!("Because: {}", reason.as_str())))
+        }
+        CommentEvent::CommentUnhidden { reason, .. } => {
+            Readable::labelled("A comment was shown again by moderators")
+                .with_detail(Some(format!("Because: {}", reason.as_str())))
+        }
     }
 }
 
@@ -137,13 +149,25 @@ fn favorite_event(event: FavoriteEvent) -> Readable {
 }
 
 /// A chat's history. An edit shows what it changed when the message it edits is on the same
-/// page; a deletion shows what was deleted.
+/// page; a deletion shows what was deleted, to staff who may see it (the people of the chat see
+/// only that a text was there; see `redact`).
 pub fn chat_events(events: &[AuditEvent]) -> Vec<Readable> {
     let mut bodies: HashMap<u64, String> = HashMap::new();
     events
         .iter()
         .map(|event| match typed::<Chat>(event) {
-            Some(typed) => chat_event(typed, &mut bodies),
+            Some(typed) => {
+                let readable = chat_event(typed, &mut bodies);
+                // A text the reader may not see (see `redact`) says why it is missing.
+                match event.data.get("withheld").and_then(|w| w.as_str()) {
+                    Some(why) => Readable {
+                        detail: Some(format!("(text not shown: {why})")),
+                        diffs: Vec::new(),
+                        ..readable
+                    },
+                    None => readable,
+                }
+            }
             None => Readable::labelled(&event.event_type),
         })
         .collect()
@@ -167,16 +191,19 @@ fn chat_event(event: ChatEvent, bodies: &mut HashMap<u64, String>) -> Readable {
             let body = body.as_str().to_owned();
             let readable = Readable::labelled(format!("Edited message #{seq}"));
             match bodies.insert(seq, body.clone()) {
-                Some(before) => Readable {
+                Some(before) if !before.is_empty() => Readable {
                     diffs: field_diff("Message", &before, &body).into_iter().collect(),
                     ..readable
                 },
-                None => readable.with_detail(Some(body)),
+                _ => readable.with_detail(Some(body)),
             }
         }
-        ChatEvent::MessageDeleted { seq, .. } => {
-            Readable::labelled(format!("Deleted message #{seq}")).with_detail(bodies.get(&seq).cloned())
-        }
+        ChatEvent::MessageDeleted { seq, .. } => Readable::labelled(format!("Deleted message #{seq}"))
+            .with_detail(bodies.get(&seq).filter(|b| !b.is_empty()).cloned()),
         ChatEvent::MessagesRead { seq, .. } => Readable::labelled(format!("Read up to message #{seq}")),
+        ChatEvent::Blocked { .. } => Readable::labelled("Blocked the other person"),
+        ChatEvent::Unblocked { .. } => Readable::labelled("Unblocked the other person"),
+        ChatEvent::StaffRead { reason, .. } => Readable::labelled("Staff read this conversation")
+            .with_detail(Some(format!("Because: {}", reason.as_str()))),
     }
 }

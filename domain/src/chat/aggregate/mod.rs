@@ -53,6 +53,10 @@ struct State {
     last_read: [u64; 2],
     /// [`resend_key`]s of the latest messages.
     recent: VecDeque<ClientId>,
+    /// Whether each of `people` has blocked the other (absent from snapshots taken before
+    /// blocking existed, when nobody had).
+    #[serde(default)]
+    blocked: [bool; 2],
 }
 
 /// A client id is its sender's: the same id from the other person is another message. The key
@@ -105,6 +109,18 @@ impl State {
     fn last_seq(&self) -> u64 {
         self.next_seq.saturating_sub(1)
     }
+
+    /// Refuses when either person has blocked the other, saying which from `user`'s side.
+    fn not_blocked(&self, user: UserId) -> Result<(), ChatError> {
+        let me = self.index_of(user)?;
+        if self.blocked[1 - me] {
+            Err(ChatError::Blocked)
+        } else if self.blocked[me] {
+            Err(ChatError::YouBlocked)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 impl Chat {
@@ -139,15 +155,19 @@ impl Aggregate for Chat {
     }
 
     fn apply(&mut self, event: ChatEvent) {
-        if let ChatEvent::ChatRequested { from, to, .. } = &event {
+        // A chat begins with a request, or with a block between two who never talked.
+        if let ChatEvent::ChatRequested { from: a, to: b, .. } | ChatEvent::Blocked { by: a, whom: b } =
+            &event
+        {
             self.state.get_or_insert_with(|| State {
-                id: ChatId::for_pair(*from, *to),
-                people: if from <= to { [*from, *to] } else { [*to, *from] },
+                id: ChatId::for_pair(*a, *b),
+                people: if a <= b { [*a, *b] } else { [*b, *a] },
                 requests: VecDeque::new(),
                 open: false,
                 next_seq: 1,
                 last_read: [0, 0],
                 recent: VecDeque::new(),
+                blocked: [false, false],
             });
         }
         let Some(state) = &mut self.state else { return };
@@ -193,7 +213,24 @@ impl Aggregate for Chat {
                     state.last_read[index] = state.last_read[index].max(seq);
                 }
             }
-            ChatEvent::MessageEdited { .. } | ChatEvent::MessageDeleted { .. } => {}
+            ChatEvent::Blocked { by, .. } => {
+                if let Ok(index) = state.index_of(by) {
+                    state.blocked[index] = true;
+                }
+                for request in &mut state.requests {
+                    if request.status == Status::Pending {
+                        request.status = Status::Closed;
+                    }
+                }
+            }
+            ChatEvent::Unblocked { by, .. } => {
+                if let Ok(index) = state.index_of(by) {
+                    state.blocked[index] = false;
+                }
+            }
+            ChatEvent::MessageEdited { .. }
+            | ChatEvent::MessageDeleted { .. }
+            | ChatEvent::StaffRead { .. } => {}
         }
     }
 }

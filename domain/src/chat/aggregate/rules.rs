@@ -16,6 +16,11 @@ impl Chat {
     ) -> Result<Vec<ChatEvent>, ChatError> {
         let state = match (&self.state, &command) {
             (_, ChatCommand::Request { from, to, .. }) if from == to => return Err(ChatError::RequestToSelf),
+            (_, ChatCommand::Block { by, whom }) if by == whom => return Err(ChatError::BlockSelf),
+            (None, ChatCommand::Block { by, whom }) => {
+                return Ok(vec![ChatEvent::Blocked { by: *by, whom: *whom }]);
+            }
+            (None, ChatCommand::Unblock { .. }) => return Ok(vec![]),
             (
                 None,
                 ChatCommand::Request {
@@ -44,7 +49,7 @@ impl Chat {
                 note,
                 now,
             } => {
-                state.index_of(from)?;
+                state.not_blocked(from)?;
                 if state.open {
                     return Err(ChatError::AlreadyOpen);
                 }
@@ -134,9 +139,11 @@ impl Chat {
             } => {
                 state.index_of(by)?;
                 state.open_room()?;
+                // A resend of what was stored before the block is answered as before.
                 if state.recent.contains(&resend_key(by, client_id)) {
                     return Ok(vec![]);
                 }
+                state.not_blocked(by)?;
                 Ok(vec![ChatEvent::MessageSent {
                     id,
                     seq: state.next_seq,
@@ -147,11 +154,40 @@ impl Chat {
             }
             ChatCommand::Edit { by, seq, body } => {
                 Self::own_message(state, by, seq, message)?;
+                state.not_blocked(by)?;
                 Ok(vec![ChatEvent::MessageEdited { seq, by, body }])
             }
             ChatCommand::Delete { by, seq } => {
                 Self::own_message(state, by, seq, message)?;
                 Ok(vec![ChatEvent::MessageDeleted { seq, by }])
+            }
+            ChatCommand::Block { by, whom } => {
+                let index = state.index_of(by)?;
+                state.index_of(whom)?;
+                Ok(if state.blocked[index] {
+                    vec![]
+                } else {
+                    vec![ChatEvent::Blocked { by, whom }]
+                })
+            }
+            ChatCommand::Unblock { by, whom } => {
+                let index = state.index_of(by)?;
+                state.index_of(whom)?;
+                Ok(if state.blocked[index] {
+                    vec![ChatEvent::Unblocked { by, whom }]
+                } else {
+                    vec![]
+                })
+            }
+            ChatCommand::RecordStaffRead { by, reason, report } => {
+                if !crate::permissions::may_read_private_chat(by) {
+                    return Err(ChatError::NotFound);
+                }
+                Ok(vec![ChatEvent::StaffRead {
+                    by: by.user,
+                    reason,
+                    report,
+                }])
             }
             ChatCommand::MarkRead { by, seq } => {
                 let index = state.index_of(by)?;

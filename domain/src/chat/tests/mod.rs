@@ -1,9 +1,12 @@
 //! The chat's rules, as given/when/then.
 //!
-//! The helpers are here; the requests' rules in `requests`, the messages' in `messages`.
+//! The helpers are here; the requests' rules in `requests`, the messages' in `messages`, the
+//! blocks' in `blocks`, staff reading in `staff`.
 
+mod blocks;
 mod messages;
 mod requests;
+mod staff;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -2,12 +2,14 @@
 //!
 //! The helpers and registration are here; changes to an account in `changes`; confirming the
 //! address, resetting the password and changing the address in `lifecycle`; the claims events
-//! make and the versions they are stored at in `events`.
+//! make and the versions they are stored at in `events`; suspension and the staff role in
+//! `moderation`.
 
 mod changes;
 mod erasure;
 mod events;
 mod lifecycle;
+mod moderation;
 
 use cqrs_es::test::TestFramework;
 use uuid::Uuid;

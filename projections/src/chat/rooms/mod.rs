@@ -167,9 +167,27 @@ pub async fn for_member(
 }
 
 /// Messages waiting for `user` across all rooms (the nav badge).
-pub async fn unread_total(db: impl PgExecutor<'_>, user: Uuid) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select coalesce(sum(unread), 0)::bigint as "unread!" from chat_members where user_id = $1"#,
+/// What waits for a person in chat: messages they haven't read, requests they haven't answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Waiting {
+    pub messages: i64,
+    pub requests: i64,
+}
+
+impl Waiting {
+    pub fn total(self) -> i64 {
+        self.messages + self.requests
+    }
+}
+
+pub async fn waiting(db: impl PgExecutor<'_>, user: Uuid) -> Result<Waiting, sqlx::Error> {
+    sqlx::query_as!(
+        Waiting,
+        r#"
+        select (select coalesce(sum(unread), 0) from chat_members where user_id = $1)::bigint as "messages!",
+               (select count(*) from chat_requests where to_id = $1 and status = 'pending') as "requests!"
+        "#,
         user,
     )
     .fetch_one(db)

@@ -472,6 +472,8 @@ pub fn send(log: &mut Log, rng: &mut Rng, chat: &mut Agg<Chat>, by: Uuid) -> any
             by: UserId(by),
             client_id: ClientId(rng.uuid()),
             body: MessageBody::parse(&sentence(rng, words))?,
+            reply_to: None,
+            attachment: None,
         },
         None,
     )?;
@@ -736,6 +738,7 @@ pub async fn big_log(pool: &PgPool, phc: &str, total: u64) -> anyhow::Result<u64
                     Some(MessageInfo {
                         sender: UserId(sender),
                         deleted: false,
+                        reactions: Vec::new(),
                     }),
                 )?;
                 run.chat.record(&mut log, events, Some(sender));

@@ -221,6 +221,7 @@ impl From<crate::usecases::chat::ChatFailure> for ApiError {
             ChatFailure::NotFound => Self::not_found("chat"),
             ChatFailure::Forbidden => Self::forbidden("chat"),
             ChatFailure::Throttled { message, wait } => Self::throttled("chat", message, wait),
+            ChatFailure::Busy(busy) => busy.into(),
             ChatFailure::Internal(err) => Self::Internal(err),
         }
     }

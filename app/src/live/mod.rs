@@ -5,6 +5,7 @@
 //! them to its own sockets at once (so chat within one instance goes on without Redis), and
 //! the log's publisher sends them through Redis to every instance. The hub drops the copy.
 
+mod frame;
 mod hub;
 pub mod socket;
 mod subscriber;
@@ -18,7 +19,8 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-pub use hub::{Caps, Frame, Hub, Owner, Revocation, Subscription, TooMany};
+pub use frame::{Frame, Stamp};
+pub use hub::{Caps, Hub, Owner, Revocation, Subscription, TooMany};
 
 use crate::services::redis::Redis;
 

@@ -85,7 +85,7 @@ async fn chat_standing(
         url,
         cancel_url,
     };
-    if rooms::for_member(&mut *db, chat.0, viewer).await?.is_some() {
+    if rooms::peer(&mut *db, chat.0, viewer).await?.is_some() {
         return Ok(standing("open", format!("/chat/{}", chat.0), None));
     }
     if between.any() {

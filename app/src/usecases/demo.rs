@@ -216,7 +216,16 @@ pub async fn fill(services: Services<'_>) -> anyhow::Result<Demo> {
     let room = approved.room_id.context("an approved request opens a room")?;
     for (who, body) in CHAT {
         chats
-            .send(&people[who], room, Uuid::new_v4(), body, &request_id)
+            .send(
+                &people[who],
+                room,
+                crate::usecases::chat::Outgoing {
+                    client_id: Uuid::new_v4(),
+                    body,
+                    reply_to: None,
+                },
+                &request_id,
+            )
             .await
             .context("chatting")?;
     }

@@ -260,6 +260,7 @@ impl From<ChatFailure> for AppError {
             ChatFailure::NotFound => Self::NotFound,
             ChatFailure::Forbidden => Self::Forbidden,
             ChatFailure::Throttled { message, wait } => Self::throttled(message, wait),
+            ChatFailure::Busy(busy) => Self::Busy(busy),
             ChatFailure::Internal(err) => Self::Internal(err),
         }
     }

@@ -17,7 +17,7 @@ impl From<DateTime<Utc>> for Date {
     fn from(at: DateTime<Utc>) -> Self {
         let now = Utc::now();
         let short = if at.date_naive() == now.date_naive() {
-            at.format("%H:%M").to_string()
+            at.format("%H:%M UTC").to_string()
         } else if now.signed_duration_since(at) < chrono::Duration::days(6) {
             at.format("%a").to_string()
         } else {

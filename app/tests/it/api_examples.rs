@@ -50,6 +50,16 @@ pub(crate) fn example_path(path: &str, operation: &Value) -> String {
             Value::String(text) => text.clone(),
             other => other.to_string(),
         };
+        // As a client puts it in a URL: percent-encoded beyond the unreserved characters.
+        let value: String = value
+            .bytes()
+            .map(|byte| match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    char::from(byte).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect();
         filled = filled.replace(&format!("{{{}}}", parameter["name"].as_str().unwrap()), &value);
     }
     filled

@@ -137,6 +137,29 @@ async fn busy_history(app: &TestApp) -> (Browser, Browser, String, String) {
         .await
         .unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    // A reaction that stays, one taken back, and a reply.
+    let ben_token = ben.csrf_token().await;
+    for (method, emoji) in [
+        (reqwest::Method::PUT, "%F0%9F%91%8D"),
+        (reqwest::Method::PUT, "%F0%9F%98%82"),
+        (reqwest::Method::DELETE, "%F0%9F%98%82"),
+    ] {
+        let reacted = ben
+            .client
+            .request(
+                method,
+                ben.url(&format!("/api/chat/rooms/{room}/messages/1/reactions/{emoji}")),
+            )
+            .header("x-csrf-token", &ben_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reacted.status(), StatusCode::OK);
+    }
+    socket
+        .send(serde_json::json!({ "type": "send", "room_id": room, "client_id": uuid::Uuid::new_v4(), "body": "about the first", "reply_to": 1 }))
+        .await;
+    assert_eq!(socket.next_of("ack").await["message"]["reply_to"]["seq"], 1);
     let mut ben_socket = Socket::open(app, &ben).await;
     ben_socket
         .send(serde_json::json!({ "type": "read", "room_id": room, "seq": 4 }))

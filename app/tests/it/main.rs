@@ -30,6 +30,7 @@ mod hostile;
 mod mail;
 mod mail_smtp;
 mod media;
+mod messenger;
 mod metrics;
 mod moderation;
 mod postgres_server;

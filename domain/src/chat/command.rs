@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::values::{ClientId, MessageBody, MessageId, Note, RequestId};
+use super::values::{Attachment, ClientId, MessageBody, MessageId, Note, Reaction, RequestId};
 use crate::reason::Reason;
 use crate::user::UserId;
 
@@ -28,11 +28,14 @@ pub enum ChatCommand {
         request: RequestId,
         by: UserId,
     },
+    /// `body` may be empty only with an `attachment`; `reply_to` quotes an earlier message.
     Send {
         id: MessageId,
         by: UserId,
         client_id: ClientId,
         body: MessageBody,
+        reply_to: Option<u64>,
+        attachment: Option<Attachment>,
     },
     Edit {
         by: UserId,
@@ -42,6 +45,18 @@ pub enum ChatCommand {
     Delete {
         by: UserId,
         seq: u64,
+    },
+    /// `by` adds `reaction` to message `seq` (nothing when they already have).
+    React {
+        by: UserId,
+        seq: u64,
+        reaction: Reaction,
+    },
+    /// `by` takes their `reaction` off message `seq` (nothing when it is not there).
+    Unreact {
+        by: UserId,
+        seq: u64,
+        reaction: Reaction,
     },
     /// `by` blocks `whom`: no requests from them, no messages either way, pending requests closed.
     Block {

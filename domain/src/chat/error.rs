@@ -45,4 +45,8 @@ pub enum ChatError {
     MessageNotFound,
     #[error("only the sender may change a message")]
     NotYourMessage,
+    #[error("is not one of the reactions offered")]
+    UnknownReaction,
+    #[error("the message replied to is not in this chat")]
+    ReplyNotFound,
 }

@@ -3,7 +3,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::values::{ClientId, MessageBody, MessageId, Note, RequestId};
+use super::values::{Attachment, ClientId, MessageBody, MessageId, Note, Reaction, RequestId};
 use crate::claims::Claims;
 use crate::reason::Reason;
 use crate::user::UserId;
@@ -42,6 +42,11 @@ pub enum ChatEvent {
         sender: UserId,
         client_id: ClientId,
         body: MessageBody,
+        /// The earlier message this one answers, quoted above it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attachment: Option<Attachment>,
     },
     MessageEdited {
         seq: u64,
@@ -55,6 +60,16 @@ pub enum ChatEvent {
     MessagesRead {
         by: UserId,
         seq: u64,
+    },
+    ReactionAdded {
+        seq: u64,
+        by: UserId,
+        reaction: Reaction,
+    },
+    ReactionRemoved {
+        seq: u64,
+        by: UserId,
+        reaction: Reaction,
     },
     /// `by` blocked `whom`: from now on `whom` can't ask `by` for a chat, neither writes in
     /// their room, and every request pending between them is closed by this event.
@@ -88,6 +103,8 @@ impl DomainEvent for ChatEvent {
             Self::MessageEdited { .. } => "MessageEdited",
             Self::MessageDeleted { .. } => "MessageDeleted",
             Self::MessagesRead { .. } => "MessagesRead",
+            Self::ReactionAdded { .. } => "ReactionAdded",
+            Self::ReactionRemoved { .. } => "ReactionRemoved",
             Self::Blocked { .. } => "Blocked",
             Self::Unblocked { .. } => "Unblocked",
             Self::StaffRead { .. } => "StaffRead",
@@ -124,15 +141,20 @@ impl crate::personal::Personal for super::Chat {
                 seq,
                 sender,
                 client_id,
+                reply_to,
                 ..
             } => Some((
                 *sender,
+                // The file goes with the words: its name is theirs, and the erased message
+                // no longer points at it.
                 ChatEvent::MessageSent {
                     id: *id,
                     seq: *seq,
                     sender: *sender,
                     client_id: *client_id,
                     body: MessageBody::erased(),
+                    reply_to: *reply_to,
+                    attachment: None,
                 },
             )),
             ChatEvent::MessageEdited { seq, by, .. } => Some((

@@ -16,4 +16,4 @@ pub use aggregate::{Chat, MessageFacts, MessageInfo};
 pub use command::ChatCommand;
 pub use error::ChatError;
 pub use event::ChatEvent;
-pub use values::{ChatId, ClientId, MessageBody, MessageId, Note, RequestId};
+pub use values::{Attachment, ChatId, ClientId, MessageBody, MessageId, Note, Reaction, RequestId};

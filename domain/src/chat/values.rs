@@ -66,8 +66,106 @@ impl MessageBody {
         Ok(Self(body))
     }
 
+    /// The words beside an attachment: like [`parse`](Self::parse), but they may be left out.
+    pub fn caption(raw: &str) -> Result<Self, ChatError> {
+        match Self::parse(raw) {
+            Err(ChatError::BodyBlank) => Ok(Self(String::new())),
+            other => other,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A file sent with a message, as the app checked and stored it. `id` is random: it names the
+/// stored file and is never derived from the content, so nobody reaches a file by guessing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: Uuid,
+    /// The name it had on the sender's device, cleaned; only shown, never used as a path.
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    /// An image's size in pixels (it is shown inline); none for other files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+impl Attachment {
+    pub fn is_image(&self) -> bool {
+        self.width.is_some()
+    }
+}
+
+/// The reactions offered: a small set, as messengers offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Reaction {
+    #[serde(rename = "\u{1f44d}")]
+    ThumbsUp,
+    #[serde(rename = "\u{2764}\u{fe0f}")]
+    Heart,
+    #[serde(rename = "\u{1f602}")]
+    Laugh,
+    #[serde(rename = "\u{1f62e}")]
+    Wow,
+    #[serde(rename = "\u{1f622}")]
+    Sad,
+    #[serde(rename = "\u{1f64f}")]
+    Thanks,
+}
+
+impl Reaction {
+    pub const ALL: [Self; 6] = [
+        Self::ThumbsUp,
+        Self::Heart,
+        Self::Laugh,
+        Self::Wow,
+        Self::Sad,
+        Self::Thanks,
+    ];
+
+    /// The emoji itself, as stored and sent.
+    pub fn emoji(self) -> &'static str {
+        match self {
+            Self::ThumbsUp => "\u{1f44d}",
+            Self::Heart => "\u{2764}\u{fe0f}",
+            Self::Laugh => "\u{1f602}",
+            Self::Wow => "\u{1f62e}",
+            Self::Sad => "\u{1f622}",
+            Self::Thanks => "\u{1f64f}",
+        }
+    }
+
+    /// What a screen reader says for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ThumbsUp => "thumbs up",
+            Self::Heart => "heart",
+            Self::Laugh => "laughing",
+            Self::Wow => "surprised",
+            Self::Sad => "sad",
+            Self::Thanks => "thank you",
+        }
+    }
+
+    /// One of the offered emoji (a heart without its variation selector counts too).
+    pub fn parse(raw: &str) -> Result<Self, ChatError> {
+        let raw = raw.trim();
+        if raw == "\u{2764}" {
+            return Ok(Self::Heart);
+        }
+        Self::ALL
+            .into_iter()
+            .find(|r| r.emoji() == raw)
+            .ok_or(ChatError::UnknownReaction)
     }
 }
 

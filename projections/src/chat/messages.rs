@@ -1,11 +1,13 @@
 //! Chat messages (kept by the rooms read model): pages of a room's history, and the facts the
-//! chat aggregate asks about a message before it may be edited or deleted.
+//! chat aggregate asks about a message before it may be edited, deleted, reacted to or
+//! replied to.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::chat::{ChatError, ChatId, MessageFacts, MessageInfo};
+use domain::chat::{Attachment, ChatError, ChatId, MessageFacts, MessageInfo, Reaction};
 use domain::user::UserId;
 use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
@@ -23,6 +25,13 @@ pub struct MessageRow {
     pub sent_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted: bool,
+    pub version: i32,
+    pub reply_to: Option<i64>,
+    /// The message replied to, as it stands: its sender, its words (none once deleted).
+    pub reply_sender: Option<String>,
+    pub reply_body: Option<String>,
+    pub attachment: Option<Json<Attachment>>,
+    pub reactions: Json<Vec<ReactionJson>>,
 }
 
 /// A message as the API and the socket send it.
@@ -33,11 +42,59 @@ pub struct MessageJson {
     pub room_id: Uuid,
     pub seq: i64,
     pub sender: String,
+    /// Empty for a message that is only an attachment, a deleted one, or one whose sender
+    /// deleted their account.
     pub body: String,
     pub client_id: Uuid,
     pub sent_at: String,
     pub edited_at: Option<String>,
     pub deleted: bool,
+    /// Grows with every change (edit, deletion, reaction): of two copies of a message, the one
+    /// with the higher version is the newer.
+    pub version: i32,
+    pub reply_to: Option<ReplyJson>,
+    pub attachment: Option<AttachmentJson>,
+    /// Each emoji reacted with, and by whom, in the order they were first added.
+    pub reactions: Vec<ReactionJson>,
+}
+
+/// The message a reply quotes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Reply))]
+pub struct ReplyJson {
+    pub seq: i64,
+    pub sender: String,
+    /// The start of its words; `null` once it was deleted.
+    pub excerpt: Option<String>,
+}
+
+/// A file sent with a message, fetched at `url` by the room's two people only.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = MessageAttachment))]
+pub struct AttachmentJson {
+    pub url: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    /// Set for images, which are shown in the conversation.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = MessageReaction))]
+pub struct ReactionJson {
+    pub emoji: String,
+    /// Usernames, in the order they reacted.
+    pub by: Vec<String>,
+}
+
+/// How much of a replied-to message a reply quotes.
+const EXCERPT_CHARS: usize = 140;
+
+/// Where the room's people fetch an attachment.
+pub fn attachment_url(room: Uuid, attachment: Uuid) -> String {
+    format!("/api/chat/rooms/{room}/attachments/{attachment}")
 }
 
 impl From<&MessageRow> for MessageJson {
@@ -52,25 +109,58 @@ impl From<&MessageRow> for MessageJson {
             sent_at: timestamp(m.sent_at),
             edited_at: m.edited_at.map(timestamp),
             deleted: m.deleted,
+            version: m.version,
+            reply_to: m.reply_to.map(|seq| ReplyJson {
+                seq,
+                sender: m.reply_sender.clone().unwrap_or_default(),
+                excerpt: m.reply_body.as_deref().map(|body| {
+                    let mut excerpt: String = body.chars().take(EXCERPT_CHARS).collect();
+                    if body.chars().count() > EXCERPT_CHARS {
+                        excerpt.push('…');
+                    }
+                    excerpt
+                }),
+            }),
+            attachment: m
+                .attachment
+                .as_ref()
+                .filter(|_| !m.deleted)
+                .map(|a| AttachmentJson {
+                    url: attachment_url(m.room_id, a.id),
+                    name: a.name.clone(),
+                    content_type: a.content_type.clone(),
+                    size: a.size,
+                    width: a.width,
+                    height: a.height,
+                }),
+            reactions: m.reactions.0.clone(),
         }
     }
 }
 
-/// `sqlx::query_as!` for [`MessageRow`]s with their sender's name: the message columns, then
-/// `$rest` of the statement (its `where` clause and order). With a `$record` and `$more`
-/// columns, for rows that carry more than the message.
+/// `sqlx::query_as!` for [`MessageRow`]s with their sender's name, the message they reply to
+/// and their reactions: the message columns, then `$rest` of the statement (its `where` clause
+/// and order).
 macro_rules! select_messages {
-    ($record:ident, $more:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
         sqlx::query_as!(
-            $record,
+            MessageRow,
             r#"select m.room_id, m.seq, m.id, m.sender_id, u.username as sender, m.client_id, m.body,
-                      m.sent_at as "sent_at: _", m.edited_at as "edited_at: _", m.deleted"# + $more
-                + " from messages m join users u on u.id = m.sender_id " + $rest
+                      m.sent_at as "sent_at: _", m.edited_at as "edited_at: _", m.deleted, m.version,
+                      m.reply_to, qu.username as "reply_sender?",
+                      case when q.deleted or q.body = '' then null else q.body end as "reply_body?",
+                      m.attachment as "attachment: Json<Attachment>",
+                      coalesce((select jsonb_agg(jsonb_build_object('emoji', g.emoji, 'by', g.people) order by g.first)
+                                  from (select r.emoji, array_agg(ru.username order by r.reacted_at) as people,
+                                               min(r.reacted_at) as first
+                                          from message_reactions r join users ru on ru.id = r.user_id
+                                         where r.room_id = m.room_id and r.seq = m.seq
+                                         group by r.emoji) g), '[]') as "reactions!: Json<Vec<ReactionJson>>"
+                 from messages m join users u on u.id = m.sender_id
+                 left join messages q on q.room_id = m.room_id and q.seq = m.reply_to
+                 left join users qu on qu.id = q.sender_id "# + $rest
             $(, $arg)*
         )
-    };
-    ($rest:literal $(, $arg:expr)* $(,)?) => {
-        select_messages!(MessageRow, "", $rest $(, $arg)*)
     };
 }
 
@@ -135,6 +225,20 @@ pub async fn page(
     Ok((rows, has_more))
 }
 
+/// Message `seq` of `room` in context: up to `each` messages before it and `each` after, in
+/// ascending order, and whether older and newer ones lie beyond.
+pub async fn around(
+    db: &PgPool,
+    room: Uuid,
+    seq: i64,
+    each: i64,
+) -> Result<(Vec<MessageRow>, bool, bool), sqlx::Error> {
+    let (mut rows, older) = page(db, room, Window::Before(seq.saturating_add(1)), each + 1).await?;
+    let (after, newer) = page(db, room, Window::After(seq), each).await?;
+    rows.extend(after);
+    Ok((rows, older, newer))
+}
+
 pub async fn by_seq(
     db: impl PgExecutor<'_>,
     room: Uuid,
@@ -165,52 +269,19 @@ pub async fn current_bodies(
         .collect())
 }
 
-/// The messages at `(rooms[i], seqs[i])`, each with the people of its room (who get it live).
-pub async fn with_members(
+/// The messages at `(rooms[i], seqs[i])`.
+pub async fn at(
     db: impl PgExecutor<'_>,
     rooms: &[Uuid],
     seqs: &[i64],
-) -> Result<Vec<(MessageRow, Vec<Uuid>)>, sqlx::Error> {
-    struct Row {
-        room_id: Uuid,
-        seq: i64,
-        id: Uuid,
-        sender_id: Uuid,
-        sender: String,
-        client_id: Uuid,
-        body: String,
-        sent_at: DateTime<Utc>,
-        edited_at: Option<DateTime<Utc>>,
-        deleted: bool,
-        members: Vec<Uuid>,
-    }
-    let rows = select_messages!(
-        Row,
-        r#", array(select c.user_id from chat_members c where c.room_id = m.room_id) as "members!""#,
+) -> Result<Vec<MessageRow>, sqlx::Error> {
+    select_messages!(
         "where (m.room_id, m.seq) in (select * from unnest($1::uuid[], $2::bigint[]))",
         rooms,
         seqs
     )
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let message = MessageRow {
-                room_id: r.room_id,
-                seq: r.seq,
-                id: r.id,
-                sender_id: r.sender_id,
-                sender: r.sender,
-                client_id: r.client_id,
-                body: r.body,
-                sent_at: r.sent_at,
-                edited_at: r.edited_at,
-                deleted: r.deleted,
-            };
-            (message, r.members)
-        })
-        .collect())
+    .await
 }
 
 /// The message a client sent with `client_id`, to answer a resend with the original.
@@ -237,7 +308,10 @@ pub struct Facts(pub PgPool);
 impl MessageFacts for Facts {
     async fn message(&self, chat: ChatId, seq: u64) -> Result<Option<MessageInfo>, ChatError> {
         let row = sqlx::query!(
-            "select sender_id, deleted from messages where room_id = $1 and seq = $2",
+            r#"select sender_id, deleted,
+                      array(select r.user_id::text || ' ' || r.emoji from message_reactions r
+                             where r.room_id = m.room_id and r.seq = m.seq) as "reactions!"
+                 from messages m where room_id = $1 and seq = $2"#,
             chat.0,
             i64::try_from(seq).unwrap_or(i64::MAX),
         )
@@ -247,6 +321,14 @@ impl MessageFacts for Facts {
             Ok(found) => Ok(found.map(|message| MessageInfo {
                 sender: UserId(message.sender_id),
                 deleted: message.deleted,
+                reactions: message
+                    .reactions
+                    .iter()
+                    .filter_map(|pair| {
+                        let (user, emoji) = pair.split_once(' ')?;
+                        Some((UserId(user.parse().ok()?), Reaction::parse(emoji).ok()?))
+                    })
+                    .collect(),
             })),
             Err(err) => {
                 tracing::error!(error = %err, "cannot look up a message");

@@ -1,10 +1,11 @@
 //! Chat read models: requests, rooms with their members and messages, blocks, and staff's
-//! readings.
+//! readings; and searching one's own messages.
 
 pub mod blocks;
 pub mod messages;
 pub mod requests;
 pub mod rooms;
+pub mod search;
 pub mod staff_reads;
 
 pub use blocks::BlocksProjector;

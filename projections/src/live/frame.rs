@@ -18,8 +18,12 @@ pub enum ClientFrame {
         room_id: Uuid,
         /// Chosen by the client, one per message.
         client_id: Uuid,
-        /// 1 to 4000 characters after trimming.
+        /// 1 to 4000 characters after trimming (may be empty with `attachment_id`).
+        #[serde(default)]
         body: String,
+        /// The `seq` of an earlier message this one answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<i64>,
     },
     /// Every message of the room with `seq` greater than `after`, in order, then `synced`.
     Sync { room_id: Uuid, after: i64 },
@@ -58,7 +62,7 @@ pub enum ServerFrame {
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<Uuid>,
-        /// Seconds to wait, for `rate_limited`.
+        /// Seconds to wait, for `rate_limited` and `overloaded`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after: Option<u64>,
     },
@@ -73,6 +77,8 @@ pub enum ErrorCode {
     NotFound,
     Forbidden,
     RateLimited,
+    /// The server is storing as many messages as it can: send again after `retry_after`.
+    Overloaded,
     Unavailable,
 }
 
@@ -83,6 +89,16 @@ impl ServerFrame {
             message: message.into(),
             client_id,
             retry_after: None,
+        }
+    }
+
+    /// A send refused because the server is at capacity: try again in `seconds`.
+    pub fn overloaded(seconds: u64, client_id: Option<Uuid>) -> Self {
+        Self::Error {
+            code: ErrorCode::Overloaded,
+            message: format!("the server is busy; send again in {seconds} s"),
+            client_id,
+            retry_after: Some(seconds),
         }
     }
 

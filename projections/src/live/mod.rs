@@ -21,7 +21,7 @@ use uuid::Uuid;
 pub use frame::{ClientFrame, ErrorCode, ServerFrame};
 pub use publisher::{PublishError, Publisher};
 
-use crate::chat::{messages, requests};
+use crate::chat::{messages, requests, rooms};
 use crate::follows;
 use eventstore::log::{self, Cursor, StoredEvent};
 use eventstore::runtime::ProjectionError;
@@ -72,7 +72,9 @@ pub async fn deliveries(
         match event {
             ChatEvent::MessageSent { seq, .. }
             | ChatEvent::MessageEdited { seq, .. }
-            | ChatEvent::MessageDeleted { seq, .. } => {
+            | ChatEvent::MessageDeleted { seq, .. }
+            | ChatEvent::ReactionAdded { seq, .. }
+            | ChatEvent::ReactionRemoved { seq, .. } => {
                 message_keys.0.push(*room);
                 message_keys.1.push(*seq as i64);
             }
@@ -86,14 +88,16 @@ pub async fn deliveries(
     let messages: HashMap<(Uuid, i64), (ServerFrame, Vec<Uuid>)> = if message_keys.0.is_empty() {
         HashMap::new()
     } else {
-        messages::with_members(&mut *conn, &message_keys.0, &message_keys.1)
+        let members = rooms::members(&mut *conn, &message_keys.0).await?;
+        messages::at(&mut *conn, &message_keys.0, &message_keys.1)
             .await?
             .into_iter()
-            .map(|(row, members)| {
+            .map(|row| {
                 let frame = ServerFrame::Message {
                     message: messages::MessageJson::from(&row),
                 };
-                ((row.room_id, row.seq), (frame, members))
+                let people = members.get(&row.room_id).cloned().unwrap_or_default();
+                ((row.room_id, row.seq), (frame, people))
             })
             .collect()
     };
@@ -122,7 +126,9 @@ pub async fn deliveries(
         match chat_event {
             ChatEvent::MessageSent { seq, .. }
             | ChatEvent::MessageEdited { seq, .. }
-            | ChatEvent::MessageDeleted { seq, .. } => {
+            | ChatEvent::MessageDeleted { seq, .. }
+            | ChatEvent::ReactionAdded { seq, .. }
+            | ChatEvent::ReactionRemoved { seq, .. } => {
                 if let Some((frame, members)) = messages.get(&(room, seq as i64)) {
                     for user in members {
                         out.push(Delivery {

@@ -84,6 +84,8 @@ async fn a_run_of_messages_with_a_malformed_aggregate_id_writes_nothing() {
             sender,
             client_id: ClientId(Uuid::new_v4()),
             body: MessageBody::parse("hello").unwrap(),
+            reply_to: None,
+            attachment: None,
         })
         .collect();
     store_bad_chat(&db, &messages).await;

@@ -1,4 +1,4 @@
-//! A room's messages: reading, sending, editing and deleting.
+//! A room's messages: reading, sending, editing, deleting and reacting.
 
 use axum::Json;
 use axum::extract::State;
@@ -15,12 +15,14 @@ use super::{id, seq};
 use crate::api::error::ErrorBody;
 use crate::api::{ApiError, ApiJson, ApiPath, ApiQuery, ApiUser};
 use crate::state::AppState;
+use crate::usecases::chat::Outgoing;
 use crate::web::request::RequestId;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_messages, send_message))
         .routes(routes!(edit_message, delete_message))
+        .routes(routes!(add_reaction, remove_reaction))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -45,6 +47,10 @@ pub struct MessagesQuery {
     /// Only messages after this `seq` (not with `before`).
     #[param(value_type = Option<i64>, minimum = 0)]
     after: Option<String>,
+    /// This message with up to `limit` / 2 before and after it (a search result in context);
+    /// `has_more` then says whether newer messages follow.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    around: Option<String>,
     /// How many (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     limit: Option<String>,
@@ -64,7 +70,8 @@ fn number(key: &'static str, raw: Option<&str>) -> Result<Option<i64>, ApiError>
 
 /// Messages of a room
 ///
-/// The latest messages, or those before or after a `seq`; ascending by `seq` either way.
+/// The latest messages, those before or after a `seq`, or those around one; ascending by `seq`
+/// whichever.
 #[utoipa::path(
     get,
     path = "/api/chat/rooms/{id}/messages",
@@ -92,6 +99,19 @@ async fn list_messages(
     let limit = number("limit", query.limit.as_deref())?.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 100"));
+    }
+    if let Some(seq) = number("around", query.around.as_deref())? {
+        if query.before.is_some() || query.after.is_some() {
+            return Err(ApiError::invalid(
+                "around",
+                "can't be combined with before or after",
+            ));
+        }
+        let (rows, _, newer) = messages::around(&state.db, room.id, seq, limit / 2).await?;
+        return Ok(Json(MessagesResponse {
+            messages: rows.iter().map(MessageJson::from).collect(),
+            has_more: newer,
+        }));
     }
     let window = match (
         number("before", query.before.as_deref())?,
@@ -122,6 +142,9 @@ pub struct NewMessageFields {
     /// Chosen by the client; sending again with the same one returns the original message.
     #[schema(value_type = Uuid, required = true)]
     client_id: Option<String>,
+    /// The `seq` of an earlier message of the room that this one answers.
+    #[schema(minimum = 1)]
+    reply_to: Option<i64>,
 }
 
 /// Send a message
@@ -175,8 +198,11 @@ async fn send_message(
         .send(
             &user,
             room,
-            client_id,
-            body.message.body.as_deref().unwrap_or(""),
+            Outgoing {
+                client_id,
+                body: body.message.body.as_deref().unwrap_or(""),
+                reply_to: body.message.reply_to,
+            },
             &request_id,
         )
         .await?;
@@ -279,4 +305,79 @@ async fn delete_message(
         .delete(&user, id(&raw)?, seq(&raw_seq)?, &request_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// React to a message
+///
+/// Adds the caller's `emoji` (one of 👍 ❤️ 😂 😮 😢 🙏, URL-encoded) to the message; doing it
+/// again changes nothing. Both people get the message, with its reactions, on their sockets.
+#[utoipa::path(
+    put,
+    path = "/api/chat/rooms/{id}/messages/{seq}/reactions/{emoji}",
+    tag = "Chat",
+    params(
+        ("id" = Uuid, Path, description = "The room's id", example = json!(crate::api::examples::ROOM_ID)),
+        ("seq" = i64, Path, minimum = 1, description = "The message's place in the room", example = json!(crate::api::examples::SEQ)),
+        ("emoji" = String, Path, description = "One of 👍 ❤️ 😂 😮 😢 🙏", example = "👍"),
+    ),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The message with its reactions", body = MessageResponse,
+            example = json!(crate::api::examples::chat::reacted())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such room of yours, or no such message (or it was deleted)", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "Not one of the reactions offered, or a blocked chat", body = ErrorBody,
+            example = json!({"errors": {"emoji": ["is not one of the reactions offered"]}})),
+    )
+)]
+async fn add_reaction(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath((raw, raw_seq, emoji)): ApiPath<(String, String, String)>,
+    RequestId(request_id): RequestId,
+) -> Result<Json<MessageResponse>, ApiError> {
+    let message = state
+        .chats
+        .react(&user, id(&raw)?, seq(&raw_seq)?, &emoji, true, &request_id)
+        .await?;
+    Ok(Json(MessageResponse { message }))
+}
+
+/// Take a reaction back
+///
+/// Removes the caller's `emoji` from the message; nothing happens when it is not there.
+#[utoipa::path(
+    delete,
+    path = "/api/chat/rooms/{id}/messages/{seq}/reactions/{emoji}",
+    tag = "Chat",
+    params(
+        ("id" = Uuid, Path, description = "The room's id", example = json!(crate::api::examples::ROOM_ID)),
+        ("seq" = i64, Path, minimum = 1, description = "The message's place in the room", example = json!(crate::api::examples::SEQ)),
+        ("emoji" = String, Path, description = "One of 👍 ❤️ 😂 😮 😢 🙏", example = "👍"),
+    ),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The message with its reactions", body = MessageResponse,
+            example = json!(crate::api::examples::chat::sent())),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody,
+            example = json!({"errors": {"token": ["is missing"]}})),
+        (status = 404, description = "No such room of yours, or no such message", body = ErrorBody,
+            example = json!({"errors": {"chat": ["not found"]}})),
+        (status = 422, description = "Not one of the reactions offered", body = ErrorBody,
+            example = json!({"errors": {"emoji": ["is not one of the reactions offered"]}})),
+    )
+)]
+async fn remove_reaction(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath((raw, raw_seq, emoji)): ApiPath<(String, String, String)>,
+    RequestId(request_id): RequestId,
+) -> Result<Json<MessageResponse>, ApiError> {
+    let message = state
+        .chats
+        .react(&user, id(&raw)?, seq(&raw_seq)?, &emoji, false, &request_id)
+        .await?;
+    Ok(Json(MessageResponse { message }))
 }

@@ -5,6 +5,7 @@ mod messages;
 mod receipts;
 mod requests;
 mod rooms;
+mod search;
 
 use projections::chat::messages::MessageJson;
 use projections::chat::rooms::RoomRow;
@@ -24,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(rooms::router())
         .merge(messages::router())
         .merge(receipts::router())
+        .merge(search::router())
 }
 
 /// Ids come from URLs; one of the wrong shape names nothing.
@@ -65,7 +67,7 @@ impl RoomJson {
                 following: room.peer_followed,
             },
             created_at: timestamp(room.created_at),
-            last_message: room.last_message().as_ref().map(MessageJson::from),
+            last_message: room.last_message.as_ref().map(MessageJson::from),
             unread: room.unread,
             peer_last_read_seq: room.peer_last_read_seq,
         }

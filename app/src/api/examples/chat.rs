@@ -40,6 +40,11 @@ pub fn declined() -> Value {
 }
 
 fn message(edited: bool) -> Value {
+    message_with(edited, json!([]))
+}
+
+fn message_with(edited: bool, reactions: Value) -> Value {
+    let changes = i32::from(edited) + reactions.as_array().map_or(0, |r| r.len() as i32);
     json!({
         "id": MESSAGE_ID,
         "room_id": ROOM_ID,
@@ -50,7 +55,16 @@ fn message(edited: bool) -> Value {
         "sent_at": at::SENT,
         "edited_at": if edited { json!(at::MESSAGE_EDITED) } else { Value::Null },
         "deleted": false,
+        "version": 1 + changes,
+        "reply_to": null,
+        "attachment": null,
+        "reactions": reactions,
     })
+}
+
+/// Jill likes Jake's message.
+pub fn reacted() -> Value {
+    json!({ "message": message_with(true, json!([{ "emoji": "👍", "by": ["jill"] }])) })
 }
 
 /// The room as Jill sees it, before any message or after Jake's.
@@ -102,4 +116,20 @@ pub fn messages() -> Value {
 /// Jill has read up to Jake's message.
 pub fn read() -> Value {
     json!({ "seq": SEQ })
+}
+
+/// Jill looks for "Saturday".
+pub fn found() -> Value {
+    json!({ "results": [{
+        "room_id": ROOM_ID,
+        "seq": SEQ,
+        "sender": "jake",
+        "peer": "jake",
+        "sent_at": at::SENT,
+        "excerpt": [
+            { "text": "Hi Jill! Free on ", "match": false },
+            { "text": "Saturday", "match": true },
+            { "text": "?", "match": false },
+        ],
+    }] })
 }

@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use projections::live::Delivery;
+
+use super::Frame;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -20,9 +22,6 @@ use uuid::Uuid;
 pub const QUEUE: usize = 512;
 /// How many deliveries the hub remembers for de-duplication.
 const REMEMBERED: usize = 65_536;
-
-/// A frame, serialized once for every socket it goes to.
-pub type Frame = Arc<str>;
 
 #[derive(Clone, Default)]
 pub struct Hub {
@@ -233,10 +232,7 @@ impl Hub {
             let waited = (chrono::Utc::now() - recorded_at).to_std().unwrap_or_default();
             crate::metrics::chat_delivered(waited);
         }
-        let Ok(text) = serde_json::to_string(&delivery.frame) else {
-            return;
-        };
-        let frame: Frame = text.into();
+        let frame = Frame::of(&delivery.frame);
         let mut sockets = lock(&self.inner.sockets);
         let Some(list) = sockets.by_user.get_mut(&delivery.user) else {
             return;

@@ -45,8 +45,8 @@ async fn frames_reach_every_socket_of_the_user_once() {
     hub.deliver(&delivery(7, ann));
     hub.deliver(&delivery(7, ann));
     let sent = serde_json::to_string(&delivery(7, ann).frame).unwrap();
-    assert_eq!(*tab1.frames.recv().await.unwrap(), *sent);
-    assert_eq!(*tab2.frames.recv().await.unwrap(), *sent);
+    assert_eq!(*tab1.frames.recv().await.unwrap().text, *sent);
+    assert_eq!(*tab2.frames.recv().await.unwrap().text, *sent);
     assert!(tab1.frames.try_recv().is_err(), "the copy was dropped");
     assert!(other.frames.try_recv().is_err());
 }

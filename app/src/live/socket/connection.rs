@@ -3,20 +3,28 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
+use projections::chat::messages::{self, MessageJson, Window};
+use projections::chat::rooms;
 use projections::live::{ErrorCode, ServerFrame};
 use projections::users::UserRow;
+use sqlx::PgPool;
+use tokio::time::{Instant, sleep_until};
 
 use super::frames::{error_frame, frame, handle};
-use crate::live::Subscription;
+use super::order::Order;
+use crate::live::{Frame, Subscription};
 use crate::state::AppState;
 use crate::web::auth::Credential;
 
 /// How often a socket that only receives checks that its session still stands.
 const RECHECK: Duration = Duration::from_secs(15);
+/// The most messages read at once to fill a gap; a longer one goes out as it is, and the
+/// client's `sync` (it sees the jump in `seq`) fetches the rest.
+const GAP_READ: i64 = 500;
 
 pub(super) async fn run(
     socket: WebSocket,
@@ -36,19 +44,36 @@ pub(super) async fn run(
         user: user.username.clone(),
     }));
 
+    // Where each room stood as the socket opened: messages from there on go out in order.
+    let mut order = match rooms::positions(&state.db, user.id).await {
+        Ok(positions) => Some(Order::new(positions)),
+        Err(err) => {
+            tracing::warn!(error = %err, "socket opened without room positions; frames pass unordered");
+            None
+        }
+    };
     let writer_heard = heard.clone();
     let writer_closed = closed.clone();
+    let db = state.db.clone();
     let writer = tokio::spawn(async move {
         // Ping three times within the allowed silence, so one lost pong does not end a socket.
         let mut ping = tokio::time::interval(silence_limit / 3);
         ping.tick().await;
         loop {
-            tokio::select! {
+            let deadline = order.as_ref().and_then(Order::deadline);
+            let ready = tokio::select! {
                 () = writer_closed.cancelled() => break,
                 next = subscription.frames.recv() => {
-                    let Some(text) = next else { break };
-                    if sink.send(Message::Text(Utf8Bytes::from(&*text))).await.is_err() {
-                        break;
+                    let Some(frame) = next else { break };
+                    match order.as_mut() {
+                        Some(order) => order.push(frame, Instant::now()),
+                        None => vec![frame],
+                    }
+                }
+                () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                    match order.as_mut() {
+                        Some(order) => fill_gaps(&db, order).await,
+                        None => Vec::new(),
                     }
                 }
                 _ = ping.tick() => {
@@ -56,7 +81,22 @@ pub(super) async fn run(
                     if silent > silence_limit || sink.send(Message::Ping(Default::default())).await.is_err() {
                         break;
                     }
+                    continue;
                 }
+            };
+            let mut failed = false;
+            for frame in ready {
+                if sink
+                    .send(Message::Text(Utf8Bytes::from(&*frame.text)))
+                    .await
+                    .is_err()
+                {
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                break;
             }
         }
         writer_closed.cancel();
@@ -97,6 +137,27 @@ pub(super) async fn run(
     }
     closed.cancel();
     let _ = writer.await;
+}
+
+/// Reads the messages of every overdue gap from the read model and returns what may go out now.
+async fn fill_gaps(db: &PgPool, order: &mut Order) -> Vec<Frame> {
+    let mut out = Vec::new();
+    for gap in order.overdue(Instant::now()) {
+        let missing = (gap.upto - gap.after).clamp(1, GAP_READ);
+        match messages::page(db, gap.room, Window::After(gap.after), missing).await {
+            Ok((rows, _)) => {
+                for row in &rows {
+                    let frame = Frame::of(&ServerFrame::Message {
+                        message: MessageJson::from(row),
+                    });
+                    out.extend(order.push(frame, Instant::now()));
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "could not read the messages of a gap"),
+        }
+        out.extend(order.give_up(gap));
+    }
+    out
 }
 
 /// Whether the socket's session or token still stands; a failed check (the database away) does

@@ -12,14 +12,13 @@ use uuid::Uuid;
 use crate::live::Frame;
 use crate::services::limits;
 use crate::state::AppState;
-use crate::usecases::chat::ChatFailure;
+use crate::usecases::chat::{ChatFailure, Outgoing};
 
 /// Messages per page while catching a client up.
 const SYNC_PAGE: i64 = 200;
 
 pub(super) fn frame(value: &ServerFrame) -> Frame {
-    // A frame holds strings, numbers and UUIDs only: it always serializes.
-    serde_json::to_string(value).unwrap_or_default().into()
+    Frame::of(value)
 }
 
 pub(super) fn error_frame(code: ErrorCode, message: &str, client_id: Option<Uuid>) -> Frame {
@@ -32,6 +31,7 @@ fn failure_frame(failure: ChatFailure, client_id: Option<Uuid>) -> Frame {
         ChatFailure::NotFound => error_frame(ErrorCode::NotFound, "no such room", client_id),
         ChatFailure::Forbidden => error_frame(ErrorCode::Forbidden, "not allowed", client_id),
         ChatFailure::Throttled { message, .. } => error_frame(ErrorCode::RateLimited, &message, client_id),
+        ChatFailure::Busy(busy) => frame(&ServerFrame::overloaded(busy.retry_after, client_id)),
         ChatFailure::Internal(err) => {
             tracing::error!(error = ?err, "socket command failed");
             error_frame(ErrorCode::Unavailable, "try again in a moment", client_id)
@@ -78,12 +78,14 @@ pub(super) async fn handle(state: &AppState, user: &UserRow, text: &str, outbox:
             room_id,
             client_id,
             body,
+            reply_to,
         } => {
-            match state
-                .chats
-                .send(user, room_id, client_id, &body, &request_id)
-                .await
-            {
+            let outgoing = Outgoing {
+                client_id,
+                body: &body,
+                reply_to,
+            };
+            match state.chats.send(user, room_id, outgoing, &request_id).await {
                 Ok((message, _)) => frame(&ServerFrame::Ack { client_id, message }),
                 Err(failure) => failure_frame(failure, Some(client_id)),
             }

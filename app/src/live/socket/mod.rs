@@ -6,11 +6,13 @@
 //! pings a third of the way into the allowed silence (`WS_TIMEOUT_SECONDS`, 60 by default), and
 //! gives up on a peer that stays silent for all of it.
 //!
-//! The upgrade is here; a socket's reader and writer are in `connection`, and what each client
-//! frame does, and the frames sent back, in `frames`.
+//! The upgrade is here; a socket's reader and writer are in `connection`, what each client
+//! frame does, and the frames sent back, in `frames`, and how the writer keeps each room's
+//! messages in order in `order`.
 
 mod connection;
 mod frames;
+mod order;
 
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;

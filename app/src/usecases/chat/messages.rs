@@ -1,6 +1,7 @@
-//! A room's messages: sending, editing, deleting, read receipts, and typing notices.
+//! A room's messages: sending (with a reply), editing, deleting, reactions, read receipts, and
+//! typing notices.
 
-use domain::chat::{ChatCommand, ChatId, ClientId, MessageBody, MessageId};
+use domain::chat::{ChatCommand, ChatId, ClientId, MessageBody, MessageId, Reaction};
 use domain::user::UserId;
 use projections::chat::messages::{self, MessageJson};
 use projections::chat::rooms;
@@ -9,6 +10,7 @@ use projections::users::UserRow;
 use uuid::Uuid;
 
 use super::{ChatFailure, Chats, refusal};
+use domain::chat::ChatError;
 
 impl Chats {
     /// The room, if `user` is in it.
@@ -25,21 +27,32 @@ impl Chats {
         &self,
         user: &UserRow,
         room: Uuid,
-        client_id: Uuid,
-        body: &str,
+        outgoing: Outgoing<'_>,
         request_id: &str,
     ) -> Result<(MessageJson, bool), ChatFailure> {
+        let Outgoing {
+            client_id,
+            body,
+            reply_to,
+        } = outgoing;
         let chat = self.member_of(user, room).await?;
         if let Some(original) = messages::by_client_id(self.db(), room, user.id, client_id).await? {
             return Ok((MessageJson::from(&original), false));
         }
         let body = MessageBody::parse(body).map_err(refusal)?;
+        let reply_to = match reply_to {
+            Some(seq) => Some(u64::try_from(seq).map_err(|_| refusal(ChatError::ReplyNotFound))?),
+            None => None,
+        };
+        let _admitted = self.admit().await?;
         let id = Uuid::now_v7();
         let command = ChatCommand::Send {
             id: MessageId(id),
             by: UserId(user.id),
             client_id: ClientId(client_id),
             body,
+            reply_to,
+            attachment: None,
         };
         let delivered = self.run(chat, command, user, request_id).await?;
         let message = match own_copy(&delivered, user, |m| m.client_id == client_id) {
@@ -110,6 +123,37 @@ impl Chats {
         Ok(())
     }
 
+    /// Adds (`on`) or takes off `user`'s `emoji` on message `seq`; returns the message as it
+    /// stands after.
+    pub async fn react(
+        &self,
+        user: &UserRow,
+        room: Uuid,
+        seq: i64,
+        emoji: &str,
+        on: bool,
+        request_id: &str,
+    ) -> Result<MessageJson, ChatFailure> {
+        let chat = self.member_of(user, room).await?;
+        let reaction = Reaction::parse(emoji).map_err(refusal)?;
+        let seq = u64::try_from(seq).map_err(|_| ChatFailure::NotFound)?;
+        let by = UserId(user.id);
+        let command = if on {
+            ChatCommand::React { by, seq, reaction }
+        } else {
+            ChatCommand::Unreact { by, seq, reaction }
+        };
+        let delivered = self.run(chat, command, user, request_id).await?;
+        if let Some(message) = own_copy(&delivered, user, |m| m.seq == seq as i64) {
+            return Ok(message);
+        }
+        messages::by_seq(self.db(), room, seq as i64)
+            .await?
+            .filter(|row| !row.deleted)
+            .map(|row| MessageJson::from(&row))
+            .ok_or(ChatFailure::NotFound)
+    }
+
     pub async fn mark_read(
         &self,
         user: &UserRow,
@@ -144,6 +188,16 @@ impl Chats {
         self.live.ephemeral(peer, frame).await;
         Ok(())
     }
+}
+
+/// A message as its sender wrote it.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// Chosen by the client, one per message: a resend with the same one is stored once.
+    pub client_id: Uuid,
+    pub body: &'a str,
+    /// The seq of the message this one answers.
+    pub reply_to: Option<i64>,
 }
 
 /// The message among `delivered` that `user`'s own sockets received and `matches`: what the

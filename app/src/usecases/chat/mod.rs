@@ -8,6 +8,7 @@
 mod blocks;
 mod messages;
 mod requests;
+pub mod search;
 mod staff;
 
 use std::sync::Arc;
@@ -20,8 +21,10 @@ use projections::users::UserRow;
 
 use crate::live::Live;
 use crate::services::limits::{Limits, RetryAfter};
+use crate::services::pools::Busy;
 use crate::web::forms::FormErrors;
 
+pub use messages::Outgoing;
 pub use requests::Answer;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,9 @@ pub enum ChatFailure {
     /// A limit of the person's is used up (requests per day).
     #[error("{message}")]
     Throttled { message: String, wait: RetryAfter },
+    /// This instance has as many messages on their way to storage as it can store promptly.
+    #[error(transparent)]
+    Busy(#[from] Busy),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -54,6 +60,8 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ChatFailure {
 fn refusal(err: ChatError) -> ChatFailure {
     match err {
         ChatError::BodyBlank | ChatError::BodyTooLong => invalid("body", err.to_string()),
+        ChatError::UnknownReaction => invalid("emoji", err.to_string()),
+        ChatError::ReplyNotFound => invalid("reply_to", err.to_string()),
         ChatError::NoteTooLong => invalid("message", err.to_string()),
         ChatError::RequestToSelf
         | ChatError::AlreadyPending
@@ -72,6 +80,13 @@ fn refusal(err: ChatError) -> ChatFailure {
     }
 }
 
+/// Messages one instance stores at once. Sending is a short transaction (and a wait for the
+/// read models); past this many, more at once only queue for the database and every message
+/// waits longer, so the excess is refused at once with a retry hint instead (see [`Busy`]).
+const SENDS_IN_FLIGHT: usize = 48;
+/// How long a message may wait for a place among them.
+const ADMISSION_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// The chat side of the app: commands, message facts and live delivery.
 #[derive(Clone)]
 pub struct Chats {
@@ -79,6 +94,7 @@ pub struct Chats {
     facts: Arc<dyn MessageFacts>,
     live: Live,
     limits: Limits,
+    admission: Arc<tokio::sync::Semaphore>,
 }
 
 impl Chats {
@@ -89,6 +105,15 @@ impl Chats {
             facts,
             live,
             limits,
+            admission: Arc::new(tokio::sync::Semaphore::new(SENDS_IN_FLIGHT)),
+        }
+    }
+
+    /// A place among the messages being stored, or [`Busy`] after a short wait.
+    async fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ChatFailure> {
+        match tokio::time::timeout(ADMISSION_WAIT, self.admission.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(Busy { retry_after: 1 }.into()),
         }
     }
 

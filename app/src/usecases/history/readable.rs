@@ -182,10 +182,23 @@ fn chat_event(event: ChatEvent, bodies: &mut HashMap<u64, String>) -> Readable {
         ChatEvent::ChatRequestDeclined { .. } => Readable::labelled("Declined the request"),
         ChatEvent::ChatRequestCancelled { .. } => Readable::labelled("Cancelled the request"),
         ChatEvent::RoomOpened { .. } => Readable::labelled("The chat opened"),
-        ChatEvent::MessageSent { seq, body, .. } => {
+        ChatEvent::MessageSent {
+            seq,
+            body,
+            reply_to,
+            attachment,
+            ..
+        } => {
             let body = body.as_str().to_owned();
             bodies.insert(seq, body.clone());
-            Readable::labelled(format!("Message #{seq}")).with_detail(Some(body))
+            let mut label = format!("Message #{seq}");
+            if let Some(to) = reply_to {
+                label.push_str(&format!(", replying to #{to}"));
+            }
+            if let Some(file) = attachment {
+                label.push_str(&format!(", with the file “{}”", file.name));
+            }
+            Readable::labelled(label).with_detail(Some(body).filter(|b| !b.is_empty()))
         }
         ChatEvent::MessageEdited { seq, body, .. } => {
             let body = body.as_str().to_owned();
@@ -201,6 +214,12 @@ fn chat_event(event: ChatEvent, bodies: &mut HashMap<u64, String>) -> Readable {
         ChatEvent::MessageDeleted { seq, .. } => Readable::labelled(format!("Deleted message #{seq}"))
             .with_detail(bodies.get(&seq).filter(|b| !b.is_empty()).cloned()),
         ChatEvent::MessagesRead { seq, .. } => Readable::labelled(format!("Read up to message #{seq}")),
+        ChatEvent::ReactionAdded { seq, reaction, .. } => {
+            Readable::labelled(format!("Reacted {} to message #{seq}", reaction.emoji()))
+        }
+        ChatEvent::ReactionRemoved { seq, reaction, .. } => {
+            Readable::labelled(format!("Took back {} on message #{seq}", reaction.emoji()))
+        }
         ChatEvent::Blocked { .. } => Readable::labelled("Blocked the other person"),
         ChatEvent::Unblocked { .. } => Readable::labelled("Unblocked the other person"),
         ChatEvent::StaffRead { reason, .. } => Readable::labelled("Staff read this conversation")

@@ -42,6 +42,13 @@ fn withhold(event: &mut AuditEvent, field: &str, why: &str) {
     }
 }
 
+/// A file goes with its message's words: the reader learns neither its name nor its link.
+fn drop_attachment(event: &mut AuditEvent) {
+    if let Value::Object(data) = &mut event.data {
+        data.remove("attachment");
+    }
+}
+
 /// Withholds from `events` the words `words` does not show.
 pub async fn chat(db: &PgPool, words: Words, events: &mut [AuditEvent]) -> Result<(), sqlx::Error> {
     match words {
@@ -49,6 +56,7 @@ pub async fn chat(db: &PgPool, words: Words, events: &mut [AuditEvent]) -> Resul
         Words::None => {
             for event in events.iter_mut().filter(|e| e.aggregate_type == "Chat") {
                 withhold(event, "body", UNREAD);
+                drop_attachment(event);
                 if event.data.get("note").is_some_and(|n| !n.is_null()) {
                     withhold(event, "note", UNREAD);
                 }
@@ -81,7 +89,10 @@ async fn current(db: &PgPool, events: &mut [AuditEvent]) -> Result<(), sqlx::Err
         match now.get(&key) {
             Some(Some(body)) if event.data["body"].as_str() == Some(body.as_str()) => {}
             Some(Some(_)) => withhold(event, "body", REPLACED),
-            Some(None) | None => withhold(event, "body", DELETED),
+            Some(None) | None => {
+                withhold(event, "body", DELETED);
+                drop_attachment(event);
+            }
         }
     }
     Ok(())

@@ -15,15 +15,18 @@ use uuid::Uuid;
 use super::command::ChatCommand;
 use super::error::ChatError;
 use super::event::ChatEvent;
-use super::values::{ChatId, ClientId, RequestId};
+use super::values::{ChatId, ClientId, Reaction, RequestId};
 use crate::user::UserId;
 
-/// What the chat must know about one of its messages to let it be edited or deleted. The
-/// aggregate does not keep its messages (a room may hold 100,000), so it asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the chat must know about one of its messages to let it be edited, deleted, reacted to
+/// or replied to. The aggregate does not keep its messages (a room may hold 100,000), so it
+/// asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageInfo {
     pub sender: UserId,
     pub deleted: bool,
+    /// Who reacted with what.
+    pub reactions: Vec<(UserId, Reaction)>,
 }
 
 /// Where the chat asks about its messages (the messages read model, in the running app).
@@ -142,10 +145,16 @@ impl Aggregate for Chat {
         facts: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), ChatError> {
-        let message = match (&command, self.id()) {
-            (ChatCommand::Edit { seq, .. } | ChatCommand::Delete { seq, .. }, Some(chat)) => {
-                facts.message(chat, *seq).await?
-            }
+        let named = match &command {
+            ChatCommand::Edit { seq, .. }
+            | ChatCommand::Delete { seq, .. }
+            | ChatCommand::React { seq, .. }
+            | ChatCommand::Unreact { seq, .. } => Some(*seq),
+            ChatCommand::Send { reply_to, .. } => *reply_to,
+            _ => None,
+        };
+        let message = match (named, self.id()) {
+            (Some(seq), Some(chat)) => facts.message(chat, seq).await?,
             _ => None,
         };
         for event in self.decide(command, message)? {
@@ -230,6 +239,8 @@ impl Aggregate for Chat {
             }
             ChatEvent::MessageEdited { .. }
             | ChatEvent::MessageDeleted { .. }
+            | ChatEvent::ReactionAdded { .. }
+            | ChatEvent::ReactionRemoved { .. }
             | ChatEvent::StaffRead { .. } => {}
         }
     }

@@ -8,7 +8,7 @@ use crate::user::UserId;
 
 impl Chat {
     /// The rules. `message` is what [`MessageFacts`](super::MessageFacts) said about the message
-    /// an edit or a delete names; other commands get `None`.
+    /// an edit, a delete, a reaction or a reply names; other commands get `None`.
     pub fn decide(
         &self,
         command: ChatCommand,
@@ -136,6 +136,8 @@ impl Chat {
                 by,
                 client_id,
                 body,
+                reply_to,
+                attachment,
             } => {
                 state.index_of(by)?;
                 state.open_room()?;
@@ -144,13 +146,45 @@ impl Chat {
                     return Ok(vec![]);
                 }
                 state.not_blocked(by)?;
+                if body.is_empty() && attachment.is_none() {
+                    return Err(ChatError::BodyBlank);
+                }
+                if let Some(seq) = reply_to {
+                    Self::standing_message(state, seq, message.as_ref())
+                        .map_err(|_| ChatError::ReplyNotFound)?;
+                }
                 Ok(vec![ChatEvent::MessageSent {
                     id,
                     seq: state.next_seq,
                     sender: by,
                     client_id,
                     body,
+                    reply_to,
+                    attachment,
                 }])
+            }
+            ChatCommand::React { by, seq, reaction } => {
+                state.index_of(by)?;
+                state.open_room()?;
+                state.not_blocked(by)?;
+                let message = Self::standing_message(state, seq, message.as_ref())?;
+                Ok(if message.reactions.contains(&(by, reaction)) {
+                    vec![]
+                } else {
+                    vec![ChatEvent::ReactionAdded { seq, by, reaction }]
+                })
+            }
+            ChatCommand::Unreact { by, seq, reaction } => {
+                state.index_of(by)?;
+                state.open_room()?;
+                let reacted = message
+                    .filter(|_| seq > 0 && seq <= state.last_seq())
+                    .is_some_and(|m| m.reactions.contains(&(by, reaction)));
+                Ok(if reacted {
+                    vec![ChatEvent::ReactionRemoved { seq, by, reaction }]
+                } else {
+                    vec![]
+                })
             }
             ChatCommand::Edit { by, seq, body } => {
                 Self::own_message(state, by, seq, message)?;
@@ -210,15 +244,24 @@ impl Chat {
     ) -> Result<(), ChatError> {
         state.index_of(by)?;
         state.open_room()?;
+        let message = Self::standing_message(state, seq, message.as_ref())?;
+        if may_change_message(by, message.sender) {
+            Ok(())
+        } else {
+            Err(ChatError::NotYourMessage)
+        }
+    }
+
+    /// The message `seq` of this chat, unless it does not exist or was deleted.
+    fn standing_message<'a>(
+        state: &State,
+        seq: u64,
+        message: Option<&'a MessageInfo>,
+    ) -> Result<&'a MessageInfo, ChatError> {
         if seq == 0 || seq > state.last_seq() {
             return Err(ChatError::MessageNotFound);
         }
-        match message {
-            Some(m) if m.deleted => Err(ChatError::MessageNotFound),
-            Some(m) if !may_change_message(by, m.sender) => Err(ChatError::NotYourMessage),
-            Some(_) => Ok(()),
-            None => Err(ChatError::MessageNotFound),
-        }
+        message.filter(|m| !m.deleted).ok_or(ChatError::MessageNotFound)
     }
 }
 

@@ -150,6 +150,8 @@ fn words_in_a_chat_are_sealed_for_whoever_wrote_them() {
                 sender: ANN,
                 client_id: ClientId(Uuid::from_u128(1)),
                 body: body(marker),
+                reply_to: None,
+                attachment: None,
             },
             ANN,
         ),

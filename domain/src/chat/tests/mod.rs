@@ -5,6 +5,7 @@
 
 mod blocks;
 mod messages;
+mod reactions;
 mod requests;
 mod staff;
 
@@ -32,16 +33,29 @@ struct Facts(HashMap<u64, MessageInfo>);
 #[async_trait]
 impl MessageFacts for Facts {
     async fn message(&self, _: ChatId, seq: u64) -> Result<Option<MessageInfo>, ChatError> {
-        Ok(self.0.get(&seq).copied())
+        Ok(self.0.get(&seq).cloned())
     }
 }
 
 fn chat(facts: &[(u64, UserId, bool)]) -> TestFramework<Chat> {
-    let facts = facts
+    let facts: Vec<_> = facts
         .iter()
-        .map(|&(seq, sender, deleted)| (seq, MessageInfo { sender, deleted }))
+        .map(|&(seq, sender, deleted)| {
+            (
+                seq,
+                MessageInfo {
+                    sender,
+                    deleted,
+                    reactions: vec![],
+                },
+            )
+        })
         .collect();
-    TestFramework::with(Arc::new(Facts(facts)) as Arc<dyn MessageFacts>)
+    chat_with(facts)
+}
+
+fn chat_with(facts: Vec<(u64, MessageInfo)>) -> TestFramework<Chat> {
+    TestFramework::with(Arc::new(Facts(facts.into_iter().collect())) as Arc<dyn MessageFacts>)
 }
 
 fn requested(request: RequestId, from: UserId, to: UserId) -> ChatEvent {
@@ -94,6 +108,8 @@ fn sent(seq: u64, sender: UserId, client: u128) -> ChatEvent {
         sender,
         client_id: ClientId(Uuid::from_u128(client)),
         body: body("hi"),
+        reply_to: None,
+        attachment: None,
     }
 }
 
@@ -103,6 +119,8 @@ fn send(by: UserId, client: u128) -> ChatCommand {
         by,
         client_id: ClientId(Uuid::from_u128(client)),
         body: body("hi"),
+        reply_to: None,
+        attachment: None,
     }
 }
 

@@ -9,9 +9,13 @@
 mod projector;
 mod sent_run;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
+
+use super::messages::{self, MessageRow};
 
 pub use projector::ChatProjector;
 
@@ -31,41 +35,11 @@ pub struct RoomRow {
     pub peer_image: Option<String>,
     pub peer_last_read_seq: i64,
     pub peer_followed: bool,
-    pub last: LastMessage,
+    /// The room's newest message, when it has one.
+    pub last_message: Option<MessageRow>,
 }
 
-/// The room's newest message, when it has one.
-#[derive(Debug, Clone)]
-pub struct LastMessage {
-    pub last_id: Option<Uuid>,
-    pub last_sender: Option<String>,
-    pub last_client_id: Option<Uuid>,
-    pub last_body: Option<String>,
-    pub last_sent_at: Option<DateTime<Utc>>,
-    pub last_edited_at: Option<DateTime<Utc>>,
-    pub last_deleted: Option<bool>,
-}
-
-impl RoomRow {
-    /// The newest message in the shape of a messages row.
-    pub fn last_message(&self) -> Option<super::messages::MessageRow> {
-        let last = &self.last;
-        Some(super::messages::MessageRow {
-            room_id: self.id,
-            seq: self.last_seq,
-            id: last.last_id?,
-            sender_id: Uuid::nil(),
-            sender: last.last_sender.clone()?,
-            client_id: last.last_client_id?,
-            body: last.last_body.clone()?,
-            sent_at: last.last_sent_at?,
-            edited_at: last.last_edited_at,
-            deleted: last.last_deleted?,
-        })
-    }
-}
-
-/// A [`RoomRow`] as the query macros read it: one flat row.
+/// A [`RoomRow`] as the query macros read it: one flat row, without its last message.
 struct Row {
     id: Uuid,
     created_at: DateTime<Utc>,
@@ -80,13 +54,6 @@ struct Row {
     peer_image: Option<String>,
     peer_last_read_seq: i64,
     peer_followed: bool,
-    last_id: Option<Uuid>,
-    last_sender: Option<String>,
-    last_client_id: Option<Uuid>,
-    last_body: Option<String>,
-    last_sent_at: Option<DateTime<Utc>>,
-    last_edited_at: Option<DateTime<Utc>>,
-    last_deleted: Option<bool>,
 }
 
 impl From<Row> for RoomRow {
@@ -105,22 +72,13 @@ impl From<Row> for RoomRow {
             peer_image: row.peer_image,
             peer_last_read_seq: row.peer_last_read_seq,
             peer_followed: row.peer_followed,
-            last: LastMessage {
-                last_id: row.last_id,
-                last_sender: row.last_sender,
-                last_client_id: row.last_client_id,
-                last_body: row.last_body,
-                last_sent_at: row.last_sent_at,
-                last_edited_at: row.last_edited_at,
-                last_deleted: row.last_deleted,
-            },
+            last_message: None,
         }
     }
 }
 
 /// `sqlx::query_as!` for [`Row`]s of the rooms of member `$1`: a room as that member sees it,
-/// then `$rest` of the statement (its further conditions and order). The newest message is
-/// outer-joined: a room without messages has none.
+/// then `$rest` of the statement (its further conditions and order).
 macro_rules! select_rooms {
     ($rest:literal $(, $arg:expr)* $(,)?) => {
         sqlx::query_as!(
@@ -130,40 +88,53 @@ macro_rules! select_rooms {
                       p.display_name as peer_display_name, p.bio as peer_bio, p.image as peer_image,
                       them.last_read_seq as peer_last_read_seq,
                       exists (select 1 from follows f where f.follower_id = me.user_id and f.followee_id = me.peer_id)
-                      as "peer_followed!",
-                      lm.id as "last_id?", lu.username as "last_sender?", lm.client_id as "last_client_id?",
-                      lm.body as "last_body?", lm.sent_at as "last_sent_at?: _", lm.edited_at as "last_edited_at?: _",
-                      lm.deleted as "last_deleted?"
+                      as "peer_followed!"
                  from chat_members me
                  join chat_rooms r on r.id = me.room_id
                  join chat_members them on them.room_id = me.room_id and them.user_id = me.peer_id
                  join users p on p.id = me.peer_id
-                 left join messages lm on lm.room_id = r.id and lm.seq = r.last_seq
-                 left join users lu on lu.id = lm.sender_id
                 where me.user_id = $1 "# + $rest
             $(, $arg)*
         )
     };
 }
 
+/// `rows` with their newest messages, read in one query.
+async fn with_last_messages(db: &PgPool, rows: Vec<Row>) -> Result<Vec<RoomRow>, sqlx::Error> {
+    let mut rooms: Vec<RoomRow> = rows.into_iter().map(RoomRow::from).collect();
+    let (ids, seqs): (Vec<Uuid>, Vec<i64>) = rooms
+        .iter()
+        .filter(|room| room.last_seq > 0)
+        .map(|room| (room.id, room.last_seq))
+        .unzip();
+    if ids.is_empty() {
+        return Ok(rooms);
+    }
+    let mut last: HashMap<Uuid, MessageRow> = messages::at(db, &ids, &seqs)
+        .await?
+        .into_iter()
+        .map(|message| (message.room_id, message))
+        .collect();
+    for room in &mut rooms {
+        room.last_message = last.remove(&room.id);
+    }
+    Ok(rooms)
+}
+
 /// `user`'s rooms, most recent activity first.
-pub async fn for_user(db: impl PgExecutor<'_>, user: Uuid, limit: i64) -> Result<Vec<RoomRow>, sqlx::Error> {
+pub async fn for_user(db: &PgPool, user: Uuid, limit: i64) -> Result<Vec<RoomRow>, sqlx::Error> {
     let rows = select_rooms!("order by r.last_activity_at desc limit $2", user, limit)
         .fetch_all(db)
         .await?;
-    Ok(rows.into_iter().map(RoomRow::from).collect())
+    with_last_messages(db, rows).await
 }
 
 /// The room, if `user` is in it; to anyone else it does not exist.
-pub async fn for_member(
-    db: impl PgExecutor<'_>,
-    room: Uuid,
-    user: Uuid,
-) -> Result<Option<RoomRow>, sqlx::Error> {
+pub async fn for_member(db: &PgPool, room: Uuid, user: Uuid) -> Result<Option<RoomRow>, sqlx::Error> {
     let row = select_rooms!("and me.room_id = $2", user, room)
         .fetch_optional(db)
         .await?;
-    Ok(row.map(RoomRow::from))
+    Ok(with_last_messages(db, row.into_iter().collect()).await?.pop())
 }
 
 /// Messages waiting for `user` across all rooms (the nav badge).
@@ -203,4 +174,29 @@ pub async fn peer(db: impl PgExecutor<'_>, room: Uuid, user: Uuid) -> Result<Opt
     )
     .fetch_optional(db)
     .await
+}
+
+/// The two people of each of `rooms`, by room.
+pub async fn members(
+    db: impl PgExecutor<'_>,
+    rooms: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<Uuid>>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select room_id, array_agg(user_id) as "people!" from chat_members where room_id = any($1) group by room_id"#,
+        rooms,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.room_id, row.people)).collect())
+}
+
+/// The newest message number of each of `user`'s rooms: where a socket opened now stands.
+pub async fn positions(db: impl PgExecutor<'_>, user: Uuid) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "select r.id, r.last_seq from chat_members me join chat_rooms r on r.id = me.room_id where me.user_id = $1",
+        user,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row.last_seq)).collect())
 }

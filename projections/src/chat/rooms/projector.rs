@@ -20,7 +20,7 @@ impl Projector for ChatProjector {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["chat_rooms", "chat_members", "messages"]
+        &["chat_rooms", "chat_members", "messages", "message_reactions"]
     }
 
     /// Runs of sent messages (most of a busy log) are written in one statement; anything else
@@ -51,9 +51,22 @@ impl Projector for ChatProjector {
                 sender,
                 client_id,
                 body,
+                reply_to,
+                attachment,
             } = decoded
             {
-                run.push(event, id.0, seq, sender.0, client_id.0, body.as_str().to_owned())?;
+                run.push(
+                    event,
+                    super::sent_run::Sent {
+                        id: id.0,
+                        seq,
+                        sender: sender.0,
+                        client_id: client_id.0,
+                        body: body.as_str().to_owned(),
+                        reply_to,
+                        attachment,
+                    },
+                )?;
             } else {
                 if run.has_room(event.aggregate_uuid()?) {
                     run.flush(conn).await?;
@@ -101,41 +114,29 @@ impl Projector for ChatProjector {
                 sender,
                 client_id,
                 body,
+                reply_to,
+                attachment,
             } => {
-                sqlx::query!(
-                    r#"
-                    insert into messages (room_id, seq, id, sender_id, client_id, body, sent_at)
-                    values ($1, $2, $3, $4, $5, $6, $7)
-                    "#,
-                    room,
-                    seq as i64,
-                    id.0,
-                    sender.0,
-                    client_id.0,
-                    body.as_str(),
-                    at as DateTime<Utc>,
-                )
-                .execute(&mut *conn)
-                .await?;
-                sqlx::query!(
-                    "update chat_rooms set last_seq = $2, last_activity_at = $3 where id = $1",
-                    room,
-                    seq as i64,
-                    at as DateTime<Utc>,
-                )
-                .execute(&mut *conn)
-                .await?;
-                sqlx::query!(
-                    "update chat_members set unread = unread + 1 where room_id = $1 and peer_id = $2",
-                    room,
-                    sender.0,
-                )
-                .execute(conn)
-                .await?;
+                // One message is a run of one.
+                let mut run = super::sent_run::SentRun::default();
+                run.push(
+                    event,
+                    super::sent_run::Sent {
+                        id: id.0,
+                        seq,
+                        sender: sender.0,
+                        client_id: client_id.0,
+                        body: body.as_str().to_owned(),
+                        reply_to,
+                        attachment,
+                    },
+                )?;
+                run.flush(conn).await?;
             }
             ChatEvent::MessageEdited { seq, body, .. } => {
                 sqlx::query!(
-                    "update messages set body = $3, edited_at = greatest($4, edited_at + interval '1 millisecond') \
+                    "update messages set body = $3, edited_at = greatest($4, edited_at + interval '1 millisecond'), \
+                            version = version + 1 \
                      where room_id = $1 and seq = $2",
                     room,
                     seq as i64,
@@ -146,8 +147,11 @@ impl Projector for ChatProjector {
                 .await?;
             }
             ChatEvent::MessageDeleted { seq, by } => {
+                // The file goes with the words (the app removes it from storage); so do reactions.
                 sqlx::query!(
-                    "update messages set body = '', deleted = true where room_id = $1 and seq = $2",
+                    "with gone as (delete from message_reactions where room_id = $1 and seq = $2) \
+                     update messages set body = '', attachment = null, deleted = true, version = version + 1 \
+                      where room_id = $1 and seq = $2",
                     room,
                     seq as i64,
                 )
@@ -180,6 +184,35 @@ impl Projector for ChatProjector {
                 .execute(conn)
                 .await?;
             }
+            ChatEvent::ReactionAdded { seq, by, reaction } => {
+                sqlx::query!(
+                    "with added as (insert into message_reactions (room_id, seq, user_id, emoji, reacted_at) \
+                                    values ($1, $2, $3, $4, $5) on conflict do nothing returning 1) \
+                     update messages set version = version + 1 \
+                      where room_id = $1 and seq = $2 and exists (select 1 from added)",
+                    room,
+                    seq as i64,
+                    by.0,
+                    reaction.emoji(),
+                    at as DateTime<Utc>,
+                )
+                .execute(conn)
+                .await?;
+            }
+            ChatEvent::ReactionRemoved { seq, by, reaction } => {
+                sqlx::query!(
+                    "with removed as (delete from message_reactions \
+                                       where room_id = $1 and seq = $2 and user_id = $3 and emoji = $4 returning 1) \
+                     update messages set version = version + 1 \
+                      where room_id = $1 and seq = $2 and exists (select 1 from removed)",
+                    room,
+                    seq as i64,
+                    by.0,
+                    reaction.emoji(),
+                )
+                .execute(conn)
+                .await?;
+            }
             _ => {}
         }
         Ok(())
@@ -189,8 +222,11 @@ impl Projector for ChatProjector {
 /// Someone deleted their account: their messages keep their place in each room (its sequence,
 /// the other person's replies) without their words, as the erased `MessageSent` projects.
 async fn erase_sender(conn: &mut PgConnection, sender: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query!("update messages set body = '' where sender_id = $1", sender)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "update messages set body = '', attachment = null where sender_id = $1",
+        sender
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -19,6 +19,19 @@ pub(super) struct SentRun {
     client_ids: Vec<Uuid>,
     bodies: Vec<String>,
     times: Vec<DateTime<Utc>>,
+    replies: Vec<Option<i64>>,
+    attachments: Vec<Option<serde_json::Value>>,
+}
+
+/// What a `MessageSent` writes.
+pub(super) struct Sent {
+    pub id: Uuid,
+    pub seq: u64,
+    pub sender: Uuid,
+    pub client_id: Uuid,
+    pub body: String,
+    pub reply_to: Option<u64>,
+    pub attachment: Option<domain::chat::Attachment>,
 }
 
 impl SentRun {
@@ -26,24 +39,20 @@ impl SentRun {
         self.touched.contains(&room)
     }
 
-    pub(super) fn push(
-        &mut self,
-        event: &StoredEvent,
-        id: Uuid,
-        seq: u64,
-        sender: Uuid,
-        client_id: Uuid,
-        body: String,
-    ) -> Result<(), ProjectionError> {
+    pub(super) fn push(&mut self, event: &StoredEvent, sent: Sent) -> Result<(), ProjectionError> {
         let room = event.aggregate_uuid()?;
         self.touched.insert(room);
         self.rooms.push(room);
-        self.seqs.push(seq as i64);
-        self.ids.push(id);
-        self.senders.push(sender);
-        self.client_ids.push(client_id);
-        self.bodies.push(body);
+        self.seqs.push(sent.seq as i64);
+        self.ids.push(sent.id);
+        self.senders.push(sent.sender);
+        self.client_ids.push(sent.client_id);
+        self.bodies.push(sent.body);
         self.times.push(event.recorded_at);
+        self.replies.push(sent.reply_to.map(|seq| seq as i64));
+        let attachment = sent.attachment.map(serde_json::to_value).transpose();
+        self.attachments
+            .push(attachment.map_err(|e| ProjectionError::decode(event, e))?);
         Ok(())
     }
 
@@ -57,8 +66,9 @@ impl SentRun {
         sqlx::query!(
             r#"
             with inserted as (
-                insert into messages (room_id, seq, id, sender_id, client_id, body, sent_at)
-                select * from unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::timestamptz[])
+                insert into messages (room_id, seq, id, sender_id, client_id, body, sent_at, reply_to, attachment)
+                select * from unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[],
+                                     $7::timestamptz[], $8::bigint[], $9::jsonb[])
             ), rooms as (
                 update chat_rooms r
                    set last_seq = latest.seq, last_activity_at = latest.at
@@ -81,6 +91,8 @@ impl SentRun {
             &self.client_ids,
             &self.bodies,
             &self.times as &[DateTime<Utc>],
+            &self.replies as &[Option<i64>],
+            &self.attachments as &[Option<serde_json::Value>],
         )
         .execute(conn)
         .await?;

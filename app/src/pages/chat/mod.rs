@@ -1,9 +1,11 @@
-//! Chat pages: the inbox (requests and rooms) and a room. Rooms update live through
-//! `static/chat.js` over the socket; these pages render the first view and work as plain
-//! forms for requests.
+//! Chat pages: the inbox (requests and rooms), a room, and searching one's conversations
+//! (`search`). Rooms update live through `static/chat.js` over the socket; these pages render
+//! the first view and work as plain forms for requests.
+
+mod search;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -31,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/chat/requests/{id}/approve", post(approve))
         .route("/chat/requests/{id}/decline", post(decline))
         .route("/chat/requests/{id}/cancel", post(cancel))
+        .route("/chat/search", get(search::show))
         .route("/chat/{room}", get(show_room))
 }
 
@@ -92,7 +95,7 @@ struct RoomCard {
 
 impl RoomCard {
     fn new(room: &RoomRow, me: &str) -> Self {
-        let last = room.last_message();
+        let last = room.last_message.as_ref();
         Self {
             id: room.id,
             url: format!("/chat/{}", room.id),
@@ -106,8 +109,11 @@ impl RoomCard {
             last_message: last.map(|m| {
                 if m.deleted {
                     "Message deleted".to_owned()
+                } else if let (true, Some(file)) = (m.body.is_empty(), &m.attachment) {
+                    let kind = if file.is_image() { "Photo" } else { "File" };
+                    format!("{kind}: {}", file.name)
                 } else {
-                    m.body
+                    m.body.clone()
                 }
             }),
             last_activity: room.last_activity_at.into(),
@@ -172,8 +178,14 @@ struct RoomView {
     /// The first messages, as the socket sends them, for the page and its script.
     messages: Vec<MessageJson>,
     has_more: bool,
+    /// Set when the page shows a message in context (`?at=`), not the newest: newer messages
+    /// are left out, and the page offers to jump to them.
+    at: Option<i64>,
+    has_newer: bool,
     peer_last_read_seq: i64,
     last_seq: i64,
+    /// Where the reader had read up to when the page was made: the "new messages" divider.
+    last_read_seq: i64,
     /// Whether either blocked the other: the room stays readable, the composer says why.
     i_blocked: bool,
     they_blocked: bool,
@@ -187,9 +199,16 @@ struct StaffReadView {
     reason: String,
 }
 
+#[derive(Deserialize)]
+struct RoomQuery {
+    /// A message to show in context (from a search result).
+    at: Option<String>,
+}
+
 async fn show_room(
     State(state): State<AppState>,
     Path(room): Path<String>,
+    Query(query): Query<RoomQuery>,
     CurrentUser(user): CurrentUser,
     layout: Layout,
 ) -> Result<Response, AppError> {
@@ -197,7 +216,18 @@ async fn show_room(
     let room = rooms::for_member(&state.db, id, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (rows, has_more) = messages::page(&state.db, id, Window::Latest, FIRST_MESSAGES).await?;
+    // A message number that is not one shows the newest messages, as without it.
+    let at = query
+        .at
+        .and_then(|raw| raw.parse::<i64>().ok())
+        .filter(|seq| (1..=room.last_seq).contains(seq));
+    let (rows, has_more, has_newer) = match at {
+        Some(seq) => messages::around(&state.db, id, seq, FIRST_MESSAGES / 2).await?,
+        None => {
+            let (rows, more) = messages::page(&state.db, id, Window::Latest, FIRST_MESSAGES).await?;
+            (rows, more, false)
+        }
+    };
     let between = blocks::between(&state.db, user.id, room.peer_id).await?;
     let staff_reads = staff_reads::for_chat(&state.db, id)
         .await?
@@ -215,8 +245,11 @@ async fn show_room(
         me: user.username.clone(),
         messages: rows.iter().map(MessageJson::from).collect(),
         has_more,
+        at,
+        has_newer,
         peer_last_read_seq: room.peer_last_read_seq,
-        last_seq: room.last_seq,
+        last_seq: rows.last().map_or(room.last_seq, |m| m.seq),
+        last_read_seq: room.last_read_seq,
         layout,
     };
     Ok(state.templates.page(StatusCode::OK, "chat/room.html", &view)?)

@@ -152,7 +152,10 @@
     if (gone || message.body) {
       bubble.appendChild(el("p", "message-body", message.deleted ? "Message deleted" : gone ? "Message from a deleted account" : message.body));
     }
-    node.appendChild(bubble);
+    // The bubble and, beside it, the one button that opens the message's actions.
+    var row = el("div", "message-row");
+    row.appendChild(bubble);
+    node.appendChild(row);
 
     if (message.reactions && message.reactions.length && !message.deleted) {
       var reactions = el("ul", "message-reactions");
@@ -174,9 +177,6 @@
       node.appendChild(reactions);
     }
 
-    var meta = el("div", "message-meta");
-    meta.appendChild(timeNode(message.sent_at, "time"));
-    if (message.edited_at && !message.deleted) meta.appendChild(el("span", "message-edited", "edited"));
     if (!gone) {
       var actions = el("button", "message-actions-button");
       actions.type = "button";
@@ -185,8 +185,11 @@
       actions.setAttribute("aria-expanded", "false");
       actions.setAttribute("aria-label", "Actions for " + (own ? "your message" : message.sender + "’s message") + ": " + excerpt(message));
       actions.textContent = "⋯";
-      meta.appendChild(actions);
+      row.appendChild(actions);
     }
+    var meta = el("div", "message-meta");
+    meta.appendChild(timeNode(message.sent_at, "time"));
+    if (message.edited_at && !message.deleted) meta.appendChild(el("span", "message-edited", "edited"));
     node.appendChild(meta);
     node._message = message;
     return node;
@@ -675,7 +678,7 @@
     if (own && !blocked && message.body) menu.appendChild(item("Edit", "edit"));
     if (own) menu.appendChild(item("Delete", "delete"));
     if (!own) menu.appendChild(item("Report", "report"));
-    node.querySelector(".message-meta").after(menu);
+    node.querySelector(".message-row").after(menu);
     button.setAttribute("aria-expanded", "true");
     var first = menu.querySelector("[role=menuitem]");
     if (first) first.focus();
@@ -756,11 +759,13 @@
     if (menu && !event.target.closest(".message-menu") && !event.target.closest(".message-actions-button")) closeMenu(false);
   });
 
-  // The messages are one Tab stop: the actions button of the current message.
+  // The messages are one Tab stop: the actions button of the current message, which is the
+  // newest until the reader moves among them.
   function roving(current) {
     var buttons = list.querySelectorAll(".message-actions-button");
     if (!buttons.length) return;
-    var chosen = current ? current.querySelector(".message-actions-button") : list.querySelector(".message-actions-button[tabindex='0']");
+    var chosen = current ? current.querySelector(".message-actions-button")
+      : list.contains(document.activeElement) ? list.querySelector(".message-actions-button[tabindex='0']") : null;
     if (!chosen) chosen = buttons[buttons.length - 1];
     Array.prototype.forEach.call(buttons, function (b) { b.tabIndex = b === chosen ? 0 : -1; });
   }

@@ -106,5 +106,42 @@
     live.on("read", refreshInbox);
   }
 
+  // Browser notifications, once the person allows them: a message or a request that arrives
+  // while this tab is hidden. Only the visible tab stays quiet; each hidden tab shows at most
+  // one per conversation (the browser replaces one with the same tag).
+  var canNotify = "Notification" in window;
+  var offer = document.getElementById("chat-notify");
+  if (offer && canNotify && Notification.permission === "default") {
+    offer.hidden = false;
+    document.getElementById("chat-notify-button").addEventListener("click", function () {
+      Notification.requestPermission().then(function () { offer.hidden = true; });
+    });
+  }
+  function notify(title, body, tag, url) {
+    if (!canNotify || Notification.permission !== "granted" || !document.hidden) return;
+    try {
+      var shown = new Notification(title, { body: body, tag: tag });
+      shown.onclick = function () {
+        window.focus();
+        if (location.pathname + location.search !== url) location.href = url;
+        shown.close();
+      };
+    } catch (err) {}
+  }
+  var newest = {};
+  live.on("message", function (frame) {
+    var m = frame.message;
+    // Only a new message, once: not an edit, a reaction, or the copy a sync brings back.
+    if (m.sender === username || m.version !== 1 || (newest[m.room_id] || 0) >= m.seq) return;
+    newest[m.room_id] = m.seq;
+    var words = m.body || (m.attachment ? "Sent " + m.attachment.name : "");
+    notify(m.sender, words.length > 120 ? words.slice(0, 120) + "…" : words, "chat-" + m.room_id, "/chat/" + m.room_id);
+  });
+  live.on("request", function (frame) {
+    var r = frame.request;
+    if (r.status !== "pending" || !r.from || r.from.username === username) return;
+    notify(r.from.username + " asks to chat", r.message || "Open your chats to answer.", "request-" + r.id, "/chat");
+  });
+
   connect();
 })();

@@ -147,6 +147,29 @@ impl Driver {
         }
     }
 
+    /// Types `keys` (WebDriver key codes included) into whatever has focus.
+    pub async fn press(&self, keys: &str) {
+        let focused = self.client.active_element().await.unwrap();
+        focused.send_keys(keys).await.unwrap();
+    }
+
+    /// The id (or, without one, the class) of the element that has focus.
+    pub async fn focused(&self) -> String {
+        let found = self
+            .script("const e = document.activeElement; return e ? (e.id || e.className) : ''")
+            .await;
+        found.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Waits (up to 5 s) for `js` to return true.
+    pub async fn wait_until(&self, js: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while self.script(js).await.as_bool() != Some(true) {
+            assert!(tokio::time::Instant::now() < deadline, "never true: {js}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn exists(&self, css: &str) -> bool {
         self.client.find(Locator::Css(css)).await.is_ok()
     }

@@ -13,4 +13,5 @@ mod accounts;
 mod balancer;
 mod blog;
 mod chat;
+mod messenger;
 mod moderation;

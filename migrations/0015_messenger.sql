@@ -8,6 +8,9 @@ alter table messages
     add column reply_to bigint,
     add column attachment jsonb;
 
+-- A file is fetched by its id: which message (and room) carries it.
+create index messages_by_attachment on messages ((attachment ->> 'id')) where attachment is not null;
+
 -- Who reacted to which message with what, in the order they did.
 create table message_reactions (
     room_id uuid not null,
@@ -35,3 +38,4 @@ create table chat_uploads (
 );
 
 create index chat_uploads_unsent on chat_uploads (created_at) where not sent;
+create index chat_uploads_by_uploader on chat_uploads (uploader_id);

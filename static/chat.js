@@ -32,6 +32,10 @@
   var replying = document.getElementById("chat-replying");
   var replyingText = document.getElementById("chat-replying-text");
   var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
+  var fileInput = document.getElementById("chat-file-input");
+  var attachButton = document.getElementById("chat-attach");
+  var fileBox = document.getElementById("chat-file");
+  var fileName = document.getElementById("chat-file-name");
 
   var REACTIONS = [
     ["\u{1f44d}", "thumbs up"], ["\u2764\ufe0f", "heart"], ["\u{1f602}", "laughing"],
@@ -55,6 +59,8 @@
   var gapTimer = null;
   var loadingOlder = false;
   var replyTo = null;
+  // The file chosen for the next message: {name, uploading, id (once stored), error}.
+  var file = null;
   var unseen = 0;
 
   function uuid() {
@@ -458,6 +464,7 @@
   function outgoing(clientId, node) {
     var frame = { type: "send", room_id: roomId, client_id: clientId, body: node._body };
     if (node._replyTo) frame.reply_to = node._replyTo.seq;
+    if (node._file) frame.attachment_id = node._file.id;
     return frame;
   }
 
@@ -468,7 +475,9 @@
       node = el("li", "message message-own message-pending message-first message-last");
       node._body = body;
       node._replyTo = replyTo;
+      node._file = file;
       var bubble = el("div", "message-bubble");
+      if (file) bubble.appendChild(el("p", "message-file", file.name));
       if (replyTo) {
         var quote = el("p", "message-quote");
         quote.appendChild(el("span", "message-quote-who", replyTo.sender === me ? "You" : replyTo.sender));
@@ -481,6 +490,7 @@
       pending[clientId] = node;
       list.appendChild(node);
       endReply();
+      clearFile();
     }
     scrollToBottom();
     // When offline the message waits in `pending` and goes out on reconnection.
@@ -490,7 +500,11 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var body = input.value.trim();
-    if (!body) return;
+    if (file && !file.id) {
+      showFile(file.error ? file.error : "Wait for the file to finish uploading.", true);
+      return;
+    }
+    if (!body && !file) return;
     if (body.length > 4000) {
       input.setCustomValidity("Messages can be at most 4000 characters.");
       input.reportValidity();
@@ -520,6 +534,58 @@
       lastTyping = now;
       live.send({ type: "typing", room_id: roomId });
     }
+  });
+
+  // A file for the next message: stored at once, sent with the message (its words optional).
+  function showFile(text, failed) {
+    fileName.textContent = text;
+    fileBox.classList.toggle("chat-file-failed", !!failed);
+    fileBox.hidden = false;
+  }
+
+  function clearFile() {
+    file = null;
+    fileInput.value = "";
+    fileBox.hidden = true;
+  }
+
+  attachButton.addEventListener("click", function () { fileInput.click(); });
+  document.getElementById("chat-file-remove").addEventListener("click", function () {
+    clearFile();
+    input.focus();
+  });
+  fileInput.addEventListener("change", function () {
+    var chosen = fileInput.files && fileInput.files[0];
+    if (!chosen) return;
+    var mine = { name: chosen.name, id: null, error: null };
+    file = mine;
+    showFile("Uploading " + chosen.name + " (" + size(chosen.size) + ")…");
+    var data = new FormData();
+    data.append("file", chosen, chosen.name);
+    fetch("/api/chat/rooms/" + roomId + "/attachments", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrf },
+      body: data
+    })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (answer) {
+        if (file !== mine) return;
+        if (answer.ok) {
+          mine.id = answer.body.attachment.id;
+          mine.name = answer.body.attachment.name;
+          showFile(mine.name + " (" + size(answer.body.attachment.size) + ") ready to send");
+        } else {
+          mine.error = "The file " + (firstError(answer.body) || "was not accepted");
+          showFile(mine.error, true);
+        }
+      })
+      .catch(function () {
+        if (file !== mine) return;
+        mine.error = "The file was not uploaded; check your connection.";
+        showFile(mine.error, true);
+      });
+    input.focus();
   });
 
   function startReply(message) {

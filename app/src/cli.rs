@@ -127,12 +127,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             // reads: filling a demo takes nothing from its people's daily allowance.
             let keys = crate::services::crypto::Keys::derive(&crate::services::crypto::random_token(32));
             let limits = crate::services::limits::Limits::new(redis.clone(), keys, 0, 0);
+            let media = crate::media::Media::from_config(&media)?;
             let chats = crate::usecases::chat::Chats::new(
                 commands.clone(),
                 crate::live::Live::new(pool.clone(), keyring.clone(), redis),
                 limits,
+                media.clone(),
             );
-            let media = crate::media::Media::from_config(&media)?;
             let demo = crate::usecases::demo::fill(crate::usecases::demo::Services {
                 commands: &commands,
                 passwords: &Pools::for_this_machine().passwords,

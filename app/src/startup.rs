@@ -144,7 +144,7 @@ impl App {
         );
         let state = AppState::new(Shared {
             database,
-            chats: Chats::new(commands.clone(), live, limits.clone()),
+            chats: Chats::new(commands.clone(), live, limits.clone(), media.clone()),
             limits,
             pools: Pools::for_this_machine(),
             presence: crate::services::presence::Presence::new(redis.clone()),
@@ -253,7 +253,8 @@ fn open_at(address: SocketAddr) -> String {
 }
 
 /// Once an hour: expired sessions, data archives past their week (and any whose building
-/// stopped with its instance), and uploads nothing used within a day (with their files).
+/// stopped with its instance), and uploads nothing used within a day (with their files), chat
+/// files never sent included.
 /// Every instance does it; the statements are safe to run side by side.
 async fn housekeeping(state: AppState, stop: CancellationToken) {
     use tower_sessions::ExpiredDeletion;
@@ -269,6 +270,11 @@ async fn housekeeping(state: AppState, stop: CancellationToken) {
             Ok(0) => {}
             Ok(swept) => tracing::info!(swept, "deleted unused uploads"),
             Err(err) => tracing::warn!(error = %err, "could not sweep unused uploads"),
+        }
+        match crate::usecases::chat::attachments::sweep(&state.db, &state.media).await {
+            Ok(0) => {}
+            Ok(swept) => tracing::info!(swept, "deleted files never sent in a chat"),
+            Err(err) => tracing::warn!(error = %err, "could not sweep files never sent"),
         }
         tokio::select! {
             () = stop.cancelled() => return,

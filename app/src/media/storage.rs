@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use super::images::ProcessedImage;
 use crate::config::MediaArgs;
@@ -100,6 +101,33 @@ impl Media {
         }
     }
 
+    /// Stores a file sent in a chat under its random `id`. Kept apart from images (`chat/<id>`,
+    /// no extension), so `/media/` never serves one: only the room's people fetch it, through
+    /// the chat API.
+    pub async fn put_chat_file(&self, id: Uuid, bytes: Bytes) -> Result<(), StorageError> {
+        self.store
+            .put(&chat_path(id), PutPayload::from_bytes(bytes))
+            .await?;
+        Ok(())
+    }
+
+    /// A chat file's size and bytes, streamed; `None` once deleted.
+    pub async fn open_chat_file(&self, id: Uuid) -> Result<Option<(u64, Body)>, StorageError> {
+        match self.store.get(&chat_path(id)).await {
+            Ok(found) => Ok(Some((found.meta.size, Body::from_stream(found.into_stream())))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Deletes a chat file; one already gone is not an error.
+    pub async fn delete_chat_file(&self, id: Uuid) -> Result<(), StorageError> {
+        match self.store.delete(&chat_path(id)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     /// Where the image under `key` is served on this site.
     pub fn url(&self, key: &str) -> String {
         format!("{}{key}", super::URL_PREFIX)
@@ -137,6 +165,10 @@ fn s3(args: &MediaArgs, bucket: &str) -> AmazonS3Builder {
 /// Only keys shaped like ours: lowercase letters, digits and `/._-`, no empty, hidden, `.` or
 /// `..` segments. That rules out walking out of the media directory, and also the `name#n`
 /// temporary files the local store writes while an upload is in progress.
+fn chat_path(id: Uuid) -> Path {
+    Path::from(format!("chat/{}", id.simple()))
+}
+
 fn object_path(key: &str) -> Option<Path> {
     let allowed = |c: char| matches!(c, 'a'..='z' | '0'..='9' | '/' | '.' | '_' | '-');
     let well_formed = !key.is_empty()

@@ -64,6 +64,8 @@ pub const REPORTS_PER_USER: Rule = Rule::new("reports:user", 30, HOUR);
 pub const UPLOADS_PER_USER: Rule = Rule::new("uploads:user", 30, HOUR);
 /// Image uploads per address, whoever is signed in.
 pub const UPLOADS_PER_ADDRESS: Rule = Rule::new("uploads:address", 60, HOUR);
+/// Files one person may upload to their chats.
+pub const CHAT_FILES_PER_USER: Rule = Rule::new("chat-files:user", 60, HOUR);
 /// Typing notices per person: a tab sends one every 3 s at most while its person types.
 pub const TYPING_PER_USER: Rule = Rule::new("typing:user", 60, MINUTE);
 /// Catch-ups per person: one per reconnect or gap, each reading a page of messages.

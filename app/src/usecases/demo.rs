@@ -223,6 +223,7 @@ pub async fn fill(services: Services<'_>) -> anyhow::Result<Demo> {
                     client_id: Uuid::new_v4(),
                     body,
                     reply_to: None,
+                    attachment: None,
                 },
                 &request_id,
             )

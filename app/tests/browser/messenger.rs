@@ -111,8 +111,10 @@ async fn a_conversation_by_keyboard_alone_with_reactions_replies_edits_and_searc
     let message_stops = stops.iter().filter(|s| *s == "message-actions-button").count();
     assert_eq!(message_stops, 1, "{stops:?}");
 
-    // Shift+Tab reaches the newest message; ↑ the one before; Enter opens its actions, the
-    // first of which is 👍.
+    // Shift+Tab (past the 📎 button) reaches the newest message; ↑ the one before; Enter
+    // opens its actions, the first of which is 👍.
+    ben.press(SHIFT_TAB).await;
+    assert_eq!(ben.focused().await, "chat-attach");
     ben.press(SHIFT_TAB).await;
     assert_eq!(ben.focused().await, "message-actions-button");
     ben.press(UP).await;
@@ -188,6 +190,57 @@ async fn a_conversation_by_keyboard_alone_with_reactions_replies_edits_and_searc
     ben.wait_for_text("#chat-status", "Reconnecting").await;
     assert_accessible(&ben, "offline, reconnecting").await;
 
+    ann.quit().await;
+    ben.quit().await;
+}
+
+#[tokio::test]
+async fn a_photo_sent_from_the_composer_shows_in_the_conversation_for_both() {
+    let app = TestApp::spawn().await;
+    let ann = Driver::start().await;
+    let ben = Driver::start().await;
+    ann.sign_up(&app, "ann").await;
+    ben.sign_up(&app, "ben").await;
+    let room = open_room(&app, &ann, &ben).await;
+    ben.goto(&app.url(&room)).await;
+    ben.text("#chat-room").await;
+
+    let folder = std::env::temp_dir().join(format!("bocha-photo-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let photo = folder.join("beach.png");
+    image::RgbImage::from_fn(320, 200, |x, y| image::Rgb([x as u8, y as u8, 200]))
+        .save(&photo)
+        .unwrap();
+
+    // The 📎 button opens the browser's file picker; choosing a file uploads it at once.
+    assert!(ann.exists("#chat-attach").await);
+    ann.script("document.getElementById('chat-file-input').hidden = false")
+        .await;
+    ann.client
+        .find(fantoccini::Locator::Css("#chat-file-input"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    ann.wait_for_text("#chat-file", "ready to send").await;
+    assert_accessible(&ann, "a file ready to send").await;
+    ann.fill("#chat-input", "Look at this").await;
+    ann.press(ENTER).await;
+
+    // Both see it in place, loaded from its private link.
+    for driver in [&ann, &ben] {
+        driver
+            .wait_until("const i = document.querySelector('#m1 .message-image img'); return !!i && i.complete && i.naturalWidth === 320")
+            .await;
+    }
+    assert_eq!(
+        ben.text("#m1 .message-body").await,
+        "Look at this",
+        "its words go with it"
+    );
+    assert_accessible(&ben, "a photo in the conversation").await;
+    let _ = std::fs::remove_dir_all(&folder);
     ann.quit().await;
     ben.quit().await;
 }

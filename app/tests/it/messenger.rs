@@ -310,3 +310,207 @@ async fn a_message_opens_in_context_with_a_way_to_the_newest() {
     assert_eq!(select(&html, "li.message").len(), 50);
     assert!(select(&html, "#chat-latest").is_empty());
 }
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 90]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .unwrap();
+    bytes.into_inner()
+}
+
+async fn upload(browser: &Browser, room: &str, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    let response = browser
+        .client
+        .post(browser.url(&format!("/api/chat/rooms/{room}/attachments")))
+        .header("x-csrf-token", browser.csrf_token().await)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn send_file(browser: &Browser, room: &str, attachment: &Value, body: &str) -> (StatusCode, Value) {
+    let response = browser
+        .client
+        .post(browser.url(&format!("/api/chat/rooms/{room}/messages")))
+        .header("x-csrf-token", browser.csrf_token().await)
+        .json(
+            &json!({ "message": { "body": body, "client_id": Uuid::new_v4(), "attachment_id": attachment } }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+/// The files stored for chats, by the media directory.
+fn stored_files(app: &TestApp) -> usize {
+    std::fs::read_dir(app.media_dir.join("chat")).map_or(0, |dir| dir.count())
+}
+
+#[tokio::test]
+async fn a_file_reaches_only_the_two_people_and_goes_with_its_message() {
+    let app = TestApp::spawn().await;
+    let ann = app.signed_in("ann").await;
+    let ben = app.signed_in("ben").await;
+    let cal = app.signed_in("cal").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let mut ben_socket = Socket::open(&app, &ben).await;
+
+    // An image is checked and re-encoded as a cover is (an opaque one as a JPEG, named so);
+    // its name is only shown.
+    let (status, uploaded) = upload(&ann, &room, "../holiday.png", png(2400, 1200)).await;
+    assert_eq!(status, StatusCode::CREATED, "{uploaded}");
+    let file = &uploaded["attachment"];
+    assert_eq!(file["name"], "holiday.jpg");
+    assert_eq!(
+        (file["width"].as_u64(), file["height"].as_u64()),
+        (Some(1600), Some(800))
+    );
+    // Nobody else may send it, and it goes once.
+    let (status, refused) = send_file(&ben, &room, &file["id"], "mine now").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused["errors"]["attachment_id"][0]
+            .as_str()
+            .unwrap()
+            .contains("not a file you uploaded")
+    );
+    let (status, sent) = send_file(&ann, &room, &file["id"], "").await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let (status, _) = send_file(&ann, &room, &file["id"], "again").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let message = &sent["message"];
+    assert_eq!(message["body"], "");
+    let url = message["attachment"]["url"].as_str().unwrap().to_owned();
+    assert_eq!(
+        url,
+        format!(
+            "/api/chat/rooms/{room}/attachments/{}",
+            file["id"].as_str().unwrap()
+        )
+    );
+    assert_eq!(
+        ben_socket.next_of("message").await["message"]["attachment"]["url"],
+        url.as_str()
+    );
+
+    // Ben fetches it; it is shown in place, never run as a page.
+    let fetched = ben.get(&url).await;
+    assert_eq!(fetched.status(), StatusCode::OK);
+    let header = |name: &str| fetched.headers()[name].to_str().unwrap().to_owned();
+    assert_eq!(header("content-type"), "image/jpeg");
+    assert!(header("content-disposition").starts_with("inline; filename*=UTF-8''holiday.jpg"));
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert!(header("content-security-policy").contains("sandbox"));
+    assert!(header("cache-control").contains("private"));
+    let decoded = image::load_from_memory(&fetched.bytes().await.unwrap()).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (1600, 800));
+
+    // Anyone else: the link, a guessed one, or signed out, finds nothing.
+    assert_eq!(cal.get(&url).await.status(), StatusCode::NOT_FOUND);
+    let guessed = format!("/api/chat/rooms/{room}/attachments/{}", Uuid::new_v4());
+    assert_eq!(ben.get(&guessed).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.browser().get(&url).await.status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = upload(&cal, &room, "x.txt", b"hello".to_vec()).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "an outsider uploads nothing to the room"
+    );
+
+    // Staff only after stating why they read the chat.
+    let sam = app.staff("sam").await;
+    assert_eq!(sam.get(&url).await.status(), StatusCode::NOT_FOUND);
+    sam.submit(
+        &format!("/chat/{room}/access"),
+        &[("reason", "a report to review")],
+    )
+    .await;
+    assert_eq!(sam.get(&url).await.status(), StatusCode::OK);
+
+    // Other files are downloaded; kinds not accepted and files too large are refused.
+    let (status, pdf) = upload(&ben, &room, "plan.pdf", b"%PDF-1.7\n%%EOF\n".to_vec()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(pdf["attachment"]["content_type"], "application/pdf");
+    let (_, sent_pdf) = send_file(&ben, &room, &pdf["attachment"]["id"], "the plan").await;
+    let pdf_url = sent_pdf["message"]["attachment"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fetched = ann.get(&pdf_url).await;
+    assert!(
+        fetched.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    let (status, refused) = upload(
+        &ben,
+        &room,
+        "tool.pdf",
+        b"\x7fELF\x02\x01\x01\x00\x00\x00".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused["errors"]["file"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("must be an image")
+    );
+    let (status, refused) = upload(&ben, &room, "big.txt", vec![b'a'; 6 * 1024 * 1024]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["errors"]["file"][0], "must be at most 5 MB");
+
+    // Deleting the message deletes the file, for everyone.
+    assert_eq!(stored_files(&app), 2);
+    let deleted = ann
+        .client
+        .delete(ann.url(&format!("/api/chat/rooms/{room}/messages/{}", message["seq"])))
+        .header("x-csrf-token", ann.csrf_token().await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(ben.get(&url).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(sam.get(&url).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(stored_files(&app), 1);
+    let page: Value = ben
+        .get(&format!("/api/chat/rooms/{room}/messages"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["messages"][0]["attachment"], Value::Null);
+
+    // A file never sent is swept after a day.
+    let (_, unsent) = upload(&ann, &room, "later.txt", b"maybe".to_vec()).await;
+    assert_eq!(stored_files(&app), 2);
+    sqlx::query("update chat_uploads set created_at = now() - interval '25 hours' where id = $1")
+        .bind(
+            unsent["attachment"]["id"]
+                .as_str()
+                .unwrap()
+                .parse::<Uuid>()
+                .unwrap(),
+        )
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let swept = app::usecases::chat::attachments::sweep(&app.state.db, &app.state.media)
+        .await
+        .unwrap();
+    assert_eq!(swept, 1);
+    assert_eq!(stored_files(&app), 1);
+}

@@ -284,6 +284,23 @@ pub async fn at(
     .await
 }
 
+/// The file `id` sent in `room`, while its message stands.
+pub async fn attachment(
+    db: impl PgExecutor<'_>,
+    room: Uuid,
+    id: Uuid,
+) -> Result<Option<Attachment>, sqlx::Error> {
+    let found = sqlx::query_scalar!(
+        r#"select attachment as "attachment!: Json<Attachment>" from messages
+            where room_id = $1 and attachment ->> 'id' = $2::uuid::text and not deleted"#,
+        room,
+        id,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(found.map(|attachment| attachment.0))
+}
+
 /// The message a client sent with `client_id`, to answer a resend with the original.
 pub async fn by_client_id(
     db: impl PgExecutor<'_>,

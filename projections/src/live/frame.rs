@@ -24,6 +24,10 @@ pub enum ClientFrame {
         /// The `seq` of an earlier message this one answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<i64>,
+        /// A file uploaded to the room (`POST /api/chat/rooms/{id}/attachments`) to send with
+        /// this message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attachment_id: Option<Uuid>,
     },
     /// Every message of the room with `seq` greater than `after`, in order, then `synced`.
     Sync { room_id: Uuid, after: i64 },

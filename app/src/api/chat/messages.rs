@@ -136,8 +136,8 @@ pub struct NewMessage {
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewMessageFields {
-    /// 1–4000 characters after trimming.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 4000)]
+    /// 1–4000 characters after trimming (0 with an `attachment_id`).
+    #[schema(value_type = String, max_length = 4000)]
     body: Option<String>,
     /// Chosen by the client; sending again with the same one returns the original message.
     #[schema(value_type = Uuid, required = true)]
@@ -145,6 +145,10 @@ pub struct NewMessageFields {
     /// The `seq` of an earlier message of the room that this one answers.
     #[schema(minimum = 1)]
     reply_to: Option<i64>,
+    /// A file uploaded to the room (`POST /api/chat/rooms/{id}/attachments`) to send with
+    /// this message; `body` may then be empty.
+    #[schema(value_type = Option<Uuid>)]
+    attachment_id: Option<String>,
 }
 
 /// Send a message
@@ -186,6 +190,13 @@ async fn send_message(
             .map_err(|_| ApiError::invalid("client_id", "must be a UUID"))?,
         None => return Err(ApiError::invalid("client_id", "can't be blank")),
     };
+    let attachment = match body.message.attachment_id.as_deref() {
+        Some(raw) => Some(
+            raw.parse()
+                .map_err(|_| ApiError::invalid("attachment_id", "must be a UUID"))?,
+        ),
+        None => None,
+    };
     if let Err(wait) = state.limits.chat(state.limits.sends, user.id).await {
         return Err(ApiError::throttled(
             "message",
@@ -202,6 +213,7 @@ async fn send_message(
                 client_id,
                 body: body.message.body.as_deref().unwrap_or(""),
                 reply_to: body.message.reply_to,
+                attachment,
             },
             &request_id,
         )

@@ -1,6 +1,7 @@
 //! `/api/chat`: requests, rooms and messages (API.md, part 2). A room that is not the
 //! caller's is 404, never a hint that it exists.
 
+mod attachments;
 mod messages;
 mod receipts;
 mod requests;
@@ -24,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(requests::router())
         .merge(rooms::router())
         .merge(messages::router())
+        .merge(attachments::router())
         .merge(receipts::router())
         .merge(search::router())
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{CLIENT_ID, JILL, MESSAGE_ID, REQUEST_ID, ROOM_ID, SEQ, at, jake, jill};
+use super::{ATTACHMENT_ID, CLIENT_ID, JILL, MESSAGE_ID, REQUEST_ID, ROOM_ID, SEQ, at, jake, jill};
 
 const NOTE: &str = "Coffee and dragons?";
 const FIRST_BODY: &str = "Hi Jill! Free on Friday?";
@@ -132,4 +132,16 @@ pub fn found() -> Value {
             { "text": "?", "match": false },
         ],
     }] })
+}
+
+/// Jake uploads the map he means to send.
+pub fn uploaded() -> Value {
+    json!({ "attachment": {
+        "id": ATTACHMENT_ID,
+        "name": "map.png",
+        "content_type": "image/png",
+        "size": 48213,
+        "width": 1200,
+        "height": 800,
+    } })
 }

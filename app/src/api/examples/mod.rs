@@ -35,6 +35,8 @@ pub const MESSAGE_ID: &str = "01a21417-96f3-726d-8800-03e096238e64";
 /// Chosen by the client that sent the message.
 pub const CLIENT_ID: &str = "3bbc9e15-0037-48e7-b279-ebc776f5cf31";
 pub const SEQ: i64 = 1;
+/// A file uploaded to the room.
+pub const ATTACHMENT_ID: &str = "4f1c2a0e-7d53-4c8e-9b1a-2e6f0c9d8a71";
 
 /// When things happened, in the story's order.
 pub mod at {

@@ -79,11 +79,13 @@ pub(super) async fn handle(state: &AppState, user: &UserRow, text: &str, outbox:
             client_id,
             body,
             reply_to,
+            attachment_id,
         } => {
             let outgoing = Outgoing {
                 client_id,
                 body: &body,
                 reply_to,
+                attachment: attachment_id,
             };
             match state.chats.send(user, room_id, outgoing, &request_id).await {
                 Ok((message, _)) => frame(&ServerFrame::Ack { client_id, message }),

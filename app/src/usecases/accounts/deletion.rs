@@ -55,6 +55,11 @@ pub async fn delete_account(
     if let Err(err) = crate::media::pending::erase_uploads_of(&state.db, &state.media, user.id).await {
         tracing::error!(user = %user.id, error = %err, "could not delete a deleted account's images");
     }
+    if let Err(err) =
+        crate::usecases::chat::attachments::erase_files_of(&state.db, &state.media, user.id).await
+    {
+        tracing::error!(user = %user.id, error = %err, "could not delete a deleted account's chat files");
+    }
     if let Err(err) = state.presence.forget(user.id).await {
         tracing::warn!(user = %user.id, error = %err, "could not forget when a deleted account was last seen");
     }

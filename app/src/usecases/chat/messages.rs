@@ -14,7 +14,7 @@ use domain::chat::ChatError;
 
 impl Chats {
     /// The room, if `user` is in it.
-    async fn member_of(&self, user: &UserRow, room: Uuid) -> Result<ChatId, ChatFailure> {
+    pub(super) async fn member_of(&self, user: &UserRow, room: Uuid) -> Result<ChatId, ChatFailure> {
         rooms::peer(self.db(), room, user.id)
             .await?
             .ok_or(ChatFailure::NotFound)?;
@@ -34,17 +34,27 @@ impl Chats {
             client_id,
             body,
             reply_to,
+            attachment,
         } = outgoing;
         let chat = self.member_of(user, room).await?;
         if let Some(original) = messages::by_client_id(self.db(), room, user.id, client_id).await? {
             return Ok((MessageJson::from(&original), false));
         }
-        let body = MessageBody::parse(body).map_err(refusal)?;
+        let body = match attachment {
+            Some(_) => MessageBody::caption(body),
+            None => MessageBody::parse(body),
+        }
+        .map_err(refusal)?;
         let reply_to = match reply_to {
             Some(seq) => Some(u64::try_from(seq).map_err(|_| refusal(ChatError::ReplyNotFound))?),
             None => None,
         };
         let _admitted = self.admit().await?;
+        let attachment = match attachment {
+            Some(id) => Some(self.claim(user, room, id).await?),
+            None => None,
+        };
+        let file = attachment.as_ref().map(|a| a.id);
         let id = Uuid::now_v7();
         let command = ChatCommand::Send {
             id: MessageId(id),
@@ -52,9 +62,17 @@ impl Chats {
             client_id: ClientId(client_id),
             body,
             reply_to,
-            attachment: None,
+            attachment,
         };
-        let delivered = self.run(chat, command, user, request_id).await?;
+        let delivered = match self.run(chat, command, user, request_id).await {
+            Ok(delivered) => delivered,
+            Err(failure) => {
+                if let Some(file) = file {
+                    self.unclaim(file).await;
+                }
+                return Err(failure);
+            }
+        };
         let message = match own_copy(&delivered, user, |m| m.client_id == client_id) {
             Some(message) => message,
             // A resend that raced its original in records nothing: the stored message is the
@@ -109,6 +127,9 @@ impl Chats {
         request_id: &str,
     ) -> Result<(), ChatFailure> {
         let chat = self.member_of(user, room).await?;
+        let file = messages::by_seq(self.db(), room, seq)
+            .await?
+            .and_then(|message| message.attachment.map(|a| a.id));
         let seq = u64::try_from(seq).map_err(|_| ChatFailure::NotFound)?;
         self.run(
             chat,
@@ -120,6 +141,9 @@ impl Chats {
             request_id,
         )
         .await?;
+        if let Some(file) = file {
+            self.forget(file).await;
+        }
         Ok(())
     }
 
@@ -198,6 +222,8 @@ pub struct Outgoing<'a> {
     pub body: &'a str,
     /// The seq of the message this one answers.
     pub reply_to: Option<i64>,
+    /// A file `upload`ed to the room for this message; the body may then be empty.
+    pub attachment: Option<Uuid>,
 }
 
 /// The message among `delivered` that `user`'s own sockets received and `matches`: what the

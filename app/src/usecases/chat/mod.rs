@@ -3,8 +3,10 @@
 //! events to live sockets.
 //!
 //! Requests and their answers are in `requests`; messages, read receipts and typing notices in
-//! `messages`; blocking in `blocks`; staff reading a chat in `staff`. All run their commands through [`Chats`] here.
+//! `messages`; files sent with messages in `attachments`; searching in `search`; blocking in
+//! `blocks`; staff reading a chat in `staff`. All run their commands through [`Chats`] here.
 
+pub mod attachments;
 mod blocks;
 mod messages;
 mod requests;
@@ -94,17 +96,19 @@ pub struct Chats {
     facts: Arc<dyn MessageFacts>,
     live: Live,
     limits: Limits,
+    media: crate::media::Media,
     admission: Arc<tokio::sync::Semaphore>,
 }
 
 impl Chats {
-    pub fn new(commands: Commands, live: Live, limits: Limits) -> Self {
+    pub fn new(commands: Commands, live: Live, limits: Limits, media: crate::media::Media) -> Self {
         let facts = Arc::new(projections::chat::messages::Facts(commands.pool().clone()));
         Self {
             commands,
             facts,
             live,
             limits,
+            media,
             admission: Arc::new(tokio::sync::Semaphore::new(SENDS_IN_FLIGHT)),
         }
     }

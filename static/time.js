@@ -3,7 +3,7 @@
 // fallback for readers without JavaScript. `data-style` picks the form:
 //   date (default)  "6 December 2026"       time   "16:29" / "4:29 PM"
 //   short           today: time; this week: weekday; else "6 Dec" (lists)
-//   datetime        "6 Dec 2026, 16:29"
+//   datetime        "6 Dec 2026, 16:29"      precise "6 Dec 2026, 16:29:05" (histories)
 // chat.js formats the times it creates with window.BochaTime.
 (function () {
   "use strict";
@@ -12,7 +12,8 @@
   var forms = {
     date: { year: "numeric", month: "long", day: "numeric" },
     time: { hour: "numeric", minute: "2-digit" },
-    datetime: { dateStyle: "medium", timeStyle: "short" }
+    datetime: { dateStyle: "medium", timeStyle: "short" },
+    precise: { dateStyle: "medium", timeStyle: "medium" }
   };
 
   function label(date, style) {

@@ -46,8 +46,22 @@ pub struct Person {
 pub struct ChatStep {
     /// How often each person sends.
     pub interval_ms: u64,
+    /// Everyone's sends together, per second.
+    #[serde(default)]
+    pub offered_per_second: f64,
     pub seconds: f64,
     pub sent: u64,
+    /// Messages that reached the other person while the step lasted, per second.
+    #[serde(default)]
+    pub delivered_per_second: f64,
+    /// Sends the server refused at once as `overloaded`, and how soon it said so.
+    #[serde(default)]
+    pub refused: u64,
+    #[serde(default)]
+    pub refusal: Option<Summary>,
+    /// Sends with no answer yet when the client stopped waiting (10 s after the step).
+    #[serde(default)]
+    pub queued: u64,
     /// Messages acknowledged (stored).
     pub acked: u64,
     /// Messages delivered to the other person (first copies).
@@ -68,8 +82,13 @@ struct Tracker {
     received: Mutex<HashMap<(Uuid, i64), u32>>,
     e2e: Mutex<Option<Histogram<u64>>>,
     ack: Mutex<Option<Histogram<u64>>>,
+    refusal: Mutex<Option<Histogram<u64>>>,
     sent: AtomicU64,
     errors: AtomicU64,
+    refused: AtomicU64,
+    /// Deliveries while the step's sending lasts.
+    in_window: AtomicU64,
+    window_open: std::sync::atomic::AtomicBool,
 }
 
 impl Tracker {
@@ -79,8 +98,11 @@ impl Tracker {
         self.received.lock().await.clear();
         *self.e2e.lock().await = Some(stats::histogram());
         *self.ack.lock().await = Some(stats::histogram());
+        *self.refusal.lock().await = Some(stats::histogram());
         self.sent.store(0, Ordering::Relaxed);
         self.errors.store(0, Ordering::Relaxed);
+        self.refused.store(0, Ordering::Relaxed);
+        self.in_window.store(0, Ordering::Relaxed);
     }
 
     async fn on_frame(&self, me: &str, text: &str) {
@@ -118,6 +140,9 @@ impl Tracker {
                     *count += 1;
                     *count == 1
                 };
+                if first && self.window_open.load(Ordering::Relaxed) {
+                    self.in_window.fetch_add(1, Ordering::Relaxed);
+                }
                 if first {
                     let sent = match uuid_of(&message["client_id"]) {
                         Some(id) => self.sent_at.lock().await.get(&id).copied(),
@@ -126,6 +151,16 @@ impl Tracker {
                     if let (Some(sent), Some(h)) = (sent, self.e2e.lock().await.as_mut()) {
                         stats::record(h, now - sent);
                     }
+                }
+            }
+            Some("error") if frame["code"] == "overloaded" => {
+                self.refused.fetch_add(1, Ordering::Relaxed);
+                let sent = match uuid_of(&frame["client_id"]) {
+                    Some(id) => self.sent_at.lock().await.get(&id).copied(),
+                    None => None,
+                };
+                if let (Some(sent), Some(h)) = (sent, self.refusal.lock().await.as_mut()) {
+                    stats::record(h, now - sent);
                 }
             }
             Some("error") => {
@@ -145,7 +180,11 @@ pub struct ChatLoad {
     tracker: Arc<Tracker>,
     rate: watch::Sender<Option<u64>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    people: usize,
 }
+
+/// Every message's body: 64 bytes, as a short chat line.
+pub const BODY_BYTES: usize = 64;
 
 impl ChatLoad {
     /// Connects everyone (a few at a time).
@@ -153,6 +192,7 @@ impl ChatLoad {
         let tracker = Arc::new(Tracker::default());
         tracker.reset().await;
         let (rate, rate_rx) = watch::channel(None::<u64>);
+        let count = people.len();
         let mut sockets = Vec::new();
         for chunk in people.chunks(50) {
             let connecting = chunk.iter().map(|p| connect(&p.base, &p.token));
@@ -170,19 +210,55 @@ impl ChatLoad {
                 i as u64,
             )));
         }
-        Ok(Self { tracker, rate, tasks })
+        Ok(Self {
+            tracker,
+            rate,
+            tasks,
+            people: count,
+        })
     }
 
-    /// Everyone sends every `interval` for `duration`; then waits for stragglers and counts.
+    /// Everyone together sends `per_second` messages a second for `duration`.
+    pub async fn offer(&self, per_second: f64, duration: Duration) -> ChatStep {
+        let interval = Duration::from_secs_f64(self.people as f64 / per_second);
+        self.step(interval, duration).await
+    }
+
+    /// Everyone sends every `interval` for `duration`; then waits for stragglers (up to 10 s,
+    /// at least 3) and counts.
     pub async fn step(&self, interval: Duration, duration: Duration) -> ChatStep {
         self.tracker.reset().await;
         let started = Instant::now();
-        let _ = self.rate.send(Some(interval.as_millis() as u64));
+        self.tracker.window_open.store(true, Ordering::Relaxed);
+        let _ = self.rate.send(Some(interval.as_micros() as u64));
         tokio::time::sleep(duration).await;
         let _ = self.rate.send(None);
+        self.tracker.window_open.store(false, Ordering::Relaxed);
         let seconds = started.elapsed();
+        let in_window = self.tracker.in_window.load(Ordering::Relaxed);
         // Let messages in flight arrive before counting what was lost.
         tokio::time::sleep(Duration::from_secs(3)).await;
+        let answered = || async {
+            self.tracker.acked.lock().await.len() as u64
+                + self.tracker.refused.load(Ordering::Relaxed)
+                + self.tracker.errors.load(Ordering::Relaxed)
+        };
+        let give_up = Instant::now() + Duration::from_secs(7);
+        while answered().await < self.tracker.sent.load(Ordering::Relaxed) && Instant::now() < give_up {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let queued = self
+            .tracker
+            .sent
+            .load(Ordering::Relaxed)
+            .saturating_sub(answered().await);
+        let refusal = self
+            .tracker
+            .refusal
+            .lock()
+            .await
+            .clone()
+            .unwrap_or_else(stats::histogram);
         let acked = self.tracker.acked.lock().await.clone();
         let received = self.tracker.received.lock().await.clone();
         let lost = acked.keys().filter(|k| !received.contains_key(*k)).count() as u64;
@@ -201,10 +277,16 @@ impl ChatLoad {
             .await
             .clone()
             .unwrap_or_else(stats::histogram);
+        let refused = self.tracker.refused.load(Ordering::Relaxed);
         ChatStep {
             interval_ms: interval.as_millis() as u64,
+            offered_per_second: self.people as f64 / interval.as_secs_f64().max(1e-6),
             seconds: seconds.as_secs_f64(),
             sent: self.tracker.sent.load(Ordering::Relaxed),
+            delivered_per_second: in_window as f64 / seconds.as_secs_f64().max(1e-3),
+            refused,
+            refusal: (refused > 0).then(|| Summary::of(&refusal, seconds, 0)),
+            queued,
             acked: acked.len() as u64,
             delivered: received.len() as u64,
             lost,
@@ -238,12 +320,12 @@ async fn person_loop(
                 if changed.is_err() {
                     return;
                 }
-                ticker = (*rate.borrow_and_update()).map(|ms| {
+                ticker = (*rate.borrow_and_update()).map(|us| {
                     // Spread the people over the interval so the load is even.
-                    let phase = Duration::from_millis((index * 7919) % ms.max(1));
+                    let phase = Duration::from_micros((index * 7919 * 13) % us.max(1));
                     let mut interval = tokio::time::interval_at(
                         tokio::time::Instant::now() + phase,
-                        Duration::from_millis(ms.max(1)),
+                        Duration::from_micros(us.max(1)),
                     );
                     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                     interval
@@ -254,7 +336,10 @@ async fn person_loop(
                 n += 1;
                 tracker.sent_at.lock().await.insert(client_id, Instant::now());
                 tracker.sent.fetch_add(1, Ordering::Relaxed);
-                let frame = json!({ "type": "send", "room_id": person.room, "client_id": client_id, "body": format!("message {n} from {}", person.username) });
+                let mut body = format!("message {n} from {} ", person.username);
+                body.extend(std::iter::repeat_n('.', BODY_BYTES.saturating_sub(body.len())));
+                body.truncate(BODY_BYTES);
+                let frame = json!({ "type": "send", "room_id": person.room, "client_id": client_id, "body": body });
                 if sink.send(Message::Text(frame.to_string().into())).await.is_err() {
                     tracker.errors.fetch_add(1, Ordering::Relaxed);
                     return;

@@ -244,8 +244,17 @@ async fn signed_in(base: &str, username: &str, password: &str) -> anyhow::Result
         .form(&[("login", username), ("password", password), ("csrf_token", &csrf)])
         .send()
         .await?;
-    anyhow::ensure!(response.status().as_u16() == 303, "logging in as {username}: {}", response.status());
-    let page = client.get(format!("{base}/settings")).send().await?.text().await?;
+    anyhow::ensure!(
+        response.status().as_u16() == 303,
+        "logging in as {username}: {}",
+        response.status()
+    );
+    let page = client
+        .get(format!("{base}/settings"))
+        .send()
+        .await?
+        .text()
+        .await?;
     let csrf = csrf_token(&page).ok_or_else(|| anyhow::anyhow!("no CSRF token on the settings page"))?;
     Ok((client, csrf))
 }
@@ -279,39 +288,47 @@ async fn uploads(target: &Target) -> anyhow::Result<Burst> {
     let people = &target.users[200..250];
     let mut browsers = Vec::new();
     for (username, _) in people {
-        browsers.push((username.clone(), signed_in(&target.base, username, &target.password).await?));
+        browsers.push((
+            username.clone(),
+            signed_in(&target.base, username, &target.password).await?,
+        ));
     }
     let outcomes = Arc::new(Outcomes::default());
     let saved = Arc::new(Mutex::new(Vec::new()));
-    let uploads = browsers.into_iter().enumerate().map(|(i, (username, (client, csrf)))| {
-        let (outcomes, saved, photo) = (outcomes.clone(), saved.clone(), photo.clone());
-        let url = format!("{}/settings", target.base);
-        tokio::spawn(async move {
-            let form = reqwest::multipart::Form::new()
-                .text("csrf_token", csrf)
-                .text("display_name", format!("Photographer {i}"))
-                .text("bio", "")
-                .text("email", format!("{username}@bench.example"))
-                .part("avatar", reqwest::multipart::Part::bytes(photo).file_name("sky.jpg"));
-            match client.post(&url).multipart(form).send().await {
-                Ok(response) => {
-                    if response.status().as_u16() == 303 {
-                        saved.lock().await.push(username);
+    let uploads = browsers
+        .into_iter()
+        .enumerate()
+        .map(|(i, (username, (client, csrf)))| {
+            let (outcomes, saved, photo) = (outcomes.clone(), saved.clone(), photo.clone());
+            let url = format!("{}/settings", target.base);
+            tokio::spawn(async move {
+                let form = reqwest::multipart::Form::new()
+                    .text("csrf_token", csrf)
+                    .text("display_name", format!("Photographer {i}"))
+                    .text("bio", "")
+                    .text("email", format!("{username}@bench.example"))
+                    .part(
+                        "avatar",
+                        reqwest::multipart::Part::bytes(photo).file_name("sky.jpg"),
+                    );
+                match client.post(&url).multipart(form).send().await {
+                    Ok(response) => {
+                        if response.status().as_u16() == 303 {
+                            saved.lock().await.push(username);
+                        }
+                        outcomes.add(response.status().as_u16().to_string()).await;
                     }
-                    outcomes.add(response.status().as_u16().to_string()).await;
+                    Err(_) => outcomes.add("error").await,
                 }
-                Err(_) => outcomes.add("error").await,
-            }
-        })
-    });
+            })
+        });
     futures_util::future::join_all(uploads).await;
     let saved = saved.lock().await.clone();
-    let present: i64 = sqlx::query_scalar(
-        "select count(*) from users where username = any($1) and image like '/media/%'",
-    )
-    .bind(&saved)
-    .fetch_one(&target.db)
-    .await?;
+    let present: i64 =
+        sqlx::query_scalar("select count(*) from users where username = any($1) and image like '/media/%'")
+            .bind(&saved)
+            .fetch_one(&target.db)
+            .await?;
     Ok(Burst {
         name: "50 concurrent 40-megapixel uploads".to_owned(),
         requests: 50,

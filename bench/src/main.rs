@@ -186,7 +186,10 @@ async fn password_hash() -> anyhow::Result<String> {
     let password =
         domain::user::Password::parse_length(seed::PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let pool = app::services::pools::Pool::new("bench", 1, 0);
-    Ok(app::services::passwords::hash(&pool, password).await?.as_str().to_owned())
+    Ok(app::services::passwords::hash(&pool, password)
+        .await?
+        .as_str()
+        .to_owned())
 }
 
 /// A token for a seeded user: seeded accounts never changed their password or signed out
@@ -196,7 +199,29 @@ fn token(user: Uuid) -> String {
         user,
         credentials_version: 0,
     };
-    app::services::tokens::issue(&app::services::crypto::Keys::derive(SECRET), bearer, chrono::Utc::now())
+    app::services::tokens::issue(
+        &app::services::crypto::Keys::derive(SECRET),
+        bearer,
+        chrono::Utc::now(),
+    )
+}
+
+/// One chat step's figures, as they come.
+fn report_chat_step(result: &chat::ChatStep) {
+    eprintln!(
+        "        offered {:.0}/s: delivered {:.0}/s, e2e p50 {:.2} ms p99 {:.2} ms max {:.1} ms, ack p99 {:.2} ms, lost {}, dup {}, refused {}, queued {}, errors {}",
+        result.offered_per_second,
+        result.delivered_per_second,
+        result.end_to_end.p50_ms,
+        result.end_to_end.p99_ms,
+        result.end_to_end.max_ms,
+        result.ack.p99_ms,
+        result.lost,
+        result.duplicated,
+        result.refused,
+        result.queued,
+        result.errors
+    );
 }
 
 fn step(what: &str) {
@@ -371,55 +396,85 @@ async fn site_parts_with(
 
     if parts.contains(&Part::Chat) {
         let b = Server::start(env, PORTS[1]).await?;
-        let mut people = Vec::new();
-        for (room, x, y) in &site.pairs {
-            for (me, base) in [(*x, a.url()), (*y, b.url())] {
-                people.push(chat::Person {
-                    base,
-                    token: tokens[me].clone(),
-                    username: site.users[me].username.clone(),
-                    room: *room,
-                });
+        // Each pair split across the two instances: one person's socket on each.
+        let people_of = |pairs: &[(uuid::Uuid, usize, usize)]| {
+            let mut people = Vec::new();
+            for (room, x, y) in pairs {
+                for (me, base) in [(*x, a.url()), (*y, b.url())] {
+                    people.push(chat::Person {
+                        base,
+                        token: tokens[me].clone(),
+                        username: site.users[me].username.clone(),
+                        room: *room,
+                    });
+                }
             }
-        }
-        step("chat: connecting 400 people to two instances");
-        let load = chat::ChatLoad::connect(people).await?;
+            people
+        };
+        step("chat: 200 pairs, each person sending every 2 s");
+        let load = chat::ChatLoad::connect(people_of(&site.pairs)).await?;
         // Warm-up: both instances open their connections and prepare their statements.
         let _ = load
             .step(Duration::from_millis(1000), Duration::from_secs(3))
             .await;
-        let mut steps = Vec::new();
-        for (i, interval) in [2000u64, 1000, 500, 250, 125, 60, 30, 15].into_iter().enumerate() {
-            let seconds = if i == 0 {
-                2 * cli.write_seconds
-            } else {
-                cli.write_seconds
-            };
+        let quiet = load
+            .step(
+                Duration::from_millis(2000),
+                Duration::from_secs(2 * cli.write_seconds),
+            )
+            .await;
+        report_chat_step(&quiet);
+        load.close();
+
+        // Capacity: 100 pairs, 64-byte messages, the offered rate raised until the end-to-end
+        // p99 passes 50 ms or a message is lost or refused; then twice the last rate that held.
+        let pairs = &site.pairs[..site.pairs.len().min(100)];
+        step(&format!(
+            "chat capacity: {} pairs, offered rate raised step by step",
+            pairs.len()
+        ));
+        let load = chat::ChatLoad::connect(people_of(pairs)).await?;
+        let _ = load.offer(400.0, Duration::from_secs(3)).await;
+        let mut capacity = Vec::new();
+        let mut held: Option<f64> = None;
+        for offered in [400.0, 1000.0, 1600.0, 2400.0, 3200.0, 4000.0, 5000.0, 6000.0] {
             step(&format!(
-                "chat: everyone sends every {interval} ms for {seconds} s"
+                "chat capacity: offered {offered:.0} msg/s for {} s",
+                cli.write_seconds
             ));
-            let result = load
-                .step(Duration::from_millis(interval), Duration::from_secs(seconds))
-                .await;
-            eprintln!(
-                "        {:.0} msg/s delivered, e2e p50 {:.2} ms p99 {:.2} ms max {:.1} ms, ack p99 {:.2} ms, lost {}, dup {}, errors {}",
-                result.delivered as f64 / result.seconds,
-                result.end_to_end.p50_ms,
-                result.end_to_end.p99_ms,
-                result.end_to_end.max_ms,
-                result.ack.p99_ms,
-                result.lost,
-                result.duplicated,
-                result.errors
-            );
-            let passed = result.end_to_end.p99_ms > 50.0;
-            steps.push(result);
-            if passed {
+            let result = load.offer(offered, Duration::from_secs(cli.write_seconds)).await;
+            report_chat_step(&result);
+            let holds = result.end_to_end.p99_ms <= 50.0
+                && result.lost == 0
+                && result.refused == 0
+                && result.queued == 0;
+            capacity.push(result);
+            if !holds {
                 break;
             }
+            held = Some(offered);
         }
+        let overload = match held {
+            Some(rate) => {
+                step(&format!(
+                    "chat overload: offered {:.0} msg/s, twice the last rate that held",
+                    2.0 * rate
+                ));
+                let result = load
+                    .offer(2.0 * rate, Duration::from_secs(cli.write_seconds))
+                    .await;
+                report_chat_step(&result);
+                Some(result)
+            }
+            None => None,
+        };
         load.close();
-        results.chat = Some(steps);
+        results.chat = Some(vec![quiet]);
+        results.capacity = Some(report::Capacity {
+            pairs: pairs.len(),
+            steps: capacity,
+            overload,
+        });
         b.stop().await;
     }
     a.stop().await;
@@ -427,13 +482,17 @@ async fn site_parts_with(
     if parts.contains(&Part::Hostile) {
         step("hostile load on one instance with the default limits");
         let server = hostile::server(env, PORTS[2]).await?;
-        let db = eventstore::db::connect(&env.database_url, eventstore::db::PoolSettings::unbounded(4)).await?;
+        let db =
+            eventstore::db::connect(&env.database_url, eventstore::db::PoolSettings::unbounded(4)).await?;
         let (long_room_size, long_room, sender) = site
             .history_rooms
             .last()
             .copied()
             .ok_or_else(|| anyhow::anyhow!("no history rooms"))?;
-        anyhow::ensure!(long_room_size == 100_000, "the longest room has {long_room_size} messages");
+        anyhow::ensure!(
+            long_room_size == 100_000,
+            "the longest room has {long_room_size} messages"
+        );
         let target = hostile::Target {
             base: server.url(),
             pid: server.pid(),

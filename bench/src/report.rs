@@ -18,12 +18,33 @@ pub struct Results {
     pub reads: Option<Vec<Read>>,
     pub writes: Option<Vec<WriteResult>>,
     pub chat: Option<Vec<ChatStep>>,
+    #[serde(default)]
+    pub capacity: Option<Capacity>,
     pub idle: Option<IdleSockets>,
     pub history: Option<Vec<HistoryCase>>,
     pub rebuild: Option<Rebuild>,
     pub memory: Memory,
     #[serde(default)]
     pub hostile: Option<Hostile>,
+}
+
+/// The chat's capacity on two instances: the offered rate raised until it no longer holds,
+/// then twice the last rate that held.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Capacity {
+    pub pairs: usize,
+    pub steps: Vec<ChatStep>,
+    pub overload: Option<ChatStep>,
+}
+
+impl Capacity {
+    /// The last step that held: p99 within 50 ms, nothing lost, refused or left waiting.
+    pub fn knee(&self) -> Option<&ChatStep> {
+        self.steps
+            .iter()
+            .take_while(|s| s.end_to_end.p99_ms <= 50.0 && s.lost == 0 && s.refused == 0 && s.queued == 0)
+            .last()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -82,6 +103,35 @@ pub struct Memory {
 
 fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
+/// Chat steps as table rows: what was offered, what arrived, how fast, what went wrong.
+fn chat_table<'a>(out: &mut String, steps: impl Iterator<Item = &'a ChatStep>) {
+    let _ = writeln!(
+        out,
+        "| offered/s | delivered/s | end-to-end p50 | p99 | max | send (ack) p99 | lost | duplicated | refused (p99 answer) | unanswered |"
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for s in steps {
+        let refused = match &s.refusal {
+            Some(r) => format!("{} ({:.1} ms)", s.refused, r.p99_ms),
+            None => s.refused.to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| {:.0} | {:.0} | {:.2} ms | {:.2} ms | {:.1} ms | {:.2} ms | {} | {} | {} | {} |",
+            s.offered_per_second,
+            s.delivered_per_second,
+            s.end_to_end.p50_ms,
+            s.end_to_end.p99_ms,
+            s.end_to_end.max_ms,
+            s.ack.p99_ms,
+            s.lost,
+            s.duplicated,
+            refused,
+            s.queued
+        );
+    }
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -175,29 +225,9 @@ impl Results {
         if let Some(steps) = &self.chat {
             let _ = writeln!(
                 out,
-                "## Chat (200 pairs over WebSockets, each pair split across two instances)\n"
+                "## Chat latency (200 pairs over WebSockets, each pair split across two instances)\n"
             );
-            let _ = writeln!(
-                out,
-                "| each person sends every | messages/s | end-to-end p50 | p99 | max | send (ack) p50 | p99 | lost | duplicated | errors |"
-            );
-            let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            for s in steps {
-                let _ = writeln!(
-                    out,
-                    "| {} ms | {:.0} | {:.2} ms | {:.2} ms | {:.1} ms | {:.2} ms | {:.2} ms | {} | {} | {} |",
-                    s.interval_ms,
-                    s.delivered as f64 / s.seconds.max(1e-3),
-                    s.end_to_end.p50_ms,
-                    s.end_to_end.p99_ms,
-                    s.end_to_end.max_ms,
-                    s.ack.p50_ms,
-                    s.ack.p99_ms,
-                    s.lost,
-                    s.duplicated,
-                    s.errors
-                );
-            }
+            chat_table(&mut out, steps.iter());
             if let Some(base) = steps.first() {
                 let _ = writeln!(
                     out,
@@ -212,8 +242,47 @@ impl Results {
                     verdict(base.lost == 0 && base.duplicated == 0)
                 );
             }
-            if steps.iter().any(|s| s.end_to_end.p99_ms > 50.0) {
-                let _ = writeln!(out, "The last row is the first rate at which p99 passed 50 ms.");
+            out.push('\n');
+        }
+        if let Some(capacity) = &self.capacity {
+            let _ = writeln!(
+                out,
+                "## Chat capacity ({} pairs, 64-byte messages, each pair split across two instances)\n",
+                capacity.pairs
+            );
+            chat_table(&mut out, capacity.steps.iter().chain(&capacity.overload));
+            match capacity.knee() {
+                Some(knee) => {
+                    let _ = writeln!(
+                        out,
+                        "\nCapacity: {:.0} messages/s delivered with end-to-end p99 {:.2} ms and none lost \
+                         (target ≥ 3,000 {}).",
+                        knee.delivered_per_second,
+                        knee.end_to_end.p99_ms,
+                        verdict(knee.delivered_per_second >= 3000.0)
+                    );
+                    if let Some(over) = &capacity.overload {
+                        let share = over.delivered_per_second / knee.delivered_per_second.max(1.0);
+                        let refusal = over.refusal.as_ref().map_or(0.0, |r| r.p99_ms);
+                        let _ = writeln!(
+                            out,
+                            "At twice that rate (the last row, {:.0} offered): {:.0} delivered/s, {:.0}% of capacity \
+                             (target ≥ 90% {}); {} sends refused as `overloaded`, answered within {:.1} ms (p99); \
+                             {} still unanswered when the client stopped waiting; {} lost.",
+                            over.offered_per_second,
+                            over.delivered_per_second,
+                            100.0 * share,
+                            verdict(share >= 0.9),
+                            over.refused,
+                            refusal,
+                            over.queued,
+                            over.lost
+                        );
+                    }
+                }
+                None => {
+                    let _ = writeln!(out, "\nNo offered rate held (p99 ≤ 50 ms, none lost or refused).");
+                }
             }
             out.push('\n');
         }
@@ -312,12 +381,20 @@ fn hostile_section(out: &mut String, h: &Hostile) {
         "Bursts one after another, each client from its own address (the instance trusts \
          `X-Forwarded-For`), while a reader fetches `/healthz` and a post page every 20 ms.\n"
     );
-    let _ = writeln!(out, "| burst | requests | seconds | answers | acknowledged / present | peak resident |");
+    let _ = writeln!(
+        out,
+        "| burst | requests | seconds | answers | acknowledged / present | peak resident |"
+    );
     let _ = writeln!(out, "|---|---:|---:|---|---:|---:|");
     for b in &h.bursts {
         let answers: Vec<String> = b.outcomes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
         let writes = if b.acknowledged > 0 {
-            format!("{} / {} {}", b.acknowledged, b.present, verdict(b.acknowledged == b.present))
+            format!(
+                "{} / {} {}",
+                b.acknowledged,
+                b.present,
+                verdict(b.acknowledged == b.present)
+            )
         } else {
             "—".to_owned()
         };

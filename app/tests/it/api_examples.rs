@@ -236,7 +236,13 @@ async fn the_reference_page_shows_a_curl_command_line_and_the_examples_of_every_
             "{what}: {curl}"
         );
         let request = media_types(&operation["requestBody"]);
-        if let Some((_, media)) = request.first() {
+        if let Some((content_type, media)) = request.first().filter(|(t, _)| t == "multipart/form-data") {
+            // A form: each file field is sent with -F, naming the example's file.
+            for (field, file) in examples_of(media)[0].as_object().unwrap() {
+                let option = format!("-F '{field}=@{}'", file.as_str().unwrap());
+                assert!(curl.contains(&option), "{what} ({content_type}): {curl}");
+            }
+        } else if let Some((_, media)) = request.first() {
             let body = examples_of(media)[0].to_string().replace('\'', r"'\''");
             assert!(
                 curl.contains("-H 'Content-Type: application/json'"),

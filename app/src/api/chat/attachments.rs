@@ -56,15 +56,21 @@ impl From<Attachment> for Uploaded {
     }
 }
 
-/// The multipart form of an upload.
+/// The multipart form of an upload (described for the document; the handler reads the parts).
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct FileForm {
     /// An image (PNG, JPEG, WebP, GIF: re-encoded, without its metadata, at most 1600 px), a
-    /// PDF, a text file or a ZIP archive; at most 5 MB.
+    /// PDF, a text file or a ZIP archive; at most 5 MB. Its file name is shown, never trusted.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
+
+/// A file's bytes, as it was stored.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct FileBytes(Vec<u8>);
 
 /// Upload a file to send
 ///
@@ -76,7 +82,8 @@ pub struct FileForm {
     path = "/api/chat/rooms/{id}/attachments",
     tag = "Chat",
     params(("id" = Uuid, Path, description = "The room's id", example = json!(crate::api::examples::ROOM_ID))),
-    request_body(content = FileForm, content_type = "multipart/form-data"),
+    request_body(content = FileForm, content_type = "multipart/form-data",
+        example = json!({ "file": "map.png" })),
     security(("token" = [])),
     responses(
         (status = 201, description = "The file, ready to send", body = UploadedResponse,
@@ -157,7 +164,8 @@ fn too_large() -> String {
     ),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, with its own `Content-Type`", body = FileBytes,
+            content_type = "application/octet-stream", example = json!("(the file's bytes)")),
         (status = 401, description = "No token, or not a valid one", body = ErrorBody,
             example = json!({"errors": {"token": ["is missing"]}})),
         (status = 404, description = "No such file in a room of yours (or its message was deleted)", body = ErrorBody,

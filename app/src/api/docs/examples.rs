@@ -62,6 +62,8 @@ pub(super) struct Call<'a> {
     pub parameters: &'a Value,
     pub token: bool,
     pub body: Option<&'a Value>,
+    /// The body is a multipart form, whose example names the file of each file field.
+    pub form: bool,
 }
 
 /// A curl command line for `call`, one option a line.
@@ -79,9 +81,18 @@ pub(super) fn curl(call: &Call) -> String {
     if call.token {
         lines.push("-H \"Authorization: Token $TOKEN\"".to_owned());
     }
-    if let Some(body) = call.body {
-        lines.push("-H 'Content-Type: application/json'".to_owned());
-        lines.push(format!("-d {}", single_quoted(&body.to_string())));
+    match call.body {
+        Some(Value::Object(fields)) if call.form => {
+            for (name, file) in fields {
+                let file = file.as_str().unwrap_or_default();
+                lines.push(format!("-F {}", single_quoted(&format!("{name}=@{file}"))));
+            }
+        }
+        Some(body) => {
+            lines.push("-H 'Content-Type: application/json'".to_owned());
+            lines.push(format!("-d {}", single_quoted(&body.to_string())));
+        }
+        None => {}
     }
     lines.join(" \\\n  ")
 }
@@ -141,6 +152,7 @@ mod tests {
         ]);
         let body = json!({ "comment": { "body": "Jill's" } });
         let call = Call {
+            form: false,
             method: "put",
             path: "/api/articles/{slug}/comments/{id}",
             parameters: &parameters,
@@ -160,6 +172,7 @@ mod tests {
             parameters: &Value::Null,
             token: false,
             body: None,
+            form: false,
         };
         assert_eq!(curl(&tags), "curl \"$BOCHA/api/tags\"");
     }

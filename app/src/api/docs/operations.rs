@@ -95,12 +95,16 @@ pub(super) fn operation_view(doc: &Value, path: &str, method: &str, operation: &
             }
         })
         .collect();
+    let form = operation["requestBody"]["content"]
+        .get("multipart/form-data")
+        .is_some();
     let curl = curl(&Call {
         method,
         path,
         parameters: &operation["parameters"],
         token: auth == "required",
         body: request_media.and_then(first_example),
+        form,
     });
     OperationView {
         anchor: anchor("op", &text(operation, "operationId")),

@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 
 use crate::log;
 use crate::runtime::{ProjectionError, Projections};
-use crate::store::{Appended, CommitError, EventStore, StoreError, Stored};
+use crate::store::{Appended, CommitError, EventStore, Recent, StoreError, Stored};
 
 /// Why a command did not take effect.
 #[derive(Debug, thiserror::Error)]
@@ -46,8 +46,6 @@ impl<E: std::error::Error> From<CommitError> for CommandError<E> {
 #[derive(Debug)]
 pub struct Executed<A: Aggregate> {
     pub events: Vec<A::Event>,
-    /// The aggregate's state after the command.
-    pub aggregate: A,
     /// Where the events landed; `None` when the command changed nothing.
     pub appended: Option<Appended>,
 }
@@ -58,6 +56,7 @@ pub struct Commands {
     pool: PgPool,
     projections: Arc<Projections>,
     stripes: Arc<[Mutex<()>]>,
+    recent: Arc<Recent>,
 }
 
 /// How many locks commands on different aggregates share.
@@ -70,6 +69,7 @@ impl Commands {
             pool,
             projections,
             stripes,
+            recent: Arc::new(Recent::default()),
         }
     }
 
@@ -104,9 +104,18 @@ impl Commands {
         metadata: &Metadata,
     ) -> Result<Executed<A>, CommandError<A::Error>> {
         let store = EventStore::<A>::new(self.pool.clone(), self.projections.keyring().clone());
-        let (loaded, events, appended) = {
+        let (sequence, events, appended) = {
             let _turn = self.stripe(A::TYPE, aggregate_id).lock().await;
-            let mut loaded = store.load(aggregate_id).await?;
+            // The state kept from this process's last command on the aggregate, brought up to
+            // date, else loaded; it goes back only once the command's events are stored.
+            let mut loaded = match self.recent.take::<A>(A::TYPE, aggregate_id) {
+                Some(mut kept) => {
+                    store.refresh(&mut kept).await?;
+                    kept
+                }
+                None => store.load(aggregate_id).await?,
+            };
+            let sequence = loaded.sequence;
             let sink = EventSink::<A>::default();
             loaded
                 .aggregate
@@ -115,7 +124,11 @@ impl Commands {
                 .map_err(CommandError::Rejected)?;
             let events = sink.collect().await;
             let appended = store.append(&loaded, &events, metadata).await?;
-            (loaded, events, appended)
+            if let Some(appended) = &appended {
+                store.advance(&mut loaded, appended);
+            }
+            self.recent.put(A::TYPE, loaded);
+            (sequence, events, appended)
         };
         match &appended {
             Some(appended) => self.projections.settle(appended.cursor).await?,
@@ -123,10 +136,10 @@ impl Commands {
             // moment ago and has not projected yet. Wait for those too, so that a command that
             // found its work already done (a repeated favorite, crossing approvals, a resent
             // message) reads its outcome like any other.
-            None if loaded.sequence > 0 => {
+            None if sequence > 0 => {
                 let last = {
                     let mut conn = self.pool.acquire().await.map_err(ProjectionError::from)?;
-                    let before = i64::try_from(loaded.sequence - 1).unwrap_or(i64::MAX);
+                    let before = i64::try_from(sequence - 1).unwrap_or(i64::MAX);
                     log::appended(
                         &mut conn,
                         self.projections.keyring(),
@@ -143,11 +156,7 @@ impl Commands {
             }
             None => {}
         }
-        Ok(Executed {
-            events,
-            aggregate: loaded.aggregate,
-            appended,
-        })
+        Ok(Executed { events, appended })
     }
 
     /// Like [`execute`](Self::execute), retrying a few times when another command got to the

@@ -71,6 +71,8 @@ async fn an_unwanted_request_a_block_a_report_a_suspension_and_a_trace_of_staff_
     app.staff("sam").await;
     let sam = Driver::start().await;
     log_in(&sam, &app, "sam").await;
+    // Signed in before going on: leaving the page at once would cancel the form's submission.
+    sam.text("[data-signed-in-as]").await;
     sam.goto(&app.url("/moderation")).await;
     sam.wait_for_text(".report-item", "Won't take no for an answer")
         .await;

@@ -131,6 +131,16 @@ impl<A: Stored> EventStore<A> {
         }
     }
 
+    /// `loaded` once `appended` is stored: its aggregate holds the events already (`handle`
+    /// applied them); its sequence, and its snapshot's when one was taken, move to the last.
+    pub fn advance(&self, loaded: &mut Loaded<A>, appended: &Appended) {
+        if appended.sequence - loaded.snapshot_sequence >= self.snapshot_every {
+            loaded.snapshot_sequence = appended.sequence;
+            loaded.snapshot_count += 1;
+        }
+        loaded.sequence = appended.sequence;
+    }
+
     /// The payloads as stored: each event that holds someone's personal data sealed with their
     /// key, the others as they are.
     async fn seal(

@@ -89,6 +89,51 @@ impl<A: Stored> EventStore<A> {
         Ok(loaded)
     }
 
+    /// Brings a kept state up to date: applies the events stored after it (by another process;
+    /// usually there are none).
+    pub async fn refresh(&self, loaded: &mut Loaded<A>) -> Result<(), StoreError> {
+        let rows = sqlx::query!(
+            r#"
+            select sequence, event_type, event_version,
+                   case when $4 then payload - '_sealed' else payload end as "payload!", k.wrapped as "key?"
+              from events
+              left join person_keys k on not $4 and k.person = (events.payload->'_sealed'->>'by')::uuid
+             where aggregate_type = $1 and aggregate_id = $2 and sequence > $3
+             order by sequence
+            "#,
+            A::TYPE,
+            &loaded.aggregate_id,
+            i64::try_from(loaded.sequence).unwrap_or(i64::MAX),
+            A::LOADS_ERASED,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let opener = Opener::with_wrapped(
+            &self.keyring,
+            rows.iter().map(|row| (&row.payload, row.key.as_deref())),
+        )?;
+        for row in rows {
+            let sequence = u64::try_from(row.sequence).unwrap_or_default();
+            let payload = opener.open(
+                row.payload,
+                &identity(A::TYPE, &loaded.aggregate_id, row.sequence, &row.event_type),
+            )?;
+            let event = self.decode(
+                &loaded.aggregate_id,
+                sequence,
+                row.event_type,
+                row.event_version,
+                payload,
+            )?;
+            loaded.aggregate.apply(event);
+            loaded.sequence = sequence;
+        }
+        Ok(())
+    }
+
     /// Every event of one aggregate, oldest first, decoded into the current shape.
     pub async fn events(&self, aggregate_id: &str) -> Result<Vec<EventEnvelope<A>>, StoreError> {
         let rows = sqlx::query!(

@@ -13,6 +13,7 @@
 mod append;
 mod decode;
 mod load;
+mod recent;
 
 use std::marker::PhantomData;
 
@@ -26,9 +27,10 @@ use crate::log::{Cursor, StoredEvent};
 use crate::seal::{Keyring, SealError};
 
 pub use decode::{decode_event, decode_payload};
+pub use recent::Recent;
 
 /// Per-aggregate storage settings.
-pub trait Stored: Aggregate<Event: Claims> {
+pub trait Stored: Aggregate<Event: Claims> + 'static {
     /// Write a snapshot once this many events have been appended since the last one.
     const SNAPSHOT_EVERY: u64 = 20;
 

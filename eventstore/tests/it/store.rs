@@ -143,3 +143,59 @@ async fn a_unique_value_goes_to_exactly_one_aggregate_under_a_race() {
     .unwrap();
     assert_eq!((left.events, left.claims), (1, 1));
 }
+
+/// Two processes (two `Commands`, each keeping the aggregates it worked on) write one
+/// aggregate in turn, and one of them has a command refused by a claim: every snapshot either
+/// writes, taken from a kept state, equals the state replayed from the log.
+#[tokio::test]
+async fn kept_states_follow_what_other_processes_store_and_forget_what_failed() {
+    use eventstore::runtime::Projections;
+    use eventstore::{CommandError, Commands};
+    use std::sync::Arc;
+
+    let db = TestDb::new().await;
+    let process = || {
+        let projections = Arc::new(Projections::new(
+            db.pool.clone(),
+            eventstore::testing::keyring(),
+            vec![],
+        ));
+        Commands::new(db.pool.clone(), projections)
+    };
+    let (first, second) = (process(), process());
+    let store = EventStore::<Counter>::new(db.pool.clone(), eventstore::testing::keyring());
+    for round in 1..=10 {
+        let writer = if round % 2 == 0 { &first } else { &second };
+        let amounts = (0..(round % 3 + 1)).map(|i| round * 10 + i).collect();
+        writer
+            .execute::<Counter>("shared", CounterCommand::Add(amounts), &(), &meta())
+            .await
+            .unwrap();
+        let loaded = store.load("shared").await.unwrap();
+        assert_eq!(
+            loaded.aggregate,
+            replay(&store.events("shared").await.unwrap()),
+            "round {round}"
+        );
+    }
+
+    // A name the other aggregate holds: refused, and the refusing process keeps nothing of it.
+    first
+        .execute::<Counter>("other", CounterCommand::Name("Ann".into()), &(), &meta())
+        .await
+        .unwrap();
+    let taken = second
+        .execute::<Counter>("shared", CounterCommand::Name("ann".into()), &(), &meta())
+        .await;
+    assert!(matches!(taken, Err(CommandError::Taken(_))));
+    for _ in 0..3 {
+        second
+            .execute::<Counter>("shared", CounterCommand::Add(vec![1]), &(), &meta())
+            .await
+            .unwrap();
+    }
+    let loaded = store.load("shared").await.unwrap();
+    let replayed = replay(&store.events("shared").await.unwrap());
+    assert_eq!(loaded.aggregate, replayed);
+    assert_eq!(replayed.name, None);
+}

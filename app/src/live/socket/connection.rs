@@ -22,6 +22,8 @@ use crate::web::auth::Credential;
 
 /// How often a socket that only receives checks that its session still stands.
 const RECHECK: Duration = Duration::from_secs(15);
+/// How long a check made for one of the client's frames covers its next frames.
+const FRAME_RECHECK: Duration = Duration::from_secs(1);
 /// The most messages read at once to fill a gap; a longer one goes out as it is, and the
 /// client's `sync` (it sees the jump in `seq`) fetches the rest.
 const GAP_READ: i64 = 500;
@@ -107,6 +109,7 @@ pub(super) async fn run(
     // (an outage), while the socket only receives.
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.tick().await;
+    let mut checked: Option<Instant> = None;
     loop {
         let message = tokio::select! {
             () = closed.cancelled() => break,
@@ -122,9 +125,18 @@ pub(super) async fn run(
             },
         };
         heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        // Never act for a session that has ended. A revocation reaches the socket through Redis
+        // at once; the frames themselves check again, at most once a second (a busy socket
+        // would otherwise read its person's row for every message), for the revocation Redis
+        // did not carry.
+        let due = checked.is_none_or(|at: Instant| at.elapsed() >= FRAME_RECHECK);
+        if due && matches!(message, Message::Text(_)) {
+            if !still_holds(&state, &credential).await {
+                break;
+            }
+            checked = Some(Instant::now());
+        }
         match message {
-            // Never act for a session that has ended: checked before every frame.
-            Message::Text(_) if !still_holds(&state, &credential).await => break,
             Message::Text(text) => handle(&state, &user, text.as_str(), &outbox).await,
             Message::Binary(_) => {
                 let _ = outbox

@@ -7,12 +7,15 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
+
+/// The only schemes a link or image may use; addresses without one (relative) are kept too.
+const SCHEMES: [&str; 3] = ["http", "https", "mailto"];
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
-        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .url_schemes(HashSet::from(SCHEMES))
         .link_rel(Some("noopener noreferrer nofollow ugc"))
         .add_tags(["input"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
@@ -27,8 +30,38 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 pub fn to_html(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut raw, Parser::new_ext(markdown, options));
-    SANITIZER.clean(&raw).to_string()
+    html::push_html(&mut raw, unlink_refused(Parser::new_ext(markdown, options)));
+    // Wide code blocks and tables scroll sideways inside the page; they take focus so that a
+    // keyboard can scroll them too.
+    SANITIZER
+        .clean(&raw)
+        .to_string()
+        .replace("<pre>", "<pre tabindex=\"0\">")
+        .replace("<table>", "<table tabindex=\"0\">")
+}
+
+/// Links whose address the sanitizer would strip (`javascript:`, `data:`…) become their plain
+/// text: left to it, they would stay links that lead nowhere.
+fn unlink_refused<'a>(events: impl Iterator<Item = Event<'a>>) -> impl Iterator<Item = Event<'a>> {
+    let mut open = Vec::new();
+    events.filter(move |event| match event {
+        Event::Start(Tag::Link { dest_url, .. }) => {
+            let kept = allowed(dest_url);
+            open.push(kept);
+            kept
+        }
+        Event::End(TagEnd::Link) => open.pop().unwrap_or(true),
+        _ => true,
+    })
+}
+
+/// Whether the sanitizer keeps `address`: one without a scheme, or with an allowed one.
+fn allowed(address: &str) -> bool {
+    match url::Url::parse(address) {
+        Ok(url) => SCHEMES.contains(&url.scheme()),
+        Err(url::ParseError::RelativeUrlWithoutBase) => true,
+        Err(_) => false,
+    }
 }
 
 /// The first `max` characters of the text, without markup, for previews.
@@ -65,7 +98,7 @@ mod tests {
             "<h1>Title</h1>",
             "<li>one</li>",
             "<blockquote>",
-            "<pre><code",
+            "<pre tabindex=\"0\"><code",
             "fn main() {}",
             "href=\"https://example.com\"",
             "<img src=\"/media/a.png\" alt=\"alt\"",
@@ -117,6 +150,34 @@ mod tests {
                 assert!(!html.contains(forbidden), "{attack:?} produced {html:?}");
             }
         }
+    }
+
+    #[test]
+    fn refused_links_are_plain_text_and_kept_ones_stay_links() {
+        for attack in [
+            "[click](javascript:alert(1))",
+            "[click](JaVaScRiPt:alert(1))",
+            "[click](data:text/html,x)",
+            "[click](vbscript:x)",
+        ] {
+            let html = to_html(attack);
+            assert_eq!(html.trim(), "<p>click</p>", "{attack}");
+        }
+        for kept in [
+            "[a](https://example.com)",
+            "[a](/posts/tea)",
+            "[a](#part)",
+            "[a](mailto:ann@example.com)",
+        ] {
+            assert!(to_html(kept).contains("<a href="), "{kept}");
+        }
+    }
+
+    #[test]
+    fn code_blocks_and_tables_take_focus_to_scroll() {
+        let html = to_html("```\nfn main() {}\n```\n\n<pre>raw</pre>\n\n| a |\n|---|\n| b |");
+        assert_eq!(html.matches("<pre tabindex=\"0\">").count(), 2, "{html}");
+        assert_eq!(html.matches("<table tabindex=\"0\">").count(), 1, "{html}");
     }
 
     #[test]

@@ -3,8 +3,9 @@
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use domain::post::Tag;
 use projections::posts::{self, PostFilter};
 use serde::{Deserialize, Serialize};
 
@@ -141,6 +142,13 @@ async fn show_tag(
     Query(query): Query<ListQuery>,
     layout: Layout,
 ) -> Result<Response, AppError> {
+    // One topic, one address: `/tags/Performance` is `/tags/performance`.
+    let folded = Tag::fold(&tag);
+    if folded != tag {
+        let page = query.page.map(|n| format!("?page={n}")).unwrap_or_default();
+        let to = format!("/tags/{}{page}", encode_path(&folded));
+        return Ok(Redirect::permanent(&to).into_response());
+    }
     let spec = ListSpec {
         page: page_number(query.page),
         base_url: format!("/tags/{}", encode_path(&tag)),

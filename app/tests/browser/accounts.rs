@@ -188,3 +188,46 @@ async fn nothing_scrolls_sideways_on_a_phone() {
     }
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn after_a_refused_submission_focus_is_on_what_to_fix() {
+    let app = TestApp::spawn().await;
+    let browser = Driver::start().await;
+    let focus_on = |id: &'static str| format!("return document.activeElement.id === '{id}'");
+    browser.sign_up(&app, "first_writer").await;
+
+    // A field at fault: the editor's tags (the browser cannot know there are too many).
+    browser.goto(&app.url("/posts/new")).await;
+    browser.fill("#title", "Too many topics").await;
+    browser.fill("#description", "d").await;
+    browser.fill("#body", "b").await;
+    browser.fill("#tags", "a, b, c, d, e, f, g, h, i, j, k").await;
+    browser.click("button[name=action][value=publish]").await;
+    browser.wait_until(&focus_on("tags")).await;
+    assert_eq!(
+        browser
+            .script("return document.activeElement.getAttribute('aria-invalid')")
+            .await,
+        "true"
+    );
+
+    // The first of the fields at fault on sign-up: a username already taken.
+    browser.click("form[action='/logout'] button").await;
+    browser.text("nav a[href='/login']").await;
+    browser.goto(&app.url("/signup")).await;
+    browser.fill("#username", "first_writer").await;
+    browser.fill("#email", "someone_else@example.com").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("form[action='/signup'] button[type=submit]").await;
+    browser.wait_until(&focus_on("username")).await;
+
+    // No one field at fault: the message itself.
+    browser.goto(&app.url("/login")).await;
+    browser.fill("#login", "first_writer").await;
+    browser.fill("#password", "not my password").await;
+    browser.click("form[action='/login'] button[type=submit]").await;
+    browser.wait_until(&focus_on("form-errors")).await;
+    let found = violations(&browser).await;
+    assert!(found.is_empty(), "{found:?}");
+    browser.quit().await;
+}

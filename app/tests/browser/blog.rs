@@ -1,3 +1,4 @@
+use crate::accessibility;
 use crate::driver::Driver;
 use crate::helpers::TestApp;
 
@@ -67,4 +68,38 @@ async fn one_person_publishes_with_markdown_another_comments_then_the_author_edi
 
     author.quit().await;
     reader.quit().await;
+}
+
+#[tokio::test]
+async fn wide_code_and_tables_scroll_by_keyboard_on_a_phone_and_refused_links_are_text() {
+    let app = TestApp::spawn().await;
+    let author = Driver::start().await;
+    author.client.set_window_size(360, 800).await.unwrap();
+    author.sign_up(&app, "coder").await;
+    let wide = "x".repeat(200);
+    let body = format!(
+        "```\nlet line = \"{wide}\";\n```\n\n| a | b |\n|---|---|\n| {wide} | {wide} |\n\n[a trap](javascript:alert(1)) and [a guide](https://example.com)"
+    );
+    author.goto(&app.url("/posts/new")).await;
+    author.fill("#title", "Wide things").await;
+    author.fill("#description", "d").await;
+    author.fill("#body", &body).await;
+    author.click("button[name=action][value=publish]").await;
+    author.text("h1.post-title").await;
+
+    let found = accessibility::violations(&author).await;
+    assert!(found.is_empty(), "a post with wide code at 360 px: {found:#?}");
+    // Focus the code block the way Tab would reach it, then scroll it with an arrow key.
+    author
+        .script("document.querySelector('.post-body pre').focus()")
+        .await;
+    author.press("\u{E014}\u{E014}\u{E014}").await;
+    author
+        .wait_until("return document.querySelector('.post-body pre').scrollLeft > 0")
+        .await;
+    let links = author
+        .script("return [...document.querySelectorAll('.post-body a')].map(a => a.textContent + ' ' + a.getAttribute('href'))")
+        .await;
+    assert_eq!(links, serde_json::json!(["a guide https://example.com"]));
+    author.quit().await;
 }

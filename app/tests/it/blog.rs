@@ -93,6 +93,48 @@ async fn a_post_is_published_with_rendered_markdown_and_listed_everywhere() {
 }
 
 #[tokio::test]
+async fn tags_are_one_topic_whatever_their_case_in_the_same_order_everywhere() {
+    let app = TestApp::spawn().await;
+    let author = app.signed_in("tagger").await;
+    let tags = "Rust, Performance, performance";
+    let names = |page: &Html| -> Vec<String> {
+        select(page, ".tag-list a.tag")
+            .iter()
+            .map(|a| a.text().collect::<String>().trim_start_matches('#').to_owned())
+            .collect()
+    };
+    let fields = [
+        ("title", "Fast code"),
+        ("description", "d"),
+        ("body", "b"),
+        ("tags", tags),
+        ("action", "preview"),
+    ];
+    let preview = html(post_form(&author, "/posts/new", &fields, None).await).await;
+    assert_eq!(names(&preview), ["performance", "rust"], "the preview");
+
+    let slug = publish(&author, "Fast code", "b", tags).await;
+    let (_, post) = app.browser().page(&format!("/posts/{slug}")).await;
+    assert_eq!(names(&post), ["performance", "rust"], "the post");
+
+    let (_, listed) = app.browser().page("/tags/performance").await;
+    assert_eq!(select(&listed, "article.post-card").len(), 1);
+    let moved = app.browser().get("/tags/PerFormance?page=1").await;
+    assert_eq!(moved.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(location(&moved), "/tags/performance?page=1");
+
+    let api = app.browser().get("/api/articles?tag=PERFORMANCE").await;
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body["articlesCount"], 1);
+    assert_eq!(
+        body["articles"][0]["tagList"],
+        serde_json::json!(["performance", "rust"])
+    );
+    let popular: serde_json::Value = app.browser().get("/api/tags").await.json().await.unwrap();
+    assert_eq!(popular["tags"], serde_json::json!(["performance", "rust"]));
+}
+
+#[tokio::test]
 async fn preview_shows_the_rendered_post_without_publishing() {
     let app = TestApp::spawn().await;
     let author = app.signed_in("previewer").await;

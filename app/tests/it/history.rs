@@ -277,6 +277,14 @@ async fn the_author_and_staff_see_a_posts_history_with_diffs_and_versions() {
     assert!(text(&page, ".diff-remove").contains("First draft"));
     assert!(text(&page, ".diff-add").contains("Final title"));
     assert!(text(&page, ".diff-add").contains("line 2"));
+    // Each line is a block of its own: a newline between them would show as an empty line.
+    for diff in select(&page, "pre.diff-lines") {
+        let between: String = diff
+            .children()
+            .filter_map(|c| c.value().as_text().map(|t| t.to_string()))
+            .collect();
+        assert_eq!(between, "", "text between the lines of a diff");
+    }
 
     let (status, version) = ann.page(&format!("/posts/{slug}/versions/1")).await;
     assert_eq!(status, StatusCode::OK);

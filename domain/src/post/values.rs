@@ -148,8 +148,9 @@ text_value!(
     PostBody, max = 100_000, blank = PostError::BodyBlank, long = PostError::BodyTooLong
 );
 
-/// A topic label: 1–40 characters, no commas (the forms separate tags with them).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A topic label: 1–40 characters, no commas (the forms separate tags with them), in lower case
+/// so that "Performance" and "performance" are one topic with one page.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Tag(String);
 
@@ -157,10 +158,7 @@ impl Tag {
     pub const MAX: usize = 40;
 
     pub fn parse(raw: &str) -> Result<Self, PostError> {
-        let tag = crate::text::clean(raw)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let tag = Self::fold(&crate::text::clean(raw));
         if crate::text::is_blank(&tag)
             || tag.chars().count() > Self::MAX
             || tag.contains(',')
@@ -174,12 +172,38 @@ impl Tag {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The form tags are compared in: words separated by single spaces, in lower case.
+    pub fn fold(raw: &str) -> String {
+        raw.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    }
+}
+
+/// Events stored before tags were folded carry them as they were typed; they read folded, so the
+/// aggregate and every read model rebuilt from them agree with the new ones.
+impl<'de> Deserialize<'de> for Tag {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|raw| Self(Self::fold(&raw)))
+    }
 }
 
 /// Up to 10 distinct tags, kept sorted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Tags(Vec<Tag>);
+
+/// Folding old tags can make two of them one ("Rust" and "rust"): kept once, in order.
+impl<'de> Deserialize<'de> for Tags {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut tags = Vec::<Tag>::deserialize(deserializer)?;
+        tags.sort();
+        tags.dedup();
+        Ok(Self(tags))
+    }
+}
 
 impl Tags {
     pub const MAX: usize = 10;
@@ -271,6 +295,16 @@ mod tests {
             Err(PostError::TooManyTags)
         );
         assert_eq!(Tag::parse(&"x".repeat(41)), Err(PostError::TagInvalid));
+    }
+
+    #[test]
+    fn tags_are_one_topic_whatever_their_case() {
+        let tags = Tags::parse_list("Performance, performance, Green  TEA, rust").unwrap();
+        assert_eq!(tags.as_strs(), vec!["green tea", "performance", "rust"]);
+        // As stored by events written before tags were folded.
+        let old: Tags = serde_json::from_str(r#"["Rust", "Tea", "rust"]"#).unwrap();
+        assert_eq!(old.as_strs(), vec!["rust", "tea"]);
+        assert_eq!(serde_json::to_string(&old).unwrap(), r#"["rust","tea"]"#);
     }
 
     #[test]

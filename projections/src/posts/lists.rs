@@ -36,7 +36,7 @@ fn push_filters(query: &mut QueryBuilder<'_, Postgres>, filter: &PostFilter) {
     if let Some(tag) = &filter.tag {
         query
             .push(" and exists (select 1 from post_tags t where t.post_id = p.id and t.tag = ")
-            .push_bind(tag.clone())
+            .push_bind(domain::post::Tag::fold(tag))
             .push(")");
     }
     if let Some(author) = &filter.author {

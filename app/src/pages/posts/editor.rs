@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::post::Tags;
 use projections::markdown;
 use projections::posts::{self, PostDetail};
 use projections::users::UserRow;
@@ -138,13 +139,17 @@ async fn preview(state: &AppState, form: &PostFormValues) -> Result<Preview, App
     Ok(Preview {
         title: form.title.clone(),
         body_html,
-        tags: form
-            .tags
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(TagLink::new)
-            .collect(),
+        // As the post will show them (folded, sorted, once each); as typed while they are invalid.
+        tags: match Tags::parse_list(&form.tags) {
+            Ok(tags) => tags.iter().map(|t| TagLink::new(t.as_str())).collect(),
+            Err(_) => form
+                .tags
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(TagLink::new)
+                .collect(),
+        },
         cover: (!form.cover_url.is_empty()).then(|| form.cover_url.clone()),
     })
 }

@@ -9,6 +9,7 @@ use crate::web::auth::MaybeUser;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::request::SiteUrl;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Layout {
@@ -18,6 +19,8 @@ pub struct Layout {
     /// Unread messages and unanswered chat requests, for the nav badge and the page title.
     pub unread_chats: i64,
     pub path: String,
+    /// The site's own address (no trailing slash), for canonical and shared links.
+    pub site_url: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +53,7 @@ where
             .get::<OriginalUri>()
             .map_or_else(|| parts.uri.path(), |uri| uri.0.path())
             .to_owned();
+        let Ok(SiteUrl(site_url)) = SiteUrl::from_request_parts(parts, state).await;
         Ok(Self {
             user: user.map(|user| NavUser {
                 display_name: user.shown_name().to_owned(),
@@ -61,6 +65,7 @@ where
             flash,
             unread_chats,
             path,
+            site_url,
         })
     }
 }
@@ -75,6 +80,7 @@ impl Layout {
             flash: Vec::new(),
             unread_chats: 0,
             path: path.to_owned(),
+            site_url: String::new(),
         }
     }
 }

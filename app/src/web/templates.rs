@@ -9,6 +9,7 @@ use rust_embed::RustEmbed;
 use serde::Serialize;
 
 use crate::web::assets::Assets;
+use crate::web::request::SiteUrl;
 
 #[derive(RustEmbed)]
 #[folder = "../templates"]
@@ -34,6 +35,7 @@ impl Templates {
             .collect();
         tera.add_raw_templates(sources)?;
         tera.register_function("static_url", StaticUrl(assets));
+        tera.register_filter("absolute", absolute);
         Ok(Self { tera: Arc::new(tera) })
     }
 
@@ -74,4 +76,21 @@ impl tera::Function for StaticUrl {
     fn is_safe(&self) -> bool {
         true
     }
+}
+
+/// `url | absolute(site=layout.site_url)`: a path of this site as an absolute URL, for what is
+/// read away from the site (shared cards, feeds, the sitemap); an address elsewhere stays as it
+/// is, and none (null) is empty.
+fn absolute(value: &tera::Value, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let url = match value {
+        tera::Value::Null => "",
+        value => value
+            .as_str()
+            .ok_or_else(|| tera::Error::msg("absolute applies to a string"))?,
+    };
+    let site = args
+        .get("site")
+        .and_then(tera::Value::as_str)
+        .ok_or_else(|| tera::Error::msg("absolute needs site=\"...\""))?;
+    Ok(tera::Value::String(SiteUrl(site.to_owned()).absolute(url)))
 }

@@ -39,6 +39,7 @@ mod revocation;
 mod security;
 mod serve;
 mod sessions;
+mod sharing;
 mod spoofing;
 mod staff_access;
 mod takeout;

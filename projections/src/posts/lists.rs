@@ -134,3 +134,28 @@ struct CountedSummary {
     summary: PostSummary,
     total: i64,
 }
+
+/// Where a post lives and when it last changed, for the sitemap.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PostAddress {
+    pub slug: String,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The addresses of the `limit` most recently changed posts readers can see.
+pub async fn addresses(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<PostAddress>, sqlx::Error> {
+    let mut query = QueryBuilder::new(
+        "select p.slug, p.updated_at from posts p join users u on u.id = p.author_id where true",
+    );
+    query.push(VISIBLE);
+    query.push(format_args!(" order by p.updated_at desc limit {limit}"));
+    query.build_query_as().fetch_all(db).await
+}
+
+/// The rendered bodies of the posts `ids`, for feeds that carry whole posts.
+pub async fn bodies(db: impl PgExecutor<'_>, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    let rows = sqlx::query!("select id, body_html from posts where id = any($1)", ids)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.body_html)).collect())
+}

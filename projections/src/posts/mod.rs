@@ -14,7 +14,7 @@ use eventstore::seal::Keyring;
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
-pub use lists::list;
+pub use lists::{PostAddress, addresses, bodies, list};
 pub use projector::PostsProjector;
 pub(crate) use projector::deletes_a_post;
 

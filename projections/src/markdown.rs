@@ -1,9 +1,13 @@
 //! Markdown to safe HTML, done once when an event is projected, never per page view.
 //!
-//! pulldown-cmark renders CommonMark (with tables, strikethrough and task lists); ammonia then
-//! keeps only an allow-list of tags and attributes and only http(s) and mailto links, so no
-//! script, event handler, `javascript:` URL or style survives whatever the author writes.
+//! pulldown-cmark renders CommonMark (with tables, strikethrough and task lists), fenced code in a
+//! known language comes out coloured (see `highlight`); ammonia then keeps only an allow-list of
+//! tags and attributes and only http(s) and mailto links, so no script, event handler,
+//! `javascript:` URL or style survives whatever the author writes.
 
+mod highlight;
+
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -22,7 +26,13 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attribute_values("input", "type", ["checkbox"])
         .add_tag_attributes("img", ["loading"])
         .add_tag_attributes("td", ["align"])
-        .add_tag_attributes("th", ["align"]);
+        .add_tag_attributes("th", ["align"])
+        // The highlighter's token classes, and nothing else an author might write as a class.
+        .add_tag_attributes("span", ["class"])
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("span", "class") if !highlight::is_token_class(value) => None,
+            _ => Some(Cow::Borrowed(value)),
+        });
     builder
 });
 
@@ -30,7 +40,8 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 pub fn to_html(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut raw, unlink_refused(Parser::new_ext(markdown, options)));
+    let events = highlight::highlight_code(unlink_refused(Parser::new_ext(markdown, options)));
+    html::push_html(&mut raw, events);
     // Wide code blocks and tables scroll sideways inside the page; they take focus so that a
     // keyboard can scroll them too.
     SANITIZER
@@ -92,7 +103,7 @@ mod tests {
     #[test]
     fn common_markdown_renders() {
         let html = to_html(
-            "# Title\n\n- one\n- two\n\n> quoted\n\n```rust\nfn main() {}\n```\n\n[link](https://example.com) ![alt](/media/a.png)",
+            "# Title\n\n- one\n- two\n\n> quoted\n\n```\nfn main() {}\n```\n\n[link](https://example.com) ![alt](/media/a.png)",
         );
         for expected in [
             "<h1>Title</h1>",
@@ -178,6 +189,38 @@ mod tests {
         let html = to_html("```\nfn main() {}\n```\n\n<pre>raw</pre>\n\n| a |\n|---|\n| b |");
         assert_eq!(html.matches("<pre tabindex=\"0\">").count(), 2, "{html}");
         assert_eq!(html.matches("<table tabindex=\"0\">").count(), 1, "{html}");
+    }
+
+    #[test]
+    fn fenced_code_in_a_known_language_is_coloured_by_class() {
+        let html = to_html("```rust\nfn main() { let s = \"<b>\"; } // done\n```");
+        assert!(
+            html.starts_with("<pre tabindex=\"0\"><code><span class=\"hl-source hl-rust\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("class=\"hl-storage hl-type hl-function hl-rust\">fn</span>"),
+            "{html}"
+        );
+        assert!(html.contains("hl-comment"), "{html}");
+        assert!(html.contains("&lt;b&gt;"), "the code stays text: {html}");
+        assert!(!html.contains("style="), "{html}");
+    }
+
+    #[test]
+    fn unknown_languages_long_blocks_and_authors_classes_stay_plain() {
+        for markdown in [
+            "```klingon\nqapla'\n```".to_owned(),
+            format!("```rust\n{}\n```", "let x = 1;\n".repeat(3_000)),
+            "```\nno language\n```".to_owned(),
+        ] {
+            let html = to_html(&markdown);
+            assert!(!html.contains("hl-"), "{html}");
+            assert!(html.contains("<pre tabindex=\"0\"><code"), "{html}");
+        }
+        let html = to_html("<span class=\"hl-keyword\">ok</span><span class=\"btn danger\">not</span>");
+        assert!(html.contains("<span class=\"hl-keyword\">ok</span>"), "{html}");
+        assert!(html.contains("<span>not</span>"), "{html}");
     }
 
     #[test]

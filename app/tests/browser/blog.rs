@@ -71,14 +71,15 @@ async fn one_person_publishes_with_markdown_another_comments_then_the_author_edi
 }
 
 #[tokio::test]
-async fn wide_code_and_tables_scroll_by_keyboard_on_a_phone_and_refused_links_are_text() {
+async fn code_is_coloured_in_both_themes_wide_code_and_tables_scroll_by_keyboard_and_refused_links_are_text()
+{
     let app = TestApp::spawn().await;
     let author = Driver::start().await;
     author.client.set_window_size(360, 800).await.unwrap();
     author.sign_up(&app, "coder").await;
     let wide = "x".repeat(200);
     let body = format!(
-        "```\nlet line = \"{wide}\";\n```\n\n| a | b |\n|---|---|\n| {wide} | {wide} |\n\n[a trap](javascript:alert(1)) and [a guide](https://example.com)"
+        "```rust\n// A comment\nfn main() {{ let line = \"{wide}\"; }}\n```\n\n| a | b |\n|---|---|\n| {wide} | {wide} |\n\n[a trap](javascript:alert(1)) and [a guide](https://example.com)"
     );
     author.goto(&app.url("/posts/new")).await;
     author.fill("#title", "Wide things").await;
@@ -87,8 +88,23 @@ async fn wide_code_and_tables_scroll_by_keyboard_on_a_phone_and_refused_links_ar
     author.click("button[name=action][value=publish]").await;
     author.text("h1.post-title").await;
 
-    let found = accessibility::violations(&author).await;
-    assert!(found.is_empty(), "a post with wide code at 360 px: {found:#?}");
+    // Coloured code, readable in both themes.
+    assert!(
+        author
+            .exists(".post-body pre .hl-keyword, .post-body pre .hl-storage")
+            .await
+    );
+    assert!(author.exists(".post-body pre .hl-comment").await);
+    for theme in ["light", "dark"] {
+        author
+            .script(&format!("document.documentElement.dataset.theme = '{theme}'"))
+            .await;
+        let found = accessibility::violations(&author).await;
+        assert!(
+            found.is_empty(),
+            "a post with wide code at 360 px, {theme}: {found:#?}"
+        );
+    }
     // Focus the code block the way Tab would reach it, then scroll it with an arrow key.
     author
         .script("document.querySelector('.post-body pre').focus()")

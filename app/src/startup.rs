@@ -155,6 +155,7 @@ impl App {
             media,
             redis,
             commands,
+            sitemap: crate::web::reused::Reused::new(crate::pages::SITEMAP_FRESH),
             db: pool,
             config: Arc::new(config),
         });

@@ -17,6 +17,7 @@ use crate::services::redis::Redis;
 use crate::usecases::chat::Chats;
 use crate::web::assets::Assets;
 use crate::web::faults::DatabaseWatch;
+use crate::web::reused::Reused;
 use crate::web::templates::Templates;
 
 #[derive(Clone)]
@@ -41,6 +42,8 @@ pub struct Shared {
     pub database: DatabaseWatch,
     pub chats: Chats,
     pub media: Media,
+    /// The sitemap, made at most once every few minutes (it lists up to 50,000 posts).
+    pub sitemap: Reused,
 }
 
 impl AppState {

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -34,6 +35,8 @@ const FEED_SIZE: i64 = 20;
 const SITEMAP_SIZE: i64 = 50_000;
 /// Feed readers and crawlers come back often; a few minutes of staleness costs them nothing.
 const CACHE: HeaderValue = HeaderValue::from_static("public, max-age=300");
+/// How long one instance serves the sitemap it made.
+pub const SITEMAP_FRESH: std::time::Duration = std::time::Duration::from_secs(300);
 
 #[derive(Serialize)]
 struct FeedView {
@@ -182,21 +185,25 @@ struct SitemapEntry {
 }
 
 /// The home page and every post readers can see (the most recently changed, up to the
-/// protocol's limit), each with when it last changed.
+/// protocol's limit), each with when it last changed. Made once and reused for a few minutes
+/// (see `Reused`): crawlers need no fresher, and a crowd of requests costs one.
 async fn sitemap(State(state): State<AppState>, SiteUrl(site): SiteUrl) -> Result<Response, AppError> {
-    let posts = posts::addresses(&state.db, SITEMAP_SIZE)
-        .await?
-        .into_iter()
-        .map(|p| SitemapEntry {
-            url: format!("{site}/posts/{}", p.slug),
-            updated: atom_time(p.updated_at),
-        })
-        .collect();
-    let view = SitemapView {
-        site_url: site,
-        posts,
+    let make = async {
+        let posts = posts::addresses(&state.db, SITEMAP_SIZE)
+            .await?
+            .into_iter()
+            .map(|p| SitemapEntry {
+                url: format!("{site}/posts/{}", p.slug),
+                updated: atom_time(p.updated_at),
+            })
+            .collect();
+        let view = SitemapView {
+            site_url: site.clone(),
+            posts,
+        };
+        Ok::<_, AppError>(state.templates.render("sitemap.xml", &view)?)
     };
-    let xml = state.templates.render("sitemap.xml", &view)?;
+    let xml = state.sitemap.get(&site, make).await?;
     Ok(xml_response(xml, "application/xml; charset=utf-8"))
 }
 
@@ -211,8 +218,8 @@ async fn robots(SiteUrl(site): SiteUrl) -> Response {
     response
 }
 
-fn xml_response(xml: String, content_type: &'static str) -> Response {
-    let mut response = (StatusCode::OK, xml).into_response();
+fn xml_response(xml: impl Into<Body>, content_type: &'static str) -> Response {
+    let mut response = (StatusCode::OK, xml.into()).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, CACHE);

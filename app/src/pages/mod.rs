@@ -4,6 +4,8 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub use feeds::SITEMAP_FRESH;
+
 mod accounts;
 mod audit;
 mod blocks;

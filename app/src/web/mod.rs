@@ -13,6 +13,7 @@ pub mod forms;
 pub mod layout;
 pub mod multipart;
 pub mod request;
+pub mod reused;
 pub mod security;
 pub mod session;
 pub mod templates;

@@ -119,3 +119,30 @@ async fn code_is_coloured_in_both_themes_wide_code_and_tables_scroll_by_keyboard
     assert_eq!(links, serde_json::json!(["a guide https://example.com"]));
     author.quit().await;
 }
+
+#[tokio::test]
+async fn the_editor_asks_before_leaving_words_that_are_not_stored() {
+    let app = TestApp::spawn().await;
+    let author = Driver::start().await;
+    author.sign_up(&app, "careful").await;
+    // What a browser asks the page when the person leaves it: true means "ask them first".
+    let asks = "const e = new Event('beforeunload', { cancelable: true }); \
+                window.dispatchEvent(e); return e.defaultPrevented";
+
+    author.goto(&app.url("/posts/new")).await;
+    assert_eq!(author.script(asks).await, false, "nothing typed yet");
+    author.fill("#title", "Half a thought").await;
+    assert_eq!(author.script(asks).await, true, "typed");
+    author.fill("#description", "d").await;
+    author.fill("#body", "b").await;
+    author.click("button[name=action][value=preview]").await;
+    author.text(".preview-title").await;
+    assert_eq!(author.script(asks).await, true, "previewed, still not stored");
+    // Publishing leaves the page without asking (an unexpected dialog would stop the driver).
+    author.click("button[name=action][value=publish]").await;
+    assert_eq!(author.text("h1.post-title").await, "Half a thought");
+    author.click("a.post-edit").await;
+    author.text(".post-form").await;
+    assert_eq!(author.script(asks).await, false, "the stored post, unchanged");
+    author.quit().await;
+}

@@ -44,6 +44,9 @@ struct PostFormView {
     form: PostFormValues,
     errors: FormErrors,
     preview: Option<Preview>,
+    /// The form holds what was typed but not stored (after a preview or a refusal): leaving
+    /// the page would lose it.
+    unsaved: bool,
 }
 
 #[derive(Serialize)]
@@ -71,6 +74,7 @@ pub(super) async fn new_post(
         form: PostFormValues::default(),
         errors: FormErrors::default(),
         preview: None,
+        unsaved: false,
     };
     form_page(&state, StatusCode::OK, &view)
 }
@@ -174,6 +178,7 @@ async fn redisplay(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let view = PostFormView {
+        unsaved: preview.is_some() || !errors.is_empty(),
         layout,
         editing: editing.is_some(),
         action: editing.map_or_else(|| "/posts/new".to_owned(), |slug| format!("/posts/{slug}/edit")),

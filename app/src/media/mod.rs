@@ -10,6 +10,7 @@ mod images;
 pub mod pending;
 mod storage;
 mod upload;
+pub mod variants;
 
 use std::net::IpAddr;
 
@@ -22,12 +23,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 pub use images::{
-    ImageError, ImageKind, MAX_BYTES, MAX_PIXELS, ProcessedImage, StoredFormat, process, process_upload,
+    ImageError, ImageKind, MAX_BYTES, MAX_PIXELS, ProcessedImage, StoredFormat, narrower, process,
+    process_upload,
 };
 pub use storage::{Media, StorageError, StoredImage};
 pub use upload::{UPLOAD_BODY_LIMIT, read_image_field};
 
+use crate::services::pools::WorkError;
 use crate::state::AppState;
+use crate::web::error::AppError;
 use crate::web::multipart::Upload;
 
 /// Where images are served: `/media/<key>`.
@@ -90,25 +94,79 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/media/{*key}", get(serve_media))
 }
 
-async fn serve_media(State(media): State<Media>, Path(key): Path<String>) -> Response {
-    match media.open(&key).await {
-        Ok(Some(image)) => {
-            let mut response = image.body.into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(image.content_type));
-            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(image.size));
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_FOREVER));
-            // Browsers must not guess a script or page out of what we say is an image.
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            response
+async fn serve_media(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+    let served = match state.media.open(&key).await {
+        Ok(Some(image)) => Ok(image_response(image.content_type, image.size, image.body)),
+        Ok(None) => match variants::parse(&key) {
+            Some((original, width)) => narrower_copy(&state, &key, &original, width).await,
+            None => Ok(StatusCode::NOT_FOUND.into_response()),
+        },
+        Err(err) => Err(err),
+    };
+    served.unwrap_or_else(|err| {
+        tracing::error!(error = ?err, key, "could not read or store an image");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    })
+}
+
+/// The copy of `original` `width` pixels wide, asked for the first time: made on the `images`
+/// pool (refused with 503 while it is full, as uploads are), stored under `key`, and sent.
+async fn narrower_copy(
+    state: &AppState,
+    key: &str,
+    original: &str,
+    width: u32,
+) -> Result<Response, StorageError> {
+    let Some(bytes) = state.media.read(original).await? else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let content_type = if original.ends_with(".png") {
+        "image/png"
+    } else {
+        "image/jpeg"
+    };
+    let source = bytes.clone();
+    let copy = match state.pools.images.run(move || narrower(&source, width)).await {
+        Ok(Ok(copy)) => copy,
+        Ok(Err(err)) => {
+            tracing::error!(error = ?err, original, "a stored image could not be narrowed");
+            None
         }
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(err) => {
-            tracing::error!(error = ?err, key, "could not read an image from storage");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        Err(WorkError::Busy(busy)) => return Ok(AppError::Busy(busy).into_response()),
+        Err(WorkError::Failed(err)) => {
+            tracing::error!(error = ?err, original, "narrowing an image failed");
+            None
         }
+    };
+    // No narrower (or no copy could be made): the image serves as its own copy.
+    let Some(copy) = copy else {
+        let size = bytes.len() as u64;
+        return Ok(image_response(content_type, size, bytes.into()));
+    };
+    state.media.save_as(key, &copy).await?;
+    // Deleted (its owner erased, say) while the copy was made: the copy goes with it.
+    if !state.media.exists(original).await? {
+        state.media.delete(original).await?;
+        return Ok(StatusCode::NOT_FOUND.into_response());
     }
+    let size = copy.bytes().len() as u64;
+    Ok(image_response(
+        copy.format().content_type(),
+        size,
+        copy.bytes().clone().into(),
+    ))
+}
+
+fn image_response(content_type: &'static str, size: u64, body: axum::body::Body) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_FOREVER));
+    // Browsers must not guess a script or page out of what we say is an image.
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }

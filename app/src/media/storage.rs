@@ -74,6 +74,25 @@ impl Media {
         Ok(key)
     }
 
+    /// Stores `image` under `key` (a copy of a stored image: see `variants`).
+    pub async fn save_as(&self, key: &str, image: &ProcessedImage) -> Result<(), StorageError> {
+        let payload = PutPayload::from_bytes(image.bytes().clone());
+        self.store.put(&Path::from(key), payload).await?;
+        Ok(())
+    }
+
+    /// The whole image under `key`, in memory (at most `MAX_BYTES`: we stored it).
+    pub async fn read(&self, key: &str) -> Result<Option<Bytes>, StorageError> {
+        let Some(path) = object_path(key) else {
+            return Ok(None);
+        };
+        match self.store.get(&path).await {
+            Ok(found) => Ok(Some(found.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     /// The image under `key`, or `None` when there is none or the key is not one we hand out.
     pub async fn open(&self, key: &str) -> Result<Option<StoredImage>, StorageError> {
         let (Some(path), Some(content_type)) = (object_path(key), content_type(key)) else {
@@ -90,13 +109,28 @@ impl Media {
         }
     }
 
-    /// Deletes the image under `key`; one already gone is not an error.
+    /// Deletes the image under `key` and its narrower copies; one already gone is not an error.
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        for key in std::iter::once(key.to_owned()).chain(super::variants::keys_of(key)) {
+            let Some(path) = object_path(&key) else {
+                continue;
+            };
+            match self.store.delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether an image is stored under `key`.
+    pub async fn exists(&self, key: &str) -> Result<bool, StorageError> {
         let Some(path) = object_path(key) else {
-            return Ok(());
+            return Ok(false);
         };
-        match self.store.delete(&path).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        match self.store.head(&path).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(err) => Err(err.into()),
         }
     }

@@ -36,6 +36,7 @@ impl Templates {
         tera.add_raw_templates(sources)?;
         tera.register_function("static_url", StaticUrl(assets));
         tera.register_filter("absolute", absolute);
+        tera.register_filter("srcset", srcset);
         Ok(Self { tera: Arc::new(tera) })
     }
 
@@ -93,4 +94,27 @@ fn absolute(value: &tera::Value, args: &HashMap<String, tera::Value>) -> tera::R
         .and_then(tera::Value::as_str)
         .ok_or_else(|| tera::Error::msg("absolute needs site=\"...\""))?;
     Ok(tera::Value::String(SiteUrl(site.to_owned()).absolute(url)))
+}
+
+/// `url | srcset(widths=[480, 960], full=1600)`: the `srcset` of one of our images, its narrower
+/// copies at `widths` and itself at `full` (see `media::variants`); empty for any other image.
+fn srcset(value: &tera::Value, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let Some(url) = value.as_str() else {
+        return Ok(tera::Value::String(String::new()));
+    };
+    let widths: Vec<u32> = args
+        .get("widths")
+        .and_then(tera::Value::as_array)
+        .ok_or_else(|| tera::Error::msg("srcset needs widths=[...]"))?
+        .iter()
+        .filter_map(|w| w.as_u64().and_then(|w| u32::try_from(w).ok()))
+        .collect();
+    let full = args
+        .get("full")
+        .and_then(tera::Value::as_u64)
+        .and_then(|w| u32::try_from(w).ok())
+        .ok_or_else(|| tera::Error::msg("srcset needs full=N"))?;
+    Ok(tera::Value::String(crate::media::variants::srcset(
+        url, &widths, full,
+    )))
 }

@@ -291,3 +291,125 @@ async fn uploads_are_limited_per_person_with_a_message_beside_the_field() {
         "what was typed is kept"
     );
 }
+
+fn photo(width: u32, height: u32, kind: ImageKind) -> ProcessedImage {
+    let pixels = RgbImage::from_fn(width, height, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let mut png = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(pixels)
+        .write_to(&mut png, ImageFormat::Png)
+        .unwrap();
+    process(png.get_ref(), kind).unwrap()
+}
+
+async fn width_of(app: &TestApp, url: &str) -> u32 {
+    let response = app.browser().get(url).await;
+    assert_eq!(response.status(), StatusCode::OK, "{url}");
+    assert_eq!(
+        header(&response, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    let bytes = response.bytes().await.unwrap();
+    image::load_from_memory(&bytes).unwrap().width()
+}
+
+#[tokio::test]
+async fn narrower_copies_are_made_once_at_our_widths_and_go_with_their_image() {
+    let app = TestApp::spawn().await;
+    let key = app
+        .media
+        .save(&photo(2000, 1000, ImageKind::Cover))
+        .await
+        .unwrap();
+    let stem = key.trim_end_matches(".jpg");
+
+    for width in [480, 960] {
+        let copy = format!("{stem}.w{width}.jpg");
+        assert!(
+            app.media.open(&copy).await.unwrap().is_none(),
+            "not made before it is asked for"
+        );
+        assert_eq!(width_of(&app, &format!("/media/{copy}")).await, width);
+        assert!(app.media.open(&copy).await.unwrap().is_some(), "stored once made");
+        assert_eq!(
+            width_of(&app, &format!("/media/{copy}")).await,
+            width,
+            "served as stored"
+        );
+    }
+    for refused in [
+        format!("/media/{stem}.w500.jpg"),
+        format!("/media/{stem}.w0480.jpg"),
+        "/media/images/0123456789abcdef0123456789abcdef.w480.jpg".to_owned(),
+        format!("/media/{stem}.w480.png"),
+    ] {
+        assert_eq!(
+            app.browser().get(&refused).await.status(),
+            StatusCode::NOT_FOUND,
+            "{refused}"
+        );
+    }
+
+    // An avatar (256 wide) has copies at 64 and 128; asked wider, it is its own copy.
+    let avatar = app.media.save(&photo(300, 300, ImageKind::Avatar)).await.unwrap();
+    let avatar_stem = avatar.trim_end_matches(".jpg");
+    assert_eq!(width_of(&app, &format!("/media/{avatar_stem}.w64.jpg")).await, 64);
+    assert_eq!(
+        width_of(&app, &format!("/media/{avatar_stem}.w480.jpg")).await,
+        256
+    );
+
+    // Deleting an image (replaced, swept or erased) deletes its copies.
+    app.media.delete(&key).await.unwrap();
+    for width in [480, 960] {
+        let copy = format!("/media/{stem}.w{width}.jpg");
+        assert_eq!(
+            app.browser().get(&copy).await.status(),
+            StatusCode::NOT_FOUND,
+            "{copy}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_offer_covers_and_avatars_at_the_width_they_are_shown() {
+    let app = TestApp::spawn().await;
+    let author = app.signed_in("pictured").await;
+    let key = app
+        .media
+        .save(&photo(2000, 1000, ImageKind::Cover))
+        .await
+        .unwrap();
+    let stem = key.trim_end_matches(".jpg");
+    let fields = [
+        ("title", "Pictured"),
+        ("description", "d"),
+        ("body", "b"),
+        ("tags", ""),
+        ("cover_url", &format!("/media/{key}")),
+        ("action", "publish"),
+    ];
+    let response = crate::blog::post_form(&author, "/posts/new", &fields, None).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let post = location(&response);
+
+    let expected = format!("/media/{stem}.w480.jpg 480w, /media/{stem}.w960.jpg 960w, /media/{key} 1600w");
+    let (_, home) = app.browser().page("/").await;
+    assert_eq!(
+        attr(&home, "img.post-card-cover", "srcset"),
+        Some(expected.clone())
+    );
+    assert!(
+        attr(&home, "img.post-card-cover", "sizes")
+            .unwrap()
+            .contains("11rem")
+    );
+    let (_, page) = app.browser().page(&post).await;
+    assert_eq!(attr(&page, ".post-cover img", "srcset"), Some(expected));
+    // Every candidate is there to be fetched.
+    for width in [480, 960] {
+        assert_eq!(
+            width_of(&app, &format!("/media/{stem}.w{width}.jpg")).await,
+            width
+        );
+    }
+}

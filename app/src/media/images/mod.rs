@@ -136,6 +136,19 @@ pub fn process(bytes: &[u8], kind: ImageKind) -> Result<ProcessedImage, ImageErr
     encode(image)
 }
 
+/// A copy of a stored image `width` pixels wide, its proportions kept; `None` when the image is
+/// no wider (it then serves as its own copy). CPU-heavy: run it on the `images` pool.
+pub fn narrower(stored: &[u8], width: u32) -> Result<Option<ProcessedImage>, ImageError> {
+    let mut reader = ImageReader::with_format(Cursor::new(stored), accepted_format(stored)?);
+    reader.limits(limits());
+    let image = reader.decode().map_err(unreadable)?;
+    if image.width() <= width {
+        return Ok(None);
+    }
+    // Averages areas, as shrinking an upload does: sharper than resampling at this ratio.
+    encode(image.thumbnail(width, u32::MAX)).map(Some)
+}
+
 /// [`process`] on the `images` pool, in the place `admission` holds.
 pub async fn process_upload(
     admission: Admission,

@@ -1,0 +1,102 @@
+//! Narrower copies of stored images, for `srcset`: a phone showing a card need not download a
+//! 1,600-pixel cover. A copy is made the first time it is asked for, from the stored image, and
+//! stored beside it as `images/<hash>.w<width>.<ext>`, so each is made once, whatever the
+//! traffic, and only at the few widths below.
+
+use super::URL_PREFIX;
+
+/// The widths copies are made at: avatars (64, 128; they are stored at 256) and covers (480,
+/// 960; stored within 1,600).
+pub const WIDTHS: [u32; 4] = [64, 128, 480, 960];
+
+/// `images/<hash>.w<width>.<ext>` → the key of the image it is a copy of, and the width.
+pub fn parse(key: &str) -> Option<(String, u32)> {
+    let (stem, extension) = key.strip_prefix("images/")?.rsplit_once('.')?;
+    let (hash, width) = stem.split_once(".w")?;
+    let width_value: u32 = width.parse().ok()?;
+    // One spelling per width ("w064" is not "w64"), so one stored copy per width.
+    let canonical = width_value.to_string() == width;
+    (is_hash(hash) && canonical && WIDTHS.contains(&width_value))
+        .then(|| (format!("images/{hash}.{extension}"), width_value))
+}
+
+/// The keys of every copy of the image stored under `key`.
+pub fn keys_of(key: &str) -> Vec<String> {
+    let Some((stem, extension)) = key.strip_prefix("images/").and_then(|k| k.rsplit_once('.')) else {
+        return Vec::new();
+    };
+    if !is_hash(stem) {
+        return Vec::new();
+    }
+    WIDTHS
+        .iter()
+        .map(|width| format!("images/{stem}.w{width}.{extension}"))
+        .collect()
+}
+
+/// A `srcset` value for the image at `url` (at most `full` pixels wide): its copies at `widths`
+/// and itself; empty for an image that is not ours.
+pub fn srcset(url: &str, widths: &[u32], full: u32) -> String {
+    let Some(key) = url.strip_prefix(URL_PREFIX) else {
+        return String::new();
+    };
+    let copies = keys_of(key);
+    if copies.is_empty() {
+        return String::new();
+    }
+    let mut candidates: Vec<String> = WIDTHS
+        .iter()
+        .zip(&copies)
+        .filter(|(width, _)| widths.contains(width) && **width < full)
+        .map(|(width, copy)| format!("{URL_PREFIX}{copy} {width}w"))
+        .collect();
+    candidates.push(format!("{url} {full}w"));
+    candidates.join(", ")
+}
+
+fn is_hash(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HASH: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn only_our_widths_of_our_images_are_copies() {
+        assert_eq!(
+            parse(&format!("images/{HASH}.w480.jpg")),
+            Some((format!("images/{HASH}.jpg"), 480))
+        );
+        for other in [
+            format!("images/{HASH}.jpg"),
+            format!("images/{HASH}.w481.jpg"),
+            format!("images/{HASH}.w0480.jpg"),
+            format!("images/{HASH}.w+480.jpg"),
+            "images/nothex.w480.jpg".to_owned(),
+            format!("chat/{HASH}.w480.jpg"),
+        ] {
+            assert_eq!(parse(&other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn srcset_lists_the_copies_then_the_image() {
+        let url = format!("/media/images/{HASH}.jpg");
+        assert_eq!(
+            srcset(&url, &[480, 960], 1600),
+            format!("/media/images/{HASH}.w480.jpg 480w, /media/images/{HASH}.w960.jpg 960w, {url} 1600w")
+        );
+        assert_eq!(
+            srcset(&url, &[64, 128], 256),
+            format!("/media/images/{HASH}.w64.jpg 64w, /media/images/{HASH}.w128.jpg 128w, {url} 256w")
+        );
+        assert_eq!(srcset("https://elsewhere.example/a.jpg", &[480], 1600), "");
+        assert_eq!(
+            srcset(&format!("/media/images/{HASH}.w480.jpg"), &[480], 1600),
+            ""
+        );
+    }
+}

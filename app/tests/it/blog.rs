@@ -134,6 +134,63 @@ async fn tags_are_one_topic_whatever_their_case_in_the_same_order_everywhere() {
     assert_eq!(popular["tags"], serde_json::json!(["performance", "rust"]));
 }
 
+/// Read models built before tags were folded: the migration that folds them leaves one tag per
+/// topic on each post, in its list, and in the counts.
+#[tokio::test]
+async fn the_migration_folds_the_tags_of_read_models_built_before() {
+    let app = TestApp::spawn().await;
+    let author = app.signed_in("old_tagger").await;
+    let first = publish(&author, "First", "b", "rust, tea").await;
+    let second = publish(&author, "Second", "b", "rust").await;
+    let db = &app.db.pool;
+    // As an earlier release stored them: "Rust" and "rust" apart, on one post both.
+    sqlx::raw_sql(&format!(
+        "update post_tags set tag = 'Rust' where tag = 'rust' and post_id = (select id from posts where slug = '{first}');
+         insert into post_tags (tag, post_id, created_at) select 'RUST', id, created_at from posts where slug = '{first}';
+         update posts set tags = '{{RUST,Rust,tea}}' where slug = '{first}';
+         update tag_counts set posts = 1 where tag = 'rust';
+         insert into tag_counts (tag, posts) values ('Rust', 1), ('RUST', 1);"
+    ))
+    .execute(db)
+    .await
+    .unwrap();
+
+    sqlx::raw_sql(include_str!("../../../migrations/0016_folded_tags.sql"))
+        .execute(db)
+        .await
+        .unwrap();
+
+    let tags: Vec<(String, String)> = sqlx::query_as(
+        "select p.slug, t.tag from post_tags t join posts p on p.id = t.post_id order by 1, 2",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        tags,
+        owned(&[(&first, "rust"), (&first, "tea"), (&second, "rust")])
+    );
+    let list: Vec<String> = sqlx::query_scalar("select unnest(tags) from posts where slug = $1")
+        .bind(&first)
+        .fetch_all(db)
+        .await
+        .unwrap();
+    assert_eq!(list, ["rust", "tea"]);
+    let counts: Vec<(String, i32)> = sqlx::query_as("select tag, posts from tag_counts order by tag")
+        .fetch_all(db)
+        .await
+        .unwrap();
+    assert_eq!(counts, [("rust".to_owned(), 2), ("tea".to_owned(), 1)]);
+    let (_, page) = app.browser().page("/tags/rust").await;
+    assert_eq!(select(&page, "article.post-card").len(), 2);
+}
+
 #[tokio::test]
 async fn preview_shows_the_rendered_post_without_publishing() {
     let app = TestApp::spawn().await;

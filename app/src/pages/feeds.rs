@@ -7,10 +7,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use domain::post::Tag;
 use projections::posts::{self, PostFilter};
 use projections::users;
 use serde::Serialize;
@@ -18,7 +17,7 @@ use serde::Serialize;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::request::SiteUrl;
-use crate::web::views::encode_path;
+use crate::web::views::{refold_tag, tag_path};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -81,13 +80,12 @@ async fn tag_feed(
     SiteUrl(site): SiteUrl,
     Path(tag): Path<String>,
 ) -> Result<Response, AppError> {
-    let folded = Tag::fold(&tag);
-    if folded != tag {
-        return Ok(Redirect::permanent(&format!("/tags/{}/feed.xml", encode_path(&folded))).into_response());
+    if let Some(moved) = refold_tag(&tag, "/feed.xml") {
+        return Ok(moved);
     }
     let feed = Feed {
         title: format!("Posts tagged “{tag}” · Bocha"),
-        page: format!("/tags/{}", encode_path(&tag)),
+        page: tag_path(&tag),
         filter: PostFilter {
             tag: Some(tag),
             ..PostFilter::default()

@@ -3,9 +3,8 @@
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
-use domain::post::Tag;
 use projections::posts::{self, PostFilter};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +12,9 @@ use crate::state::AppState;
 use crate::web::auth::MaybeUser;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
-use crate::web::views::{PAGE_SIZE, Pagination, PostCard, TagLink, encode_path, page_number};
+use crate::web::views::{
+    PAGE_SIZE, Pagination, PostCard, TagLink, encode_path, page_number, refold_tag, tag_path,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -142,16 +143,13 @@ async fn show_tag(
     Query(query): Query<ListQuery>,
     layout: Layout,
 ) -> Result<Response, AppError> {
-    // One topic, one address: `/tags/Performance` is `/tags/performance`.
-    let folded = Tag::fold(&tag);
-    if folded != tag {
-        let page = query.page.map(|n| format!("?page={n}")).unwrap_or_default();
-        let to = format!("/tags/{}{page}", encode_path(&folded));
-        return Ok(Redirect::permanent(&to).into_response());
+    let page = query.page.map(|n| format!("?page={n}")).unwrap_or_default();
+    if let Some(moved) = refold_tag(&tag, &page) {
+        return Ok(moved);
     }
     let spec = ListSpec {
         page: page_number(query.page),
-        base_url: format!("/tags/{}", encode_path(&tag)),
+        base_url: tag_path(&tag),
         template: "posts/list.html",
         tab: "tag",
         heading: format!("Posts tagged “{tag}”"),

@@ -1,6 +1,8 @@
 //! View structs shared by several pages: authors, post cards, pagination, dates.
 
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
+use domain::post::Tag;
 use projections::posts::{Author, PostSummary};
 use serde::Serialize;
 
@@ -105,9 +107,21 @@ impl TagLink {
     pub fn new(name: &str) -> Self {
         Self {
             name: name.to_owned(),
-            url: format!("/tags/{}", encode_path(name)),
+            url: tag_path(name),
         }
     }
+}
+
+/// The address of the page of the tag `name`.
+pub fn tag_path(name: &str) -> String {
+    format!("/tags/{}", encode_path(name))
+}
+
+/// One topic, one address: when `tag` is not in its folded form (`/tags/Performance`), a
+/// permanent redirect to the same address (`rest` after the tag) with the folded one.
+pub fn refold_tag(tag: &str, rest: &str) -> Option<Response> {
+    let folded = Tag::fold(tag);
+    (folded != tag).then(|| Redirect::permanent(&format!("{}{rest}", tag_path(&folded))).into_response())
 }
 
 impl From<&PostSummary> for PostCard {
@@ -132,6 +146,8 @@ impl From<&PostSummary> for PostCard {
 #[derive(Debug, Clone, Serialize)]
 pub struct Pagination {
     pub page: i64,
+    /// This page's own address (the canonical one).
+    pub current_url: String,
     pub pages: i64,
     pub newer_url: Option<String>,
     pub older_url: Option<String>,
@@ -186,6 +202,7 @@ impl Pagination {
             }
         }
         Self {
+            current_url: url(page),
             page,
             pages,
             newer_url: (page > 1).then(|| url(page - 1)),

@@ -15,12 +15,7 @@ use tokio::net::TcpStream;
 use crate::helpers::*;
 
 fn cover() -> ProcessedImage {
-    let photo = RgbImage::from_fn(120, 80, |x, y| Rgb([x as u8, y as u8, 90]));
-    let mut png = Cursor::new(Vec::new());
-    DynamicImage::ImageRgb8(photo)
-        .write_to(&mut png, ImageFormat::Png)
-        .unwrap();
-    process(png.get_ref(), ImageKind::Cover).unwrap()
+    photo(120, 80, ImageKind::Cover)
 }
 
 fn header(response: &reqwest::Response, name: &str) -> String {

@@ -177,7 +177,11 @@ async fn reset_links_that_are_wrong_replaced_or_expired_do_nothing() {
         "/password/reset/",
     );
     assert_ne!(first, second);
-    let tampered = format!("{}A", &second[..second.len() - 1]);
+    // One character of the signature changed, whatever it was; not the last,
+    // whose low bits base64 may not carry.
+    let at = second.len() - 5;
+    let other = if &second[at..at + 1] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{other}{}", &second[..at], &second[at + 1..]);
     for link in [
         first.as_str(),
         tampered.as_str(),

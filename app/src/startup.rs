@@ -39,6 +39,7 @@ pub fn projectors() -> Vec<Arc<dyn Projector>> {
     vec![
         Arc::new(UsersProjector),
         Arc::new(PostsProjector),
+        Arc::new(projections::drafts::DraftsProjector),
         Arc::new(CommentsProjector),
         Arc::new(FavoritesProjector),
         Arc::new(FollowsProjector),
@@ -197,6 +198,7 @@ impl App {
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), stop.clone()));
         let mail = tokio::spawn(self.state.mail.clone().run(stop.clone()));
         let notices = tokio::spawn(mail::notices::run(self.state.clone(), stop.clone()));
+        let schedule = tokio::spawn(publish_scheduled(self.state.clone(), stop.clone()));
         let live = self.state.chats.live().clone();
         let live_tasks = live.spawn(&stop);
 
@@ -231,7 +233,7 @@ impl App {
 
         stop.cancel();
         self.watcher.cancel();
-        let _ = tokio::join!(worker, housekeeping, mail, notices);
+        let _ = tokio::join!(worker, housekeeping, mail, notices, schedule);
         if let Some(metrics) = metrics {
             let _ = metrics.await;
         }
@@ -251,6 +253,35 @@ fn open_at(address: SocketAddr) -> String {
         ip => ip.to_string(),
     };
     format!("http://{host}:{}/", address.port())
+}
+
+/// Publishes scheduled posts when their time comes. Every instance looks, at the earliest
+/// due time or every few seconds (a schedule may be set on another instance); the post's rules
+/// let exactly one `PostPublished` through, whoever tries, and a restart only looks again.
+async fn publish_scheduled(state: AppState, stop: CancellationToken) {
+    const LOOK_AGAIN: Duration = Duration::from_secs(5);
+    loop {
+        if let Err(err) = crate::usecases::blog::publish_due(&state.commands, chrono::Utc::now()).await {
+            tracing::warn!(error = %err, "could not publish scheduled posts");
+        }
+        let wait = match projections::drafts::next_due(&state.db).await {
+            // Not sooner than a second: a due draft that could not be published (its author
+            // just deleted the account, say) must not keep the loop spinning.
+            Ok(Some(at)) => (at - chrono::Utc::now())
+                .to_std()
+                .unwrap_or_default()
+                .clamp(Duration::from_secs(1), LOOK_AGAIN),
+            Ok(None) => LOOK_AGAIN,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the schedule");
+                LOOK_AGAIN
+            }
+        };
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
 }
 
 /// Once an hour: expired sessions, data archives past their week (and any whose building

@@ -20,6 +20,7 @@
 pub mod audit;
 pub mod chat;
 pub mod comments;
+pub mod drafts;
 pub mod erasure;
 pub mod favorites;
 pub mod follows;

@@ -95,13 +95,14 @@ impl ApiError {
         Self::Invalid(errors)
     }
 
-    /// A blog use case's refusal. `subject` (`article` or `comment`) is what the caller tried
+    /// A blog use case's refusal. `subject` (`article`, `comment` or `draft`) is what the caller tried
     /// to change, named in a 403 or 409.
     pub fn blog(err: BlogError, subject: &'static str) -> Self {
         match err {
             BlogError::Invalid(errors) => Self::Invalid(errors),
             BlogError::NotFound(Missing::Post) => Self::not_found("article"),
             BlogError::NotFound(Missing::Comment) => Self::not_found("comment"),
+            BlogError::NotFound(Missing::Draft) => Self::not_found("draft"),
             BlogError::Forbidden => Self::forbidden(subject),
             BlogError::Conflict => {
                 Self::new(StatusCode::CONFLICT, subject, "was changed meanwhile; try again")

@@ -144,6 +144,8 @@ pub struct Limits {
     pub sends: Rule,
     /// Accounts made from one address (`SIGNUPS_PER_HOUR`).
     pub signups: Rule,
+    /// Saves of drafts per person: the autosave makes a dozen a minute at most.
+    pub draft_saves: Rule,
 }
 
 /// Uses counted by [`Limits::reserve`]; [`Limits::refund`] gives them back.
@@ -162,6 +164,7 @@ impl Limits {
             refund: std::sync::Arc::new(Script::new(REFUND)),
             sends: Rule::new("sends:user", sends_per_minute, MINUTE),
             signups: Rule::new("signups:address", signups_per_hour, HOUR),
+            draft_saves: Rule::new("drafts:user", 40, MINUTE),
         }
     }
 

@@ -255,6 +255,7 @@ impl Drop for TestApp {
 
 pub const PASSWORD: &str = "a quiet walk by the river";
 
+#[derive(Clone)]
 pub struct Browser {
     pub client: reqwest::Client,
     jar: Arc<Jar>,
@@ -262,6 +263,14 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// The same browser (its cookies, so its session) on another instance of the site.
+    pub fn at(&self, app: &TestApp) -> Self {
+        Self {
+            base: app.url(""),
+            ..self.clone()
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

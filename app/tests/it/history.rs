@@ -55,6 +55,21 @@ async fn busy_history(app: &TestApp) -> (Browser, Browser, String, String) {
     let ann = app.signed_in("ann").await;
     let ben = app.signed_in("ben").await;
     let cat = app.signed_in("cat").await;
+    // A draft, with a preview link open.
+    let draft = uuid::Uuid::now_v7();
+    let saved = ann
+        .submit(
+            &format!("/drafts/{draft}/autosave"),
+            &[
+                ("title", "Notes"),
+                ("description", ""),
+                ("body", "For later"),
+                ("tags", "tea"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    ann.submit(&format!("/drafts/{draft}/share"), &[]).await;
     ann.submit_multipart(
         "/settings",
         &[

@@ -21,6 +21,7 @@ mod blocks;
 mod blog;
 mod chat;
 mod cli;
+mod drafts;
 mod erasure;
 mod faults;
 mod frame;

@@ -19,6 +19,12 @@ pub enum PostError {
     TagInvalid,
     #[error("at most 10 tags")]
     TooManyTags,
+    #[error("must be in the future")]
+    ScheduleInPast,
+    #[error("must be within a year")]
+    ScheduleTooFar,
+    #[error("not due to be published")]
+    NotDue,
     #[error("post not found")]
     NotFound,
     #[error("already published")]
@@ -39,7 +45,9 @@ impl PostError {
             Self::DescriptionBlank | Self::DescriptionTooLong => "description",
             Self::BodyBlank | Self::BodyTooLong => "body",
             Self::TagInvalid | Self::TooManyTags => "tags",
+            Self::ScheduleInPast | Self::ScheduleTooFar => "publish_at",
             Self::NotFound
+            | Self::NotDue
             | Self::AlreadyPublished
             | Self::NotAuthor
             | Self::NotAllowedToDelete

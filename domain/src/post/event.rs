@@ -1,6 +1,9 @@
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
+use chrono::{DateTime, Utc};
+
+use super::draft::{DraftContent, PreviewKey};
 use super::values::{PostContent, PostId, Slug};
 use crate::claims::{Claim, ClaimKind, Claims};
 use crate::reason::Reason;
@@ -11,6 +14,28 @@ use crate::user::UserId;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum PostEvent {
+    /// The author saved the draft (the first save starts it); it holds all it says.
+    DraftSaved {
+        id: PostId,
+        author: UserId,
+        content: DraftContent,
+    },
+    DraftDiscarded {
+        by: UserId,
+    },
+    PublishScheduled {
+        at: DateTime<Utc>,
+    },
+    ScheduleCancelled {
+        by: UserId,
+    },
+    PreviewShared {
+        key: PreviewKey,
+    },
+    PreviewRevoked {
+        by: UserId,
+    },
+    /// Published, directly or from its draft.
     PostPublished {
         id: PostId,
         author: UserId,
@@ -37,6 +62,12 @@ pub enum PostEvent {
 impl DomainEvent for PostEvent {
     fn event_type(&self) -> String {
         match self {
+            Self::DraftSaved { .. } => "DraftSaved",
+            Self::DraftDiscarded { .. } => "DraftDiscarded",
+            Self::PublishScheduled { .. } => "PublishScheduled",
+            Self::ScheduleCancelled { .. } => "ScheduleCancelled",
+            Self::PreviewShared { .. } => "PreviewShared",
+            Self::PreviewRevoked { .. } => "PreviewRevoked",
             Self::PostPublished { .. } => "PostPublished",
             Self::PostEdited { .. } => "PostEdited",
             Self::PostDeleted { .. } => "PostDeleted",
@@ -65,6 +96,14 @@ impl Claims for PostEvent {
 impl crate::personal::Personal for super::Post {
     fn personal(&self, event: &PostEvent) -> Option<(UserId, PostEvent)> {
         match event {
+            PostEvent::DraftSaved { id, author, .. } => Some((
+                *author,
+                PostEvent::DraftSaved {
+                    id: *id,
+                    author: *author,
+                    content: super::DraftContent::erased(),
+                },
+            )),
             PostEvent::PostPublished { id, author, .. } => Some((
                 *author,
                 PostEvent::PostPublished {
@@ -80,9 +119,14 @@ impl crate::personal::Personal for super::Post {
                     content: PostContent::erased(),
                 },
             )),
-            PostEvent::PostDeleted { .. } | PostEvent::PostHidden { .. } | PostEvent::PostUnhidden { .. } => {
-                None
-            }
+            PostEvent::PostDeleted { .. }
+            | PostEvent::PostHidden { .. }
+            | PostEvent::PostUnhidden { .. }
+            | PostEvent::DraftDiscarded { .. }
+            | PostEvent::PublishScheduled { .. }
+            | PostEvent::ScheduleCancelled { .. }
+            | PostEvent::PreviewShared { .. }
+            | PostEvent::PreviewRevoked { .. } => None,
         }
     }
 }

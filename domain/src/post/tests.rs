@@ -267,3 +267,201 @@ fn only_staff_hide_a_post_not_even_its_author() {
         .when(moderate(Actor::member(AUTHOR), true))
         .then_expect_error(PostError::NotStaff);
 }
+
+mod drafts {
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::*;
+
+    const ID: PostId = PostId(Uuid::from_u128(9));
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    fn draft(title: &str, body: &str) -> DraftContent {
+        DraftContent::new(
+            title,
+            "About tea",
+            body,
+            Tags::parse_list("tea, leaves").unwrap(),
+            None,
+        )
+        .unwrap()
+    }
+
+    fn saved(title: &str, body: &str) -> PostEvent {
+        PostEvent::DraftSaved {
+            id: ID,
+            author: AUTHOR,
+            content: draft(title, body),
+        }
+    }
+
+    fn save(by: UserId, title: &str, body: &str) -> PostCommand {
+        PostCommand::SaveDraft {
+            id: ID,
+            author: by,
+            content: draft(title, body),
+        }
+    }
+
+    #[test]
+    fn given_nothing_when_saved_then_a_draft_starts_even_half_written() {
+        PostTest::with(())
+            .given_no_previous_events()
+            .when(save(AUTHOR, "", "Brew"))
+            .then_expect_events(vec![saved("", "Brew")]);
+    }
+
+    #[test]
+    fn given_a_draft_when_saved_unchanged_then_nothing_and_by_another_then_refused() {
+        PostTest::with(())
+            .given(vec![saved("Green tea", "Brew")])
+            .when(save(AUTHOR, "Green tea", "Brew"))
+            .then_expect_events(vec![]);
+        PostTest::with(())
+            .given(vec![saved("Green tea", "Brew")])
+            .when(save(OTHER, "Mine now", "Brew"))
+            .then_expect_error(PostError::NotAuthor);
+    }
+
+    #[test]
+    fn given_a_draft_when_published_then_it_is_a_post_and_no_longer_a_draft() {
+        PostTest::with(())
+            .given(vec![saved("Green tea", "Brew at 80°C.")])
+            .when(PostCommand::PublishDraft {
+                by: AUTHOR,
+                slug: Slug::from_title("Green tea"),
+            })
+            .then_expect_events(vec![published()]);
+        PostTest::with(())
+            .given(vec![saved("Green tea", "Brew at 80°C."), published()])
+            .when(save(AUTHOR, "Green tea", "Again"))
+            .then_expect_error(PostError::AlreadyPublished);
+    }
+
+    #[test]
+    fn given_a_draft_without_a_title_when_published_or_scheduled_then_refused() {
+        PostTest::with(())
+            .given(vec![saved("", "Brew")])
+            .when(PostCommand::PublishDraft {
+                by: AUTHOR,
+                slug: Slug::from_title("x"),
+            })
+            .then_expect_error(PostError::TitleBlank);
+        PostTest::with(())
+            .given(vec![saved("", "Brew")])
+            .when(PostCommand::Schedule {
+                by: AUTHOR,
+                at: now() + Duration::hours(1),
+                now: now(),
+            })
+            .then_expect_error(PostError::TitleBlank);
+    }
+
+    #[test]
+    fn given_a_schedule_when_due_then_published_once_and_before_then_refused() {
+        let at = now() + Duration::hours(1);
+        let scheduled = vec![
+            saved("Green tea", "Brew at 80°C."),
+            PostEvent::PublishScheduled { at },
+        ];
+        PostTest::with(())
+            .given(scheduled.clone())
+            .when(PostCommand::PublishDue {
+                slug: Slug::from_title("Green tea"),
+                now: now(),
+            })
+            .then_expect_error(PostError::NotDue);
+        PostTest::with(())
+            .given(scheduled.clone())
+            .when(PostCommand::PublishDue {
+                slug: Slug::from_title("Green tea"),
+                now: at,
+            })
+            .then_expect_events(vec![published()]);
+        let mut after = scheduled.clone();
+        after.push(published());
+        PostTest::with(())
+            .given(after)
+            .when(PostCommand::PublishDue {
+                slug: Slug::from_title("Green tea"),
+                now: at,
+            })
+            .then_expect_error(PostError::AlreadyPublished);
+        let mut cancelled = scheduled;
+        cancelled.push(PostEvent::ScheduleCancelled { by: AUTHOR });
+        PostTest::with(())
+            .given(cancelled)
+            .when(PostCommand::PublishDue {
+                slug: Slug::from_title("Green tea"),
+                now: at,
+            })
+            .then_expect_error(PostError::NotDue);
+    }
+
+    #[test]
+    fn schedules_are_in_the_future_within_a_year_and_keep_the_draft_publishable() {
+        for (at, error) in [
+            (now() - Duration::minutes(1), PostError::ScheduleInPast),
+            (now() + Duration::days(366), PostError::ScheduleTooFar),
+        ] {
+            PostTest::with(())
+                .given(vec![saved("Green tea", "Brew")])
+                .when(PostCommand::Schedule {
+                    by: AUTHOR,
+                    at,
+                    now: now(),
+                })
+                .then_expect_error(error);
+        }
+        PostTest::with(())
+            .given(vec![
+                saved("Green tea", "Brew"),
+                PostEvent::PublishScheduled {
+                    at: now() + Duration::hours(1),
+                },
+            ])
+            .when(save(AUTHOR, "Green tea", " "))
+            .then_expect_error(PostError::BodyBlank);
+    }
+
+    #[test]
+    fn given_a_discarded_draft_then_nothing_more_happens_to_it() {
+        PostTest::with(())
+            .given(vec![
+                saved("Green tea", "Brew"),
+                PostEvent::DraftDiscarded { by: AUTHOR },
+            ])
+            .when(save(AUTHOR, "Green tea", "Brew again"))
+            .then_expect_error(PostError::NotFound);
+    }
+
+    #[test]
+    fn preview_links_are_shared_and_revoked_by_the_author_alone() {
+        let key = PreviewKey::parse(&"ab".repeat(32)).unwrap();
+        PostTest::with(())
+            .given(vec![saved("Green tea", "Brew")])
+            .when(PostCommand::SharePreview {
+                by: OTHER,
+                key: key.clone(),
+            })
+            .then_expect_error(PostError::NotAuthor);
+        PostTest::with(())
+            .given(vec![saved("Green tea", "Brew"), PostEvent::PreviewShared { key }])
+            .when(PostCommand::RevokePreview { by: AUTHOR })
+            .then_expect_events(vec![PostEvent::PreviewRevoked { by: AUTHOR }]);
+        assert!(PreviewKey::parse("AB").is_none());
+    }
+
+    #[test]
+    fn a_draft_is_not_a_post_to_edit_or_delete() {
+        PostTest::with(())
+            .given(vec![saved("Green tea", "Brew")])
+            .when(PostCommand::Delete {
+                by: Actor::member(AUTHOR),
+            })
+            .then_expect_error(PostError::NotFound);
+    }
+}

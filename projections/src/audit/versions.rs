@@ -82,8 +82,19 @@ pub async fn post_versions(
                 deleted: true,
                 ..previous.clone()
             },
-            // Hiding changes who sees the post, not what it says: no new version.
-            (PostEvent::PostHidden { .. } | PostEvent::PostUnhidden { .. }, _) => continue,
+            // Hiding changes who sees the post, not what it says: no new version. Its draft
+            // was not the post yet: versions start at publication.
+            (
+                PostEvent::PostHidden { .. }
+                | PostEvent::PostUnhidden { .. }
+                | PostEvent::DraftSaved { .. }
+                | PostEvent::DraftDiscarded { .. }
+                | PostEvent::PublishScheduled { .. }
+                | PostEvent::ScheduleCancelled { .. }
+                | PostEvent::PreviewShared { .. }
+                | PostEvent::PreviewRevoked { .. },
+                _,
+            ) => continue,
             // An edit or deletion before publication cannot be stored; skip rather than fail.
             (_, None) => continue,
         };

@@ -93,6 +93,13 @@ impl Projector for PostsProjector {
                     PostEvent::PostDeleted { .. } => delete(conn, id).await?,
                     PostEvent::PostHidden { reason, .. } => hide(conn, id, Some(reason.as_str())).await?,
                     PostEvent::PostUnhidden { .. } => hide(conn, id, None).await?,
+                    // Drafts are the drafts read model's; a post appears when it is published.
+                    PostEvent::DraftSaved { .. }
+                    | PostEvent::DraftDiscarded { .. }
+                    | PostEvent::PublishScheduled { .. }
+                    | PostEvent::ScheduleCancelled { .. }
+                    | PostEvent::PreviewShared { .. }
+                    | PostEvent::PreviewRevoked { .. } => {}
                 }
             }
         }

@@ -1,20 +1,24 @@
-//! The post form: writing a post or editing one, with a preview and a cover image.
+//! The post form: writing a post (kept as a draft until it is published, now or at a chosen
+//! time) or editing a published one, with a preview and a cover image.
 
 use std::net::IpAddr;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use domain::post::Tags;
+use projections::drafts::DraftRow;
 use projections::markdown;
 use projections::posts::{self, PostDetail};
 use projections::users::UserRow;
 use serde::Serialize;
+use uuid::Uuid;
 
 use crate::media::{self, ImageKind};
 use crate::services::pools::WorkError;
 use crate::state::AppState;
-use crate::usecases::blog::{self, BlogError, PostInput};
+use crate::usecases::blog::{self, BlogError, DraftInput, PostInput};
 use crate::web::auth::CurrentUser;
 use crate::web::error::AppError;
 use crate::web::flash::Flash;
@@ -22,23 +26,26 @@ use crate::web::forms::FormErrors;
 use crate::web::layout::Layout;
 use crate::web::multipart::UploadForm;
 use crate::web::request::Caller;
-use crate::web::views::TagLink;
+use crate::web::views::{Date, TagLink};
 
 /// What the post form holds, as typed.
 #[derive(Debug, Default, Serialize)]
-struct PostFormValues {
-    title: String,
-    description: String,
-    body: String,
-    tags: String,
+pub(super) struct PostFormValues {
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) body: String,
+    pub(super) tags: String,
     /// The cover already chosen (uploaded earlier or kept from the post).
-    cover_url: String,
+    pub(super) cover_url: String,
 }
 
 #[derive(Serialize)]
 struct PostFormView {
     layout: Layout,
+    heading: &'static str,
     editing: bool,
+    /// The draft the form saves to; absent when editing a published post.
+    draft: Option<DraftPanel>,
     action: String,
     cancel_url: String,
     form: PostFormValues,
@@ -49,8 +56,68 @@ struct PostFormView {
     unsaved: bool,
 }
 
+/// A draft's id and, once stored, its schedule and preview link.
 #[derive(Serialize)]
-struct Preview {
+pub(super) struct DraftPanel {
+    id: Uuid,
+    /// Whether anything of it is stored yet (a new post's form holds only its future id).
+    stored: bool,
+    publish_at: Option<Date>,
+    shared: bool,
+    /// A preview link made by this very request: its secret is shown once, never stored.
+    link: Option<String>,
+}
+
+impl DraftPanel {
+    fn new(id: Uuid) -> Self {
+        Self {
+            id,
+            stored: false,
+            publish_at: None,
+            shared: false,
+            link: None,
+        }
+    }
+
+    fn of(draft: &DraftRow) -> Self {
+        Self {
+            id: draft.id,
+            stored: true,
+            publish_at: draft.publish_at.map(Date::from),
+            shared: draft.shared,
+            link: None,
+        }
+    }
+}
+
+/// Where the form of a post is sent, and what it may do there.
+enum Editing<'a> {
+    /// A new post, or a draft: saved as a draft, published now or later.
+    Draft(DraftPanel),
+    /// A published post, by its slug.
+    Post(&'a str),
+}
+
+impl Editing<'_> {
+    fn action(&self) -> String {
+        match self {
+            Self::Draft(draft) if draft.stored => format!("/drafts/{}/edit", draft.id),
+            Self::Draft(_) => "/posts/new".to_owned(),
+            Self::Post(slug) => format!("/posts/{slug}/edit"),
+        }
+    }
+
+    fn cancel_url(&self) -> String {
+        match self {
+            Self::Draft(draft) if draft.stored => "/drafts".to_owned(),
+            Self::Draft(_) => "/".to_owned(),
+            Self::Post(slug) => format!("/posts/{slug}"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(super) struct Preview {
     title: String,
     body_html: String,
     tags: Vec<TagLink>,
@@ -61,22 +128,23 @@ fn form_page(state: &AppState, status: StatusCode, view: &PostFormView) -> Resul
     Ok(state.templates.page(status, "posts/form.html", view)?)
 }
 
+/// An empty form, under the id its draft will have once anything is saved (by a button or by
+/// the autosave): every save of this page lands in one draft.
 pub(super) async fn new_post(
     State(state): State<AppState>,
     CurrentUser(_): CurrentUser,
     layout: Layout,
 ) -> Result<Response, AppError> {
-    let view = PostFormView {
+    let editing = Editing::Draft(DraftPanel::new(Uuid::now_v7()));
+    redisplay(
+        &state,
         layout,
-        editing: false,
-        action: "/posts/new".to_owned(),
-        cancel_url: "/".to_owned(),
-        form: PostFormValues::default(),
-        errors: FormErrors::default(),
-        preview: None,
-        unsaved: false,
-    };
-    form_page(&state, StatusCode::OK, &view)
+        editing,
+        PostFormValues::default(),
+        FormErrors::default(),
+        false,
+    )
+    .await
 }
 
 /// Reads the post form; a newly chosen cover is checked, resized and stored right away, so
@@ -117,7 +185,7 @@ async fn read_post_form(
 /// A refusal of an upload for load: the status and seconds to wait (see `media::deferred`).
 type Deferral = Option<(StatusCode, u64)>;
 
-fn input(form: &PostFormValues) -> PostInput<'_> {
+fn post_input(form: &PostFormValues) -> PostInput<'_> {
     PostInput {
         title: Some(&form.title),
         description: Some(&form.description),
@@ -129,7 +197,7 @@ fn input(form: &PostFormValues) -> PostInput<'_> {
 
 /// The post as it would look. Rendering a long body costs milliseconds of CPU, so it runs on the
 /// `markdown` pool rather than on the thread serving other requests.
-async fn preview(state: &AppState, form: &PostFormValues) -> Result<Preview, AppError> {
+pub(super) async fn preview(state: &AppState, form: &PostFormValues) -> Result<Preview, AppError> {
     let body = form.body.clone();
     let body_html = state
         .pools
@@ -158,11 +226,11 @@ async fn preview(state: &AppState, form: &PostFormValues) -> Result<Preview, App
     })
 }
 
-/// The form again, after a preview or with errors.
+/// The form, first shown or again after a preview or with errors.
 async fn redisplay(
     state: &AppState,
     layout: Layout,
-    editing: Option<&str>,
+    editing: Editing<'_>,
     form: PostFormValues,
     errors: FormErrors,
     show_preview: bool,
@@ -180,9 +248,18 @@ async fn redisplay(
     let view = PostFormView {
         unsaved: preview.is_some() || !errors.is_empty(),
         layout,
-        editing: editing.is_some(),
-        action: editing.map_or_else(|| "/posts/new".to_owned(), |slug| format!("/posts/{slug}/edit")),
-        cancel_url: editing.map_or_else(|| "/".to_owned(), |slug| format!("/posts/{slug}")),
+        action: editing.action(),
+        cancel_url: editing.cancel_url(),
+        heading: match &editing {
+            Editing::Post(_) => "Edit post",
+            Editing::Draft(draft) if draft.stored => "Edit draft",
+            Editing::Draft(_) => "New post",
+        },
+        editing: matches!(editing, Editing::Post(_)),
+        draft: match editing {
+            Editing::Draft(draft) => Some(draft),
+            Editing::Post(_) => None,
+        },
         preview,
         form,
         errors,
@@ -190,6 +267,7 @@ async fn redisplay(
     form_page(state, status, &view)
 }
 
+/// The new post's form: previewed, saved as a draft (its id in the form), or published.
 pub(super) async fn create_post(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -198,20 +276,214 @@ pub(super) async fn create_post(
     layout: Layout,
     upload: UploadForm,
 ) -> Result<Response, AppError> {
-    let previewing = upload.text("action") == "preview";
-    let (form, errors, deferral) = read_post_form(&state, &user, ip, upload).await?;
-    if previewing || !errors.is_empty() {
-        let page = redisplay(&state, layout, None, form, errors, previewing).await?;
+    // A form without its draft's id (sent by a program, or a page from before drafts) starts one.
+    let id = Uuid::parse_str(upload.text("draft_id")).unwrap_or_else(|_| Uuid::now_v7());
+    // Saved by the autosave meanwhile: from here on it is that draft's form.
+    let draft = match blog::own_draft(&state.db, &user, id).await {
+        Ok(draft) => DraftPanel::of(&draft),
+        Err(BlogError::NotFound(_)) => DraftPanel::new(id),
+        Err(err) => return Err(err.into()),
+    };
+    submit_draft(&state, &user, flash, (request_id, ip), layout, upload, draft).await
+}
+
+/// A draft's form: previewed, saved, published now, or scheduled.
+pub(super) async fn update_draft(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    CurrentUser(user): CurrentUser,
+    flash: Flash,
+    Caller { request_id, ip }: Caller,
+    layout: Layout,
+    upload: UploadForm,
+) -> Result<Response, AppError> {
+    let draft = blog::own_draft(&state.db, &user, id).await?;
+    submit_draft(
+        &state,
+        &user,
+        flash,
+        (request_id, ip),
+        layout,
+        upload,
+        DraftPanel::of(&draft),
+    )
+    .await
+}
+
+async fn submit_draft(
+    state: &AppState,
+    user: &UserRow,
+    flash: Flash,
+    (request_id, ip): (String, IpAddr),
+    layout: Layout,
+    upload: UploadForm,
+    draft: DraftPanel,
+) -> Result<Response, AppError> {
+    let action = upload.text("action").to_owned();
+    let publish_at = upload.text("publish_at").to_owned();
+    let offset = upload.text("utc_offset").to_owned();
+    let (form, mut errors, deferral) = read_post_form(state, user, ip, upload).await?;
+    let id = draft.id;
+    if action == "preview" || !errors.is_empty() {
+        let page = redisplay(
+            state,
+            layout,
+            Editing::Draft(draft),
+            form,
+            errors,
+            action == "preview",
+        )
+        .await?;
         return Ok(media::deferred(page, deferral));
     }
-    match blog::publish(&state.commands, &user, input(&form), &request_id).await {
-        Ok(slug) => {
-            flash.success("Your post is published.");
-            Ok(Redirect::to(&format!("/posts/{slug}")).into_response())
+    let at = if action == "schedule" {
+        match schedule_time(&publish_at, &offset) {
+            Ok(at) => Some(at),
+            Err(message) => {
+                errors.add("publish_at", message);
+                return redisplay(state, layout, Editing::Draft(draft), form, errors, false).await;
+            }
         }
-        Err(BlogError::Invalid(errors)) => redisplay(&state, layout, None, form, errors, false).await,
+    } else {
+        None
+    };
+    // Published straight from a new post's form: nothing to keep as a draft.
+    if action == "publish" && !draft.stored {
+        return match blog::publish_as(&state.commands, user, id, post_input(&form), &request_id).await {
+            Ok(slug) => {
+                flash.success("Your post is published.");
+                Ok(Redirect::to(&format!("/posts/{slug}")).into_response())
+            }
+            Err(BlogError::Invalid(errors)) => {
+                redisplay(state, layout, Editing::Draft(draft), form, errors, false).await
+            }
+            Err(err) => Err(err.into()),
+        };
+    }
+    limit_saves(state, user).await?;
+    let saved = blog::save_draft(&state.commands, user, id, draft_input(&form), &request_id).await;
+    let outcome = match (saved, action.as_str(), at) {
+        (Err(err), _, _) => Err(err),
+        (Ok(()), "publish", _) => {
+            return match blog::publish_draft(&state.commands, user, id, &request_id).await {
+                Ok(slug) => {
+                    flash.success("Your post is published.");
+                    Ok(Redirect::to(&format!("/posts/{slug}")).into_response())
+                }
+                Err(BlogError::Invalid(errors)) => {
+                    let draft = stored_panel(state, user, id).await?;
+                    redisplay(state, layout, Editing::Draft(draft), form, errors, false).await
+                }
+                Err(err) => Err(err.into()),
+            };
+        }
+        (Ok(()), "schedule", Some(at)) => blog::schedule(&state.commands, user, id, at, &request_id)
+            .await
+            .map(|()| "Your post is scheduled; it will appear by itself at the time you chose."),
+        (Ok(()), _, _) => Ok("Your draft is saved."),
+    };
+    match outcome {
+        Ok(message) => {
+            flash.success(message);
+            Ok(Redirect::to(&format!("/drafts/{id}/edit")).into_response())
+        }
+        Err(BlogError::Invalid(errors)) => {
+            // Refused before anything was stored, it may not be a draft yet.
+            let draft = stored_panel(state, user, id)
+                .await
+                .unwrap_or_else(|_| DraftPanel::new(id));
+            redisplay(state, layout, Editing::Draft(draft), form, errors, false).await
+        }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The draft as stored now, for a form shown again.
+async fn stored_panel(state: &AppState, user: &UserRow, id: Uuid) -> Result<DraftPanel, AppError> {
+    Ok(DraftPanel::of(&blog::own_draft(&state.db, user, id).await?))
+}
+
+/// Draft saves per person and minute: the autosave makes at most a dozen.
+pub(super) async fn limit_saves(state: &AppState, user: &UserRow) -> Result<(), AppError> {
+    state
+        .limits
+        .hit(state.limits.draft_saves, &user.id.to_string())
+        .await
+        .map_err(|wait| {
+            AppError::throttled(
+                format!("Too many saves in a minute. Try again in {}.", wait.in_words()),
+                wait,
+            )
+        })
+}
+
+/// The moment a `datetime-local` value names, in the zone `utc_offset` gives (minutes east of
+/// UTC, as the page's script fills it in; UTC when the script did not run).
+fn schedule_time(local: &str, utc_offset: &str) -> Result<DateTime<Utc>, &'static str> {
+    let naive = NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| "Choose a date and a time")?;
+    let minutes: i32 = if utc_offset.is_empty() {
+        0
+    } else {
+        utc_offset.parse().map_err(|_| "Choose a date and a time")?
+    };
+    let zone = FixedOffset::east_opt(minutes * 60).ok_or("Choose a date and a time")?;
+    naive
+        .and_local_timezone(zone)
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or("Choose a date and a time")
+}
+
+fn draft_input(form: &PostFormValues) -> DraftInput<'_> {
+    DraftInput {
+        title: &form.title,
+        description: &form.description,
+        body: &form.body,
+        tags: form.tags.split(',').collect(),
+        cover: (!form.cover_url.is_empty()).then_some(form.cover_url.as_str()),
+    }
+}
+
+/// A stored draft in its form.
+pub(super) async fn edit_draft(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    CurrentUser(user): CurrentUser,
+    layout: Layout,
+) -> Result<Response, AppError> {
+    let draft = blog::own_draft(&state.db, &user, id).await?;
+    show_draft(&state, layout, &draft, None).await
+}
+
+/// The draft's form as stored, with a preview link just made (`link`), if any.
+pub(super) async fn show_draft(
+    state: &AppState,
+    layout: Layout,
+    draft: &DraftRow,
+    link: Option<String>,
+) -> Result<Response, AppError> {
+    let form = PostFormValues {
+        title: draft.title.clone(),
+        description: draft.description.clone(),
+        body: draft.body.clone(),
+        tags: draft.tags.join(", "),
+        cover_url: draft.cover.clone().unwrap_or_default(),
+    };
+    let panel = DraftPanel {
+        link,
+        ..DraftPanel::of(draft)
+    };
+    redisplay(
+        state,
+        layout,
+        Editing::Draft(panel),
+        form,
+        FormErrors::default(),
+        false,
+    )
+    .await
 }
 
 /// The post, if `user` may edit it.
@@ -239,7 +511,15 @@ pub(super) async fn edit_post(
         tags: post.summary.tags.join(", "),
         cover_url: post.summary.cover.unwrap_or_default(),
     };
-    redisplay(&state, layout, Some(&slug), form, FormErrors::default(), false).await
+    redisplay(
+        &state,
+        layout,
+        Editing::Post(&slug),
+        form,
+        FormErrors::default(),
+        false,
+    )
+    .await
 }
 
 pub(super) async fn update_post(
@@ -255,15 +535,17 @@ pub(super) async fn update_post(
     let previewing = upload.text("action") == "preview";
     let (form, errors, deferral) = read_post_form(&state, &user, ip, upload).await?;
     if previewing || !errors.is_empty() {
-        let page = redisplay(&state, layout, Some(&slug), form, errors, previewing).await?;
+        let page = redisplay(&state, layout, Editing::Post(&slug), form, errors, previewing).await?;
         return Ok(media::deferred(page, deferral));
     }
-    match blog::edit(&state.commands, &user, &slug, input(&form), &request_id).await {
+    match blog::edit(&state.commands, &user, &slug, post_input(&form), &request_id).await {
         Ok(()) => {
             flash.success("Your changes are saved.");
             Ok(Redirect::to(&format!("/posts/{slug}")).into_response())
         }
-        Err(BlogError::Invalid(errors)) => redisplay(&state, layout, Some(&slug), form, errors, false).await,
+        Err(BlogError::Invalid(errors)) => {
+            redisplay(&state, layout, Editing::Post(&slug), form, errors, false).await
+        }
         Err(err) => Err(err.into()),
     }
 }

@@ -1,8 +1,10 @@
-//! Post pages: read, write (with preview and a cover image), edit, delete, favorite.
+//! Post pages: read, write (as a draft, with preview and a cover image), edit, delete, favorite.
 //!
 //! Reading a post with its comments is in `view`; the form that writes and edits one, with its
-//! preview and cover upload, in `editor`.
+//! preview and cover upload, in `editor`; the list of drafts, their autosave, preview links and
+//! schedules in `drafts`.
 
+mod drafts;
 mod editor;
 mod view;
 
@@ -23,7 +25,7 @@ use crate::web::error::AppError;
 use crate::web::flash::Flash;
 use crate::web::layout::Layout;
 use crate::web::request::RequestId;
-use editor::{create_post, edit_post, new_post, update_post};
+use editor::{create_post, edit_draft, edit_post, new_post, update_draft, update_post};
 use view::{PostView, show_post};
 
 pub(super) use view::{CommentFormValues, post_page};
@@ -32,9 +34,20 @@ pub fn router() -> Router<AppState> {
     let forms = Router::new()
         .route("/posts/new", get(new_post).post(create_post))
         .route("/posts/{slug}/edit", get(edit_post).post(update_post))
+        .route("/drafts/{id}/edit", get(edit_draft).post(update_draft))
         .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
     Router::new()
         .merge(forms)
+        .route("/drafts", get(drafts::list_drafts))
+        .route("/drafts/{id}/autosave", post(drafts::autosave))
+        .route("/drafts/{id}/share", post(drafts::share_preview))
+        .route("/drafts/{id}/unshare", post(drafts::revoke_preview))
+        .route("/drafts/{id}/unschedule", post(drafts::unschedule))
+        .route(
+            "/drafts/{id}/discard",
+            get(drafts::confirm_discard).post(drafts::discard),
+        )
+        .route("/preview/{secret}", get(drafts::preview_page))
         .route("/posts/{slug}", get(show_post))
         .route("/posts/{slug}/delete", get(confirm_delete).post(delete_post))
         .route("/posts/{slug}/favorite", post(favorite_post))

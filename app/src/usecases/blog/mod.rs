@@ -1,11 +1,12 @@
-//! Blog use cases shared by the pages and the API: posts, comments, favorites, follows.
+//! Blog use cases shared by the pages and the API: drafts, posts, comments, favorites, follows.
 //! Each validates its input into domain values, runs one command and maps refusals to
 //! what a person or a client can act on.
 //!
-//! The use cases are in `posts`, `comments` and `relations` (favorites and follows); the errors
+//! The use cases are in `drafts`, `posts`, `comments` and `relations` (favorites and follows); the errors
 //! they share, and how a refused command becomes one, are here.
 
 mod comments;
+mod drafts;
 mod posts;
 mod relations;
 
@@ -16,7 +17,11 @@ use projections::users::UserRow;
 use crate::web::forms::FormErrors;
 
 pub use comments::{comment, delete_comment, edit_comment, find_comment};
-pub use posts::{PostInput, delete, edit, editable, publish};
+pub use drafts::{
+    DraftInput, discard, own_draft, previewed, publish_draft, publish_due, revoke_preview, save_draft,
+    schedule, share_preview, unpublishable, unschedule,
+};
+pub use posts::{PostInput, delete, edit, editable, publish, publish_as};
 pub use relations::{favorite, follow};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +43,7 @@ pub enum BlogError {
 pub enum Missing {
     Post,
     Comment,
+    Draft,
 }
 
 impl std::fmt::Display for Missing {
@@ -45,6 +51,7 @@ impl std::fmt::Display for Missing {
         f.write_str(match self {
             Self::Post => "post",
             Self::Comment => "comment",
+            Self::Draft => "draft",
         })
     }
 }

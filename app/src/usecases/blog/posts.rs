@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{BlogError, Missing, command_error, metadata};
 use crate::web::forms::FormErrors;
 
-fn post_refusal(err: PostError) -> BlogError {
+pub(super) fn post_refusal(err: PostError) -> BlogError {
     match err {
         PostError::NotFound => BlogError::NotFound(Missing::Post),
         PostError::NotAuthor | PostError::NotAllowedToDelete => BlogError::Forbidden,
@@ -80,6 +80,18 @@ pub async fn publish(
     input: PostInput<'_>,
     request_id: &str,
 ) -> Result<String, BlogError> {
+    publish_as(commands, author, Uuid::now_v7(), input, request_id).await
+}
+
+/// Publishes a post under the id `id` (a new post's form names the draft it would become: the
+/// post takes its place); returns its slug.
+pub async fn publish_as(
+    commands: &Commands,
+    author: &UserRow,
+    id: Uuid,
+    input: PostInput<'_>,
+    request_id: &str,
+) -> Result<String, BlogError> {
     let parsed = parse_post(&input)?;
     let mut errors = FormErrors::default();
     for (field, missing) in [
@@ -105,7 +117,7 @@ pub async fn publish(
     if let Some(cover) = &content.cover {
         claim_upload(commands, cover.as_str()).await?;
     }
-    let id = PostId(Uuid::now_v7());
+    let id = PostId(id);
     for _ in 0..5 {
         let slug = posts::free_slug(commands.pool(), commands.keyring(), &base).await?;
         let command = PostCommand::Publish {
@@ -128,7 +140,7 @@ pub async fn publish(
 }
 
 /// Keeps an uploaded image from being swept as unused, before the command that uses it runs.
-async fn claim_upload(commands: &Commands, url: &str) -> Result<(), BlogError> {
+pub(super) async fn claim_upload(commands: &Commands, url: &str) -> Result<(), BlogError> {
     crate::media::pending::claim(commands.pool(), url).await?;
     Ok(())
 }

@@ -113,6 +113,14 @@ fn post_event(event: PostEvent, sequence: i64, versions: &[PostVersion]) -> Read
                 ..Readable::labelled("Edited")
             }
         }
+        PostEvent::DraftSaved { .. } => Readable::labelled("Saved the draft"),
+        PostEvent::DraftDiscarded { .. } => Readable::labelled("Discarded the draft"),
+        PostEvent::PublishScheduled { at } => {
+            Readable::labelled("Scheduled to publish").with_detail(Some(at.to_rfc3339()))
+        }
+        PostEvent::ScheduleCancelled { .. } => Readable::labelled("Cancelled the schedule"),
+        PostEvent::PreviewShared { .. } => Readable::labelled("Shared a preview link"),
+        PostEvent::PreviewRevoked { .. } => Readable::labelled("Revoked the preview link"),
         PostEvent::PostDeleted { .. } => Readable::labelled("Deleted the post"),
         PostEvent::PostHidden { reason, .. } => Readable::labelled("Hidden by moderators")
             .with_detail(Some(format!("Because: {}", reason.as_str()))),

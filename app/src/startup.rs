@@ -40,6 +40,7 @@ pub fn projectors() -> Vec<Arc<dyn Projector>> {
         Arc::new(UsersProjector),
         Arc::new(PostsProjector),
         Arc::new(projections::drafts::DraftsProjector),
+        Arc::new(projections::subscriptions::SubscriptionsProjector),
         Arc::new(CommentsProjector),
         Arc::new(FavoritesProjector),
         Arc::new(FollowsProjector),

@@ -15,6 +15,7 @@ pub mod post;
 pub mod reason;
 pub mod relation;
 pub mod report;
+pub mod subscription;
 pub mod text;
 pub mod user;
 

@@ -8,6 +8,7 @@
 //! done by [`ErasureProjector`].
 
 use async_trait::async_trait;
+use domain::subscription::{Subscription, SubscriptionEvent};
 use domain::user::User;
 use eventstore::log::StoredEvent;
 use eventstore::runtime::{ProjectionError, Projector};
@@ -39,10 +40,37 @@ impl Projector for ErasureProjector {
     }
 
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        // An ended subscription's address is forgotten with its holder's key.
+        if event.is::<Subscription>() {
+            if let SubscriptionEvent::Unsubscribed { holder } = event
+                .decode::<Subscription>()
+                .map_err(|e| ProjectionError::decode(event, e))?
+            {
+                eventstore::seal::shred(&mut *conn, holder).await?;
+            }
+            return Ok(());
+        }
         let Some(person) = deleted_account(event)? else {
             return Ok(());
         };
         eventstore::seal::shred(&mut *conn, person).await?;
+        // The addresses subscribed to them, and theirs subscribed to others, go too: the log
+        // names every holder in clear beside the sealed address.
+        let holders = sqlx::query_scalar!(
+            r#"
+            select distinct (payload ->> 'holder')::uuid as "holder!"
+              from events
+             where aggregate_type = 'Subscription'
+               and event_type in ('SubscriptionRequested', 'Subscribed')
+               and (payload ->> 'author' = $1::text or payload ->> 'reader' = $1::text)
+            "#,
+            person.to_string(),
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for holder in holders {
+            eventstore::seal::shred(&mut *conn, holder).await?;
+        }
         sqlx::query!("delete from data_exports where user_id = $1", person)
             .execute(conn)
             .await?;

@@ -31,6 +31,7 @@ pub mod moderation;
 pub mod posts;
 pub mod rebuild;
 pub mod reports;
+pub mod subscriptions;
 pub mod takeout;
 pub mod users;
 pub mod wire;

@@ -103,6 +103,13 @@ impl ApiError {
             BlogError::NotFound(Missing::Post) => Self::not_found("article"),
             BlogError::NotFound(Missing::Comment) => Self::not_found("comment"),
             BlogError::NotFound(Missing::Draft) => Self::not_found("draft"),
+            BlogError::NotFound(Missing::Profile) => Self::not_found("profile"),
+            BlogError::NotFound(Missing::Subscription) => Self::not_found("subscription"),
+            BlogError::Throttled(wait) => Self::throttled(
+                subject,
+                format!("too many requests; try again in {}", wait.in_words()),
+                wait,
+            ),
             BlogError::Forbidden => Self::forbidden(subject),
             BlogError::Conflict => {
                 Self::new(StatusCode::CONFLICT, subject, "was changed meanwhile; try again")

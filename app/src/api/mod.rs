@@ -18,6 +18,7 @@ mod chat;
 mod comments;
 mod cors;
 mod docs;
+mod drafts;
 mod error;
 mod examples;
 mod extract;
@@ -28,6 +29,7 @@ mod openapi;
 mod paging;
 mod patch;
 mod profiles;
+mod subscriptions;
 mod tags;
 mod users;
 
@@ -49,8 +51,10 @@ fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(users::router())
         .merge(profiles::router())
+        .merge(subscriptions::router())
         .merge(blocks::router())
         .merge(articles::router())
+        .merge(drafts::router())
         .merge(favorites::router())
         .merge(comments::router())
         .merge(tags::router())

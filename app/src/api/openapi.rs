@@ -38,6 +38,7 @@ use crate::state::AppState;
         (name = "User and Authentication", description = "Accounts and tokens"),
         (name = "Profile", description = "Public profiles, following and blocking"),
         (name = "Articles", description = "Posts, their lists and the feed"),
+        (name = "Drafts", description = "Posts being written: yours alone, published now or at a set time, shown by a revocable preview link"),
         (name = "Favorites", description = "Favoriting articles"),
         (name = "Comments", description = "Comments on articles"),
         (name = "Tags", description = "Tags in use"),

@@ -64,6 +64,9 @@ impl Composer {
                 .ok_or(ComposeError::Missing(field))
         };
         let user = mail.user_id.ok_or(ComposeError::Missing("user"));
+        // A newsletter is titled by its post, and can be left in one click (RFC 8058).
+        let mut unsubscribe = None;
+        let mut newsletter_subject = None;
         let (subject, link, report_link) = match kind {
             MailKind::ConfirmEmail => {
                 let token = links::confirm_email(
@@ -113,7 +116,31 @@ impl Composer {
                 Some("/settings#data".to_owned()),
                 None,
             ),
+            MailKind::ConfirmSubscription => {
+                let token = links::confirm_subscription(&self.keys, id("subscription")?, id("holder")?);
+                (
+                    "Confirm your subscription",
+                    Some(format!("/newsletter/confirm/{token}")),
+                    None,
+                )
+            }
+            MailKind::Newsletter => {
+                let token = links::unsubscribe(&self.keys, id("subscription")?, id("holder")?);
+                let slug = mail
+                    .data
+                    .get("slug")
+                    .and_then(Value::as_str)
+                    .ok_or(ComposeError::Missing("slug"))?;
+                unsubscribe = Some(format!("{}/newsletter/unsubscribe/{token}", self.site));
+                newsletter_subject = mail.data.get("title").and_then(Value::as_str).map(str::to_owned);
+                (
+                    "",
+                    Some(format!("/posts/{slug}")),
+                    Some(format!("/newsletter/unsubscribe/{token}")),
+                )
+            }
         };
+        let subject = newsletter_subject.as_deref().unwrap_or(subject);
         let view = View {
             site: &self.site,
             username,
@@ -131,13 +158,55 @@ impl Composer {
         // The same id on every attempt, so a mail delivered twice (the sender died between the
         // server's acceptance and marking it sent) is recognisably one mail.
         let message_id = format!("<{}@bocha.mail>", mail.id);
-        Ok(Message::builder()
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
             .message_id(Some(message_id))
             .header(header::Date::new(now.into()))
-            .header(ContentType::TEXT_PLAIN)
-            .body(text)?)
+            .header(ContentType::TEXT_PLAIN);
+        if let Some(url) = unsubscribe {
+            message = message
+                .header(ListUnsubscribe(format!("<{url}>")))
+                .header(ListUnsubscribePost);
+        }
+        Ok(message.body(text)?)
+    }
+}
+
+/// `List-Unsubscribe`: where a mail program ends the subscription for its reader.
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl header::Header for ListUnsubscribe {
+    fn name() -> header::HeaderName {
+        header::HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+
+    fn display(&self) -> header::HeaderValue {
+        header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`: the link ends it by a POST, without a
+/// page in between (RFC 8058).
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl header::Header for ListUnsubscribePost {
+    fn name() -> header::HeaderName {
+        header::HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> header::HeaderValue {
+        header::HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
     }
 }

@@ -17,6 +17,8 @@ const CONFIRM_EMAIL: &str = "confirm email";
 const PASSWORD_RESET: &str = "password reset";
 const EMAIL_CHANGE: &str = "email change";
 const EMAIL_CHANGE_REPORT: &str = "email change report";
+const CONFIRM_SUBSCRIPTION: &str = "confirm subscription";
+const UNSUBSCRIBE: &str = "unsubscribe";
 
 fn sign(keys: &Keys, purpose: &str, payload: &[u8]) -> String {
     format!(
@@ -109,6 +111,36 @@ pub fn email_change_report(keys: &Keys, user: Uuid, change_id: Uuid) -> String {
 /// The account and change a genuine change link names; `report` for the old address's link.
 pub fn open_email_change(keys: &Keys, token: &str, report: bool) -> Option<(Uuid, Uuid)> {
     let purpose = if report { EMAIL_CHANGE_REPORT } else { EMAIL_CHANGE };
+    let payload = open(keys, purpose, token)?;
+    Some((uuid_at(&payload, 0)?, uuid_at(&payload, 16)?))
+}
+
+/// The link that confirms the subscription `subscription` as requested under `holder`.
+pub fn confirm_subscription(keys: &Keys, subscription: Uuid, holder: Uuid) -> String {
+    sign(
+        keys,
+        CONFIRM_SUBSCRIPTION,
+        &[subscription.as_bytes().as_slice(), holder.as_bytes()].concat(),
+    )
+}
+
+/// The link in every newsletter that ends the subscription it was sent for.
+pub fn unsubscribe(keys: &Keys, subscription: Uuid, holder: Uuid) -> String {
+    sign(
+        keys,
+        UNSUBSCRIBE,
+        &[subscription.as_bytes().as_slice(), holder.as_bytes()].concat(),
+    )
+}
+
+/// The subscription and holder a genuine link names; `confirm` for the confirmation link,
+/// else the unsubscribe link.
+pub fn open_subscription(keys: &Keys, token: &str, confirm: bool) -> Option<(Uuid, Uuid)> {
+    let purpose = if confirm {
+        CONFIRM_SUBSCRIPTION
+    } else {
+        UNSUBSCRIBE
+    };
     let payload = open(keys, purpose, token)?;
     Some((uuid_at(&payload, 0)?, uuid_at(&payload, 16)?))
 }

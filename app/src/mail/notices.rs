@@ -54,7 +54,7 @@ pub async fn queue(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize
         if mail::enqueue(
             &mut tx,
             &dedupe,
-            person.user_id,
+            Some(person.user_id),
             MailKind::ChatNotice,
             &person.email,
             data,

@@ -17,6 +17,7 @@ mod health;
 mod history;
 mod home;
 mod moderation;
+mod newsletter;
 mod posts;
 mod profiles;
 mod recovery;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(accounts::router())
         .merge(recovery::router())
         .merge(confirmation::router())
+        .merge(newsletter::router())
         .merge(takeout::router())
         .merge(settings::router())
         .merge(blocks::router())

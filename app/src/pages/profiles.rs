@@ -1,5 +1,5 @@
-//! Public profile pages at `/@username`: who they are, their posts and favorites, and a
-//! follow button.
+//! Public profile pages at `/@username`: who they are, their posts and favorites, a follow
+//! button, and a subscription to their posts by email.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use projections::chat::{blocks, requests, rooms};
-use projections::follows;
 use projections::posts::{self, PostFilter};
 use projections::users::{self, UserRow};
+use projections::{follows, subscriptions};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgExecutor};
 
@@ -18,8 +18,9 @@ use crate::usecases::blog;
 use crate::web::auth::{CurrentUser, MaybeUser};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::error::AppError;
+use crate::web::flash::Flash;
 use crate::web::layout::Layout;
-use crate::web::request::RequestId;
+use crate::web::request::{Caller, RequestId};
 use crate::web::views::{PAGE_SIZE, Pagination, PostCard, page_number};
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/{handle}/favorites", get(show_favorites))
         .route("/{handle}/follow", post(follow))
         .route("/{handle}/unfollow", post(unfollow))
+        .route("/{handle}/subscribe", post(subscribe))
+        .route("/{handle}/unsubscribe", post(unsubscribe))
 }
 
 #[derive(Serialize)]
@@ -57,6 +60,10 @@ struct Profile {
     followers: i64,
     follows: i64,
     url: String,
+    /// The viewer and this author's posts by email: `self` (their own profile: `subscribers`
+    /// counts who gets them), `active`, `pending` (a link to confirm was mailed), or `none`.
+    subscription: &'static str,
+    subscribers: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -130,6 +137,15 @@ async fn render(
         None => false,
     };
     let (followers, follows) = follows::counts(&mut *db, user.id).await?;
+    let (subscription, subscribers) = match viewer_id {
+        Some(me) if me == user.id => ("self", Some(subscriptions::count(&mut *db, me).await?)),
+        Some(me) => match subscriptions::of_reader(&mut *db, me, user.id).await? {
+            Some((_, true)) => ("active", None),
+            Some((_, false)) => ("pending", None),
+            None => ("none", None),
+        },
+        None => ("none", None),
+    };
     let chat = match viewer_id {
         Some(me) if me != user.id => Some(chat_standing(&mut db, me, user.id).await?),
         _ => None,
@@ -163,6 +179,8 @@ async fn render(
         following,
         followers,
         follows,
+        subscription,
+        subscribers,
         username: user.username,
         bio: user.bio,
         image: user.image,
@@ -222,4 +240,63 @@ async fn unfollow(
     let followee = user_at(&state.db, &handle).await?;
     blog::follow(&state.commands, &user, &followee, false, &request_id).await?;
     Ok(Redirect::to(&format!("/@{}", followee.username)).into_response())
+}
+
+#[derive(Deserialize)]
+struct SubscribeForm {
+    /// A visitor's address; a signed-in reader's is their account's.
+    #[serde(default)]
+    email: String,
+}
+
+async fn subscribe(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    MaybeUser(reader): MaybeUser,
+    flash: Flash,
+    Caller { request_id, ip }: Caller,
+    CsrfForm(form): CsrfForm<SubscribeForm>,
+) -> Result<Response, AppError> {
+    let author = user_at(&state.db, &handle).await?;
+    let standing = blog::subscribe(
+        &state.commands,
+        &state.keys,
+        &state.limits,
+        &author.username,
+        match &reader {
+            Some(reader) => blog::Subscriber::Reader(reader),
+            None => blog::Subscriber::Address {
+                email: &form.email,
+                ip,
+            },
+        },
+        &request_id,
+    )
+    .await
+    .map_err(|err| match err {
+        blog::BlogError::Invalid(errors) => AppError::BadRequest(errors.summary()),
+        other => other.into(),
+    })?;
+    flash.success(match standing {
+        blog::Standing::Active => format!("You will get {}’s new posts by email.", author.shown_name()),
+        blog::Standing::Pending => "Check your inbox: the link we sent confirms the subscription.".to_owned(),
+    });
+    Ok(Redirect::to(&format!("/@{}", author.username)).into_response())
+}
+
+async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    CurrentUser(reader): CurrentUser,
+    flash: Flash,
+    RequestId(request_id): RequestId,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let author = user_at(&state.db, &handle).await?;
+    blog::unsubscribe(&state.commands, &reader, &author.username, &request_id).await?;
+    flash.info(format!(
+        "{}’s posts will no longer be mailed to you.",
+        author.shown_name()
+    ));
+    Ok(Redirect::to(&format!("/@{}", author.username)).into_response())
 }

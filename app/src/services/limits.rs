@@ -146,6 +146,10 @@ pub struct Limits {
     pub signups: Rule,
     /// Saves of drafts per person: the autosave makes a dozen a minute at most.
     pub draft_saves: Rule,
+    /// Asking for a subscription by an address to confirm, per network.
+    pub subscribe_requests: Rule,
+    /// Confirmation links mailed to one address: nobody fills another's inbox with them.
+    pub subscribe_mails: Rule,
 }
 
 /// Uses counted by [`Limits::reserve`]; [`Limits::refund`] gives them back.
@@ -165,6 +169,8 @@ impl Limits {
             sends: Rule::new("sends:user", sends_per_minute, MINUTE),
             signups: Rule::new("signups:address", signups_per_hour, HOUR),
             draft_saves: Rule::new("drafts:user", 40, MINUTE),
+            subscribe_requests: Rule::new("subscribe:address", 20, HOUR),
+            subscribe_mails: Rule::new("subscribe:email", 3, HOUR),
         }
     }
 

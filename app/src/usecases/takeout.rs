@@ -138,7 +138,7 @@ pub async fn build(state: &AppState, id: Uuid) -> anyhow::Result<()> {
         projections::mail::enqueue(
             &mut tx,
             &format!("export:{id}"),
-            user,
+            Some(user),
             MailKind::ExportReady,
             &email,
             data,

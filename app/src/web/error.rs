@@ -248,6 +248,10 @@ impl From<BlogError> for AppError {
             BlogError::NotFound(_) => Self::NotFound,
             BlogError::Forbidden => Self::Forbidden,
             BlogError::Conflict => Self::Conflict,
+            BlogError::Throttled(wait) => Self::throttled(
+                format!("Too many requests. Try again in {}.", wait.in_words()),
+                wait,
+            ),
             BlogError::Internal(err) => Self::Internal(err),
         }
     }

@@ -146,3 +146,82 @@ async fn the_editor_asks_before_leaving_words_that_are_not_stored() {
     assert_eq!(author.script(asks).await, false, "the stored post, unchanged");
     author.quit().await;
 }
+
+#[tokio::test]
+async fn an_author_writes_leaves_comes_back_shares_a_preview_and_schedules_the_post() {
+    let app = TestApp::spawn().await;
+    let author = Driver::start().await;
+    let friend = Driver::start().await;
+    author.sign_up(&app, "drafter").await;
+    let asks = "const e = new Event('beforeunload', { cancelable: true }); \
+                window.dispatchEvent(e); return e.defaultPrevented";
+
+    author.goto(&app.url("/posts/new")).await;
+    let found = accessibility::violations(&author).await;
+    assert!(found.is_empty(), "the empty editor: {found:#?}");
+    author.fill("#title", "Cold brew").await;
+    author.fill("#description", "Overnight, in the fridge").await;
+    author.fill("#body", "Twelve hours, *no less*.").await;
+    // Kept by itself a moment after typing stops; the address becomes the draft's.
+    author.wait_for_text(".autosave-status", "Draft saved").await;
+    let path = author.path().await;
+    assert!(path.starts_with("/drafts/") && path.ends_with("/edit"), "{path}");
+    assert_eq!(author.script(asks).await, false, "all of it is stored");
+
+    // Leave, and come back through the list of drafts.
+    author.goto(&app.url("/")).await;
+    author.click("nav a[href='/drafts']").await;
+    author.click(".draft-title a").await;
+    assert_eq!(
+        author
+            .script("return document.querySelector('#body').value")
+            .await,
+        "Twelve hours, *no less*."
+    );
+    let found = accessibility::violations(&author).await;
+    assert!(found.is_empty(), "a stored draft: {found:#?}");
+
+    // A preview link, opened by someone without an account.
+    author.click(".draft-tools button[type=submit]").await;
+    let link = author
+        .script("return document.querySelector('#preview-link').value")
+        .await;
+    let link = link.as_str().unwrap().to_owned();
+    let found = accessibility::violations(&author).await;
+    assert!(found.is_empty(), "a draft with its new preview link: {found:#?}");
+    friend.goto(&link).await;
+    assert_eq!(friend.text("h1.post-title").await, "Cold brew");
+    assert!(friend.exists(".prose em").await);
+    let found = accessibility::violations(&friend).await;
+    assert!(found.is_empty(), "the preview: {found:#?}");
+
+    // Scheduled a few seconds ahead, in the browser's own time zone.
+    author
+        .script(
+            "const at = new Date(Date.now() + 4000); const p = n => String(n).padStart(2, '0'); \
+             document.querySelector('#publish_at').value = `${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())}T${p(at.getHours())}:${p(at.getMinutes())}:${p(at.getSeconds())}`",
+        )
+        .await;
+    author.click("button[name=action][value=schedule]").await;
+    author
+        .wait_for_text(".schedule-note", "Scheduled to appear")
+        .await;
+    let found = accessibility::violations(&author).await;
+    assert!(found.is_empty(), "a scheduled draft: {found:#?}");
+    let mut appeared = false;
+    for _ in 0..100 {
+        if reqwest::get(app.url("/posts/cold-brew")).await.unwrap().status() == reqwest::StatusCode::OK {
+            appeared = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(appeared, "the scheduled post appeared");
+    friend.goto(&app.url("/")).await;
+    friend.wait_for_text("main", "Cold brew").await;
+    // The link was for the draft; the post now has its own address.
+    friend.goto(&link).await;
+    assert!(friend.text("main").await.to_lowercase().contains("not found"));
+    author.quit().await;
+    friend.quit().await;
+}

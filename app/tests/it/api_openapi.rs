@@ -158,7 +158,7 @@ fn every_api_route_is_registered_through_its_documentation() {
 }
 
 /// Checks `answer` against what the document says `method path` answers with its status.
-fn assert_conforms(document: &Value, method: &str, path: &str, answer: &Answer) {
+pub(crate) fn assert_conforms(document: &Value, method: &str, path: &str, answer: &Answer) {
     let status = answer.status.as_u16().to_string();
     let response = &document["paths"][path][method]["responses"][&status];
     assert!(

@@ -77,3 +77,38 @@ async fn following_yourself_is_422() {
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!answer.error("username").is_empty());
 }
+
+#[tokio::test]
+async fn a_subscription_by_email_is_taken_out_and_ended_and_its_author_counts_it() {
+    let app = TestApp::spawn().await;
+    let doc = crate::api_openapi::document(&app).await;
+    let jake = register(&app, "jake").await;
+    let jill = register(&app, "jill").await;
+    let path = "/api/profiles/{username}/subscription";
+
+    let subscribed = jill.post_empty("/api/profiles/Jake/subscription").await;
+    assert_eq!(subscribed.status, StatusCode::OK);
+    crate::api_openapi::assert_conforms(&doc, "post", path, &subscribed);
+    assert_eq!(
+        subscribed.body,
+        json!({ "subscription": { "author": "jake", "status": "active" } })
+    );
+    let counted = jake.get("/api/user/subscribers").await;
+    crate::api_openapi::assert_conforms(&doc, "get", "/api/user/subscribers", &counted);
+    assert_eq!(counted.body, json!({ "subscribersCount": 1 }));
+    crate::api_client::publish(&jake, "Dragons", &[]).await;
+    app.mail_to("jill@example.com", "Dragons").await;
+
+    let ended = jill.delete("/api/profiles/jake/subscription").await;
+    crate::api_openapi::assert_conforms(&doc, "delete", path, &ended);
+    assert_eq!(ended.body["subscription"]["status"], "none");
+    assert_eq!(
+        jake.get("/api/user/subscribers").await.body["subscribersCount"],
+        0
+    );
+
+    let own = jake.post_empty("/api/profiles/jake/subscription").await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let missing = jill.post_empty("/api/profiles/nobody/subscription").await;
+    assert_eq!(missing.body, json!({ "errors": { "profile": ["not found"] } }));
+}

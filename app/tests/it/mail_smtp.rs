@@ -157,3 +157,72 @@ async fn mail_waits_for_a_server_that_is_away_and_is_sent_once_it_answers() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_scheduled_post_reaches_each_subscriber_once_through_the_smtp_server() {
+    let port = free_port();
+    let smtp = SmtpServer::start(port).await;
+    let app = TestApp::spawn_with(|config| {
+        config.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    })
+    .await;
+    let other = app.another_instance().await;
+    let author = app.signed_in_unconfirmed("writer").await;
+    let visitors = [app.browser(), other.browser()];
+    for (visitor, address) in visitors.iter().zip(["one@example.com", "two@example.com"]) {
+        visitor.submit("/@writer/subscribe", &[("email", address)]).await;
+    }
+    let received = smtp.wait_for(3).await;
+    for (visitor, address) in visitors.iter().zip(["one@example.com", "two@example.com"]) {
+        let mail = received
+            .iter()
+            .find(|m| header(m, "To") == address)
+            .expect("a confirmation for each address");
+        assert_eq!(header(mail, "Subject"), "Confirm your subscription");
+        let confirmed = visitor.submit(&link_in(mail, "/newsletter/confirm/"), &[]).await;
+        assert_eq!(confirmed.status(), reqwest::StatusCode::SEE_OTHER);
+    }
+
+    // Scheduled two seconds ahead; both instances watch the schedule.
+    let draft = uuid::Uuid::now_v7();
+    author
+        .submit(
+            &format!("/drafts/{draft}/autosave"),
+            &[
+                ("title", "Jasmine"),
+                ("description", "Scented"),
+                ("body", "Pearls."),
+                ("tags", ""),
+            ],
+        )
+        .await;
+    let at = chrono::Local::now() + chrono::Duration::seconds(2);
+    let form = [
+        ("draft_id", draft.to_string()),
+        ("title", "Jasmine".to_owned()),
+        ("description", "Scented".to_owned()),
+        ("body", "Pearls.".to_owned()),
+        ("tags", String::new()),
+        ("publish_at", at.format("%Y-%m-%dT%H:%M:%S").to_string()),
+        ("utc_offset", (at.offset().local_minus_utc() / 60).to_string()),
+        ("action", "schedule".to_owned()),
+    ];
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let scheduled = author
+        .submit_multipart(&format!("/drafts/{draft}/edit"), &fields, ("cover", None))
+        .await;
+    assert_eq!(scheduled.status(), reqwest::StatusCode::SEE_OTHER);
+
+    let received = smtp.wait_for(5).await;
+    let newsletters: Vec<&String> = received
+        .iter()
+        .filter(|m| header(m, "Subject") == "Jasmine")
+        .collect();
+    assert_eq!(newsletters.len(), 2);
+    let mut to: Vec<String> = newsletters.iter().map(|m| header(m, "To")).collect();
+    to.sort();
+    assert_eq!(to, ["one@example.com", "two@example.com"]);
+    // Nothing more arrives, however many instances looked.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(smtp.received().len(), 5);
+}

@@ -87,6 +87,14 @@ impl Stored for domain::report::Report {
         Personal::personal(self, event).map(|(owner, erased)| (owner.0, erased))
     }
 }
+/// A subscription's state is whether it stands and under which holder; the address is sealed.
+impl Stored for domain::subscription::Subscription {
+    const LOADS_ERASED: bool = true;
+
+    fn personal(&self, event: &Self::Event) -> Option<(Uuid, Self::Event)> {
+        Personal::personal(self, event).map(|(owner, erased)| (owner.0, erased))
+    }
+}
 impl Stored for domain::relation::Favorite {}
 impl Stored for domain::relation::Follow {}
 /// A chat's state is who takes part and how far each has read, never what was said, so chats

@@ -33,10 +33,16 @@ pub enum MailKind {
     ChatNotice,
     /// The archive of the person's data can be downloaded (`data`: `username`, `until`).
     ExportReady,
+    /// A link that confirms a newsletter subscription (`data`: `author`, `subscription`,
+    /// `holder`).
+    ConfirmSubscription,
+    /// An author's new post, to a subscriber (`data`: `author`, `title`, `description`,
+    /// `slug`, `subscription`, `holder`).
+    Newsletter,
 }
 
 impl MailKind {
-    const ALL: [MailKind; 7] = [
+    const ALL: [MailKind; 9] = [
         MailKind::ConfirmEmail,
         MailKind::PasswordReset,
         MailKind::PasswordWasReset,
@@ -44,6 +50,8 @@ impl MailKind {
         MailKind::EmailChangeNotice,
         MailKind::ChatNotice,
         MailKind::ExportReady,
+        MailKind::ConfirmSubscription,
+        MailKind::Newsletter,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +63,8 @@ impl MailKind {
             MailKind::EmailChangeNotice => "email_change_notice",
             MailKind::ChatNotice => "chat_notice",
             MailKind::ExportReady => "export_ready",
+            MailKind::ConfirmSubscription => "confirm_subscription",
+            MailKind::Newsletter => "newsletter",
         }
     }
 

@@ -84,7 +84,7 @@ pub const QUEUED: &str = "bocha_outbox";
 pub async fn enqueue(
     db: &mut PgConnection,
     dedupe: &str,
-    user: Uuid,
+    user: Option<Uuid>,
     kind: MailKind,
     to: &str,
     data: Value,

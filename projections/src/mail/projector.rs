@@ -1,6 +1,8 @@
 //! Which events call for mail, and to which address.
 
 use async_trait::async_trait;
+use domain::post::{Post, PostEvent};
+use domain::subscription::{Subscription, SubscriptionEvent};
 use domain::user::{User, UserEvent};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
@@ -25,6 +27,12 @@ impl Projector for MailProjector {
     }
 
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        if event.is::<Post>() {
+            return newsletter(conn, event).await;
+        }
+        if event.is::<Subscription>() {
+            return subscription_mail(conn, event).await;
+        }
         if !event.is::<User>() {
             return Ok(());
         }
@@ -139,6 +147,97 @@ impl Projector for MailProjector {
     }
 }
 
+/// A new post goes to each of its author's confirmed subscribers, once per subscription (the
+/// `dedupe` names the post and the subscription's holder), whoever published it and however
+/// often this runs.
+async fn newsletter(conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+    let PostEvent::PostPublished {
+        id,
+        author,
+        slug,
+        content,
+    } = event
+        .decode::<Post>()
+        .map_err(|e| ProjectionError::decode(event, e))?
+    else {
+        return Ok(());
+    };
+    let queued = sqlx::query!(
+        r#"
+        insert into outbox (id, dedupe, user_id, kind, to_address, data)
+        select gen_random_uuid(), 'newsletter:' || $1::uuid || ':' || s.holder, s.reader_id, $3, s.email,
+               jsonb_build_object('author', coalesce(a.username, ''), 'title', $4::text, 'description', $5::text,
+                                  'slug', $6::text, 'subscription', s.id, 'holder', s.holder)
+          from subscriptions s
+          left join mail_addresses a on a.user_id = s.author_id
+         where s.author_id = $2 and s.confirmed
+        on conflict (dedupe) do nothing
+        "#,
+        id.0,
+        author.0,
+        MailKind::Newsletter.as_str(),
+        content.title.as_str(),
+        content.description.as_str(),
+        slug.as_str(),
+    )
+    .execute(&mut *conn)
+    .await?;
+    if queued.rows_affected() > 0 {
+        sqlx::query!("select pg_notify($1, '')", super::QUEUED)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The link that confirms a subscription, to the address subscribed; and once it ends, no
+/// more mail to it.
+async fn subscription_mail(conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+    let (author, email, reader, holder) = match event
+        .decode::<Subscription>()
+        .map_err(|e| ProjectionError::decode(event, e))?
+    {
+        SubscriptionEvent::SubscriptionRequested {
+            author,
+            email,
+            reader,
+            holder,
+        } => (author, email, reader, holder),
+        SubscriptionEvent::Unsubscribed { holder } => {
+            sqlx::query!(
+                "delete from outbox where sent_at is null and data ->> 'holder' = $1",
+                holder.to_string()
+            )
+            .execute(conn)
+            .await?;
+            return Ok(());
+        }
+        SubscriptionEvent::Subscribed { .. } | SubscriptionEvent::SubscriptionConfirmed { .. } => {
+            return Ok(());
+        }
+    };
+    let data = json!({
+        "author": username(conn, author.0).await?,
+        "subscription": event.aggregate_uuid()?,
+        "holder": holder,
+    });
+    let dedupe = format!(
+        "event:{}:{}",
+        event.position,
+        MailKind::ConfirmSubscription.as_str()
+    );
+    super::enqueue(
+        conn,
+        &dedupe,
+        reader.map(|r| r.0),
+        MailKind::ConfirmSubscription,
+        email.as_str(),
+        data,
+    )
+    .await?;
+    Ok(())
+}
+
 /// An address as a notice to the old one shows it: enough to recognise, not to harvest.
 fn masked(email: &str) -> String {
     match email.split_once('@') {
@@ -186,7 +285,7 @@ async fn queue(
     data: Value,
 ) -> Result<(), sqlx::Error> {
     let dedupe = format!("event:{}:{}", event.position, kind.as_str());
-    super::enqueue(conn, &dedupe, user, kind, to, data)
+    super::enqueue(conn, &dedupe, Some(user), kind, to, data)
         .await
         .map(drop)
 }

@@ -61,6 +61,23 @@ fn article(seen: Seen) -> Value {
 }
 
 /// As Jake published it: also the article at its first version.
+/// Jake's draft, half written.
+pub fn draft() -> Value {
+    json!({
+        "id": super::DRAFT,
+        "title": "How to train your dragon",
+        "description": "",
+        "body": "First, find a dragon.",
+        "tagList": ["dragons"],
+        "image": null,
+        "createdAt": "2026-12-06T09:30:00.000Z",
+        "updatedAt": "2026-12-06T09:45:00.000Z",
+        "publishAt": null,
+        "previewShared": false,
+        "readyToPublish": false
+    })
+}
+
 pub fn published() -> Value {
     article(Seen {
         edited: false,

@@ -27,6 +27,8 @@ pub const TOKEN: &str = "AZq3Rb8_dKm2c5E1RoGxhgAAAABrEc9zAAAAAA.Qm7-hT2Jd8k3LPBv
 
 pub const SLUG: &str = "how-to-train-your-dragon";
 pub const POST_ID: &str = "01a20cb7-7be3-7110-a1ca-0015e0b7cefc";
+/// A draft's id, chosen by the client that starts it.
+pub const DRAFT: &str = "01a20cb5-2f1e-7d0c-9a3b-5c8e1f2a4b6d";
 pub const COMMENT_ID: i64 = 1;
 pub const REQUEST_ID: &str = "01a213f8-d4b2-7227-8533-57f9f016149f";
 /// A room's id is its chat's id, derived from the pair.

@@ -1,14 +1,17 @@
-//! Blog use cases shared by the pages and the API: drafts, posts, comments, favorites, follows.
+//! Blog use cases shared by the pages and the API: drafts, posts, comments, favorites, follows,
+//! subscriptions by email.
 //! Each validates its input into domain values, runs one command and maps refusals to
 //! what a person or a client can act on.
 //!
-//! The use cases are in `drafts`, `posts`, `comments` and `relations` (favorites and follows); the errors
+//! The use cases are in `drafts`, `posts`, `comments`, `relations` (favorites and follows) and
+//! `subscriptions`; the errors
 //! they share, and how a refused command becomes one, are here.
 
 mod comments;
 mod drafts;
 mod posts;
 mod relations;
+mod subscriptions;
 
 use domain::Metadata;
 use eventstore::CommandError;
@@ -23,6 +26,7 @@ pub use drafts::{
 };
 pub use posts::{PostInput, delete, edit, editable, publish, publish_as};
 pub use relations::{favorite, follow};
+pub use subscriptions::{Standing, Subscriber, confirm, subscribe, unsubscribe, unsubscribe_by_link};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlogError {
@@ -34,6 +38,8 @@ pub enum BlogError {
     Forbidden,
     #[error("changed meanwhile")]
     Conflict,
+    #[error("too many requests")]
+    Throttled(crate::services::limits::RetryAfter),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -44,6 +50,8 @@ pub enum Missing {
     Post,
     Comment,
     Draft,
+    Profile,
+    Subscription,
 }
 
 impl std::fmt::Display for Missing {
@@ -52,6 +60,8 @@ impl std::fmt::Display for Missing {
             Self::Post => "post",
             Self::Comment => "comment",
             Self::Draft => "draft",
+            Self::Profile => "profile",
+            Self::Subscription => "subscription",
         })
     }
 }

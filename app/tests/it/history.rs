@@ -70,6 +70,8 @@ async fn busy_history(app: &TestApp) -> (Browser, Browser, String, String) {
         .await;
     assert_eq!(saved.status(), StatusCode::OK);
     ann.submit(&format!("/drafts/{draft}/share"), &[]).await;
+    // Someone gets Ann's posts by email.
+    ben.submit("/@ann/subscribe", &[]).await;
     ann.submit_multipart(
         "/settings",
         &[

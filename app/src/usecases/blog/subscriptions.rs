@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use domain::subscription::{Subscription, SubscriptionCommand, SubscriptionError};
-use domain::user::{Email, UserId};
+use domain::user::{Email, UserId, Username};
 use eventstore::Commands;
 use projections::subscriptions;
 use projections::users::{self, UserRow};
@@ -70,7 +70,7 @@ pub async fn subscribe(
     subscriber: Subscriber<'_>,
     request_id: &str,
 ) -> Result<Standing, BlogError> {
-    let author = users::by_username(commands.pool(), author_name)
+    let author = author_named(commands, author_name)
         .await?
         .filter(|a| a.suspension_reason.is_none())
         .ok_or(BlogError::NotFound(Missing::Profile))?;
@@ -117,6 +117,14 @@ pub async fn subscribe(
     } else {
         Standing::Pending
     })
+}
+
+/// The account called `name`; nothing for what can't be a username (no query is made).
+async fn author_named(commands: &Commands, name: &str) -> Result<Option<UserRow>, BlogError> {
+    if Username::parse(name).is_err() {
+        return Ok(None);
+    }
+    Ok(users::by_username(commands.pool(), name).await?)
 }
 
 /// Confirms the subscription a mailed link names; returns its author's username.
@@ -179,7 +187,7 @@ pub async fn unsubscribe(
     author_name: &str,
     request_id: &str,
 ) -> Result<(), BlogError> {
-    let author = users::by_username(commands.pool(), author_name)
+    let author = author_named(commands, author_name)
         .await?
         .ok_or(BlogError::NotFound(Missing::Profile))?;
     let Some((id, _)) = subscriptions::of_reader(commands.pool(), reader.id, author.id).await? else {

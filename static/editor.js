@@ -35,6 +35,7 @@
     if (!autosaveUrl || !unsaved || saving) return;
     var startedAt = changedAt;
     saving = true;
+    say("Saving…");
     fetch(autosaveUrl, {
       method: "POST",
       body: fields(),
@@ -106,5 +107,58 @@
     if (autosaveUrl) save(true);
     event.preventDefault();
     event.returnValue = "";
+  });
+})();
+
+// A picture for the text: uploaded as soon as it is chosen, then written into the body where
+// the cursor is, as Markdown whose description the author fills in (it is selected, ready to
+// type over).
+(function () {
+  "use strict";
+
+  var field = document.querySelector(".body-image-field");
+  var form = document.querySelector("form.post-form");
+  if (!field || !form) return;
+  var input = field.querySelector("input[type=file]");
+  var status = field.querySelector("[role=status]");
+  var body = form.elements.body;
+  field.hidden = false;
+
+  input.addEventListener("change", function () {
+    var file = input.files && input.files[0];
+    if (!file) return;
+    var data = new FormData();
+    data.append("csrf_token", form.elements.csrf_token.value);
+    data.append("image", file, file.name);
+    status.textContent = "Uploading " + file.name + "…";
+    fetch(field.getAttribute("data-upload"), {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        if (response.status === 201 && answer.url) {
+          var placeholder = "Describe the picture";
+          var before = body.value.slice(0, body.selectionStart);
+          var after = body.value.slice(body.selectionEnd);
+          var gap = before && !/\n$/.test(before) ? "\n\n" : "";
+          var markdown = gap + "![" + placeholder + "](" + answer.url + ")\n\n";
+          body.value = before + markdown + after;
+          var start = before.length + gap.length + 2;
+          body.focus();
+          body.setSelectionRange(start, start + placeholder.length);
+          body.dispatchEvent(new Event("input", { bubbles: true }));
+          status.textContent = "The picture is in the text. Type its description now.";
+        } else {
+          var errors = answer.errors && answer.errors.image;
+          status.textContent = errors ? errors[0] : "The picture could not be uploaded; please try again.";
+        }
+      });
+    }).catch(function () {
+      status.textContent = "The picture could not be uploaded: you seem to be offline.";
+    }).then(function () {
+      input.value = "";
+    });
   });
 })();

@@ -44,11 +44,45 @@ pub fn to_html(markdown: &str) -> String {
     html::push_html(&mut raw, events);
     // Wide code blocks and tables scroll sideways inside the page; they take focus so that a
     // keyboard can scroll them too.
-    SANITIZER
+    let clean = SANITIZER
         .clean(&raw)
         .to_string()
         .replace("<pre>", "<pre tabindex=\"0\">")
-        .replace("<table>", "<table tabindex=\"0\">")
+        .replace("<table>", "<table tabindex=\"0\">");
+    fitted_images(&clean)
+}
+
+/// The widths a picture in a post is offered at besides its own (stored within 1,600 px), and
+/// how wide the post's column shows it.
+const BODY_IMAGE_WIDTHS: [u32; 2] = [480, 960];
+const BODY_IMAGE_SIZES: &str = "(max-width: 760px) 100vw, 720px";
+
+/// Our own pictures in a post are offered at the width they are shown (`srcset`, as covers are)
+/// and loaded when scrolled near. Done on the sanitizer's output, whose `<img src="…"` is always
+/// written alike, and only for addresses that name one of our stored images, so what is added
+/// is made of our own names.
+fn fitted_images(html: &str) -> String {
+    const OURS: &str = "<img src=\"/media/images/";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(OURS) {
+        let src_start = at + "<img src=\"".len();
+        let Some(src_len) = rest[src_start..].find('"') else {
+            break;
+        };
+        let src = &rest[src_start..src_start + src_len];
+        let srcset = domain::image::variants::srcset(src, &BODY_IMAGE_WIDTHS, 1600);
+        let after_src = src_start + src_len + 1;
+        out.push_str(&rest[..after_src]);
+        if !srcset.is_empty() {
+            out.push_str(&format!(
+                " srcset=\"{srcset}\" sizes=\"{BODY_IMAGE_SIZES}\" loading=\"lazy\" decoding=\"async\""
+            ));
+        }
+        rest = &rest[after_src..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Links whose address the sanitizer would strip (`javascript:`, `data:`…) become their plain
@@ -117,6 +151,31 @@ mod tests {
             assert!(html.contains(expected), "{expected} missing in {html}");
         }
         assert!(html.contains("rel=\"noopener noreferrer nofollow ugc\""));
+    }
+
+    #[test]
+    fn our_pictures_come_in_the_widths_they_are_shown_and_others_stay_as_written() {
+        let ours = "/media/images/0123456789abcdef0123456789abcdef.jpg";
+        let html = to_html(&format!(
+            "![A teapot]({ours}) ![theirs](https://example.com/a.jpg)"
+        ));
+        assert!(
+            html.contains(&format!(
+                "<img src=\"{ours}\" srcset=\"/media/images/0123456789abcdef0123456789abcdef.w480.jpg 480w, \
+                 /media/images/0123456789abcdef0123456789abcdef.w960.jpg 960w, {ours} 1600w\" \
+                 sizes=\"(max-width: 760px) 100vw, 720px\" loading=\"lazy\" decoding=\"async\" alt=\"A teapot\">"
+            )),
+            "{html}"
+        );
+        assert!(
+            html.contains("<img src=\"https://example.com/a.jpg\" alt=\"theirs\">"),
+            "{html}"
+        );
+        // An address that only looks like ours gains nothing.
+        let html = to_html(
+            "![x](/media/images/not-a-hash\".jpg) <img src=\"/media/images/abc.jpg\" srcset=\"https://evil.example/x 1w\">",
+        );
+        assert!(!html.contains("srcset"), "{html}");
     }
 
     #[test]

@@ -10,7 +10,6 @@ mod images;
 pub mod pending;
 mod storage;
 mod upload;
-pub mod variants;
 
 use std::net::IpAddr;
 
@@ -35,7 +34,8 @@ use crate::web::error::AppError;
 use crate::web::multipart::Upload;
 
 /// Where images are served: `/media/<key>`.
-pub const URL_PREFIX: &str = "/media/";
+pub use domain::image::URL_PREFIX;
+use domain::image::variants;
 
 /// Takes an image uploaded by `user` from `address` on a form (as the form read it): counted
 /// against the upload limits, checked and resized on the `images` pool, recorded as waiting to be

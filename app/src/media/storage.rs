@@ -111,7 +111,7 @@ impl Media {
 
     /// Deletes the image under `key` and its narrower copies; one already gone is not an error.
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        for key in std::iter::once(key.to_owned()).chain(super::variants::keys_of(key)) {
+        for key in std::iter::once(key.to_owned()).chain(domain::image::variants::keys_of(key)) {
             let Some(path) = object_path(&key) else {
                 continue;
             };

@@ -114,7 +114,7 @@ fn srcset(value: &tera::Value, args: &HashMap<String, tera::Value>) -> tera::Res
         .and_then(tera::Value::as_u64)
         .and_then(|w| u32::try_from(w).ok())
         .ok_or_else(|| tera::Error::msg("srcset needs full=N"))?;
-    Ok(tera::Value::String(crate::media::variants::srcset(
+    Ok(tera::Value::String(domain::image::variants::srcset(
         url, &widths, full,
     )))
 }

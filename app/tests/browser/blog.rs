@@ -164,6 +164,42 @@ async fn an_author_writes_leaves_comes_back_shares_a_preview_and_schedules_the_p
     author.fill("#body", "Twelve hours, *no less*.").await;
     // Kept by itself a moment after typing stops; the address becomes the draft's.
     author.wait_for_text(".autosave-status", "Draft saved").await;
+    // A picture goes into the text where the cursor is, its description ready to be typed.
+    let picture = std::env::temp_dir().join(format!("bocha-{}.png", uuid::Uuid::new_v4().simple()));
+    image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8, y as u8, 90]))
+        .save(&picture)
+        .unwrap();
+    author
+        .script(
+            "const b = document.querySelector('#body'); b.setSelectionRange(b.value.length, b.value.length)",
+        )
+        .await;
+    author.choose_file("#body-image", &picture).await;
+    author
+        .wait_for_text("#body-image-status", "Type its description")
+        .await;
+    let _ = std::fs::remove_file(&picture);
+    author.press("A jar of cold brew").await;
+    let body = author
+        .script("return document.querySelector('#body').value")
+        .await;
+    assert!(
+        body.as_str()
+            .unwrap()
+            .contains("![A jar of cold brew](/media/images/"),
+        "{body}"
+    );
+    for _ in 0..100 {
+        if app
+            .count("select count(*) from drafts where body like '%A jar of cold brew%'")
+            .await
+            == 1
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(author.script(asks).await, false, "the description is stored too");
     let path = author.path().await;
     assert!(path.starts_with("/drafts/") && path.ends_with("/edit"), "{path}");
     assert_eq!(author.script(asks).await, false, "all of it is stored");
@@ -171,12 +207,16 @@ async fn an_author_writes_leaves_comes_back_shares_a_preview_and_schedules_the_p
     // Leave, and come back through the list of drafts.
     author.goto(&app.url("/")).await;
     author.click("nav a[href='/drafts']").await;
+    let found = accessibility::violations(&author).await;
+    assert!(found.is_empty(), "the list of drafts: {found:#?}");
     author.click(".draft-title a").await;
-    assert_eq!(
-        author
-            .script("return document.querySelector('#body').value")
-            .await,
-        "Twelve hours, *no less*."
+    let body = author
+        .script("return document.querySelector('#body').value")
+        .await;
+    assert!(
+        body.as_str().unwrap().starts_with("Twelve hours, *no less*.")
+            && body.as_str().unwrap().contains("![A jar of cold brew]("),
+        "{body}"
     );
     let found = accessibility::violations(&author).await;
     assert!(found.is_empty(), "a stored draft: {found:#?}");
@@ -192,14 +232,37 @@ async fn an_author_writes_leaves_comes_back_shares_a_preview_and_schedules_the_p
     friend.goto(&link).await;
     assert_eq!(friend.text("h1.post-title").await, "Cold brew");
     assert!(friend.exists(".prose em").await);
+    assert!(
+        friend
+            .exists(".prose img[alt='A jar of cold brew'][srcset]")
+            .await
+    );
     let found = accessibility::violations(&friend).await;
     assert!(found.is_empty(), "the preview: {found:#?}");
+
+    // A reader subscribes by email from the author's profile, and confirms by the mailed link.
+    friend.goto(&app.url("/@drafter")).await;
+    friend.fill("#subscribe-email", "friend@example.com").await;
+    friend.click(".subscribe-form button[type=submit]").await;
+    friend.wait_for_text(".flash", "Check your inbox").await;
+    let confirm = app
+        .mail_to("friend@example.com", "Confirm your subscription")
+        .await;
+    friend
+        .goto(&app.url(&crate::helpers::link_in(&confirm, "/newsletter/confirm/")))
+        .await;
+    let found = accessibility::violations(&friend).await;
+    assert!(found.is_empty(), "confirming a subscription: {found:#?}");
+    friend.click("form button[type=submit]").await;
+    friend.wait_for_text(".flash", "subscription is confirmed").await;
 
     // Scheduled a few seconds ahead, in the browser's own time zone.
     author
         .script(
+            // A person picks a minute; the test, a few seconds ahead (so the field takes seconds).
             "const at = new Date(Date.now() + 4000); const p = n => String(n).padStart(2, '0'); \
-             document.querySelector('#publish_at').value = `${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())}T${p(at.getHours())}:${p(at.getMinutes())}:${p(at.getSeconds())}`",
+             const field = document.querySelector('#publish_at'); field.step = '1'; \
+             field.value = `${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())}T${p(at.getHours())}:${p(at.getMinutes())}:${p(at.getSeconds())}`",
         )
         .await;
     author.click("button[name=action][value=schedule]").await;
@@ -219,9 +282,11 @@ async fn an_author_writes_leaves_comes_back_shares_a_preview_and_schedules_the_p
     assert!(appeared, "the scheduled post appeared");
     friend.goto(&app.url("/")).await;
     friend.wait_for_text("main", "Cold brew").await;
+    let newsletter = app.mail_to("friend@example.com", "Cold brew").await;
+    assert!(newsletter.contains("/posts/cold-brew"));
     // The link was for the draft; the post now has its own address.
     friend.goto(&link).await;
-    assert!(friend.text("main").await.to_lowercase().contains("not found"));
+    assert_eq!(friend.text("h1.error-title").await, "We couldn’t find that page");
     author.quit().await;
     friend.quit().await;
 }

@@ -86,6 +86,12 @@ impl Driver {
         input.send_keys(value).await.unwrap();
     }
 
+    /// Chooses the file at `path` in the file input `css`, as a person picking it would.
+    pub async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let input = self.client.find(Locator::Css(css)).await.unwrap();
+        input.send_keys(&path.display().to_string()).await.unwrap();
+    }
+
     /// Clicks the element, waiting (up to 5 s) for it to be there and clickable.
     pub async fn click(&self, css: &str) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);

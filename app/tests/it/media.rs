@@ -408,3 +408,68 @@ async fn pages_offer_covers_and_avatars_at_the_width_they_are_shown() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_picture_added_to_a_posts_text_is_checked_kept_and_offered_at_the_width_shown() {
+    let app = TestApp::spawn().await;
+    let author = app.signed_in("vera").await;
+    let upload = |bytes: Vec<u8>, name: &'static str| {
+        let author = &author;
+        async move {
+            author
+                .submit_multipart("/posts/images", &[], ("image", Some((name, bytes))))
+                .await
+        }
+    };
+    let refused = upload(b"not a picture".to_vec(), "notes.png").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: serde_json::Value = refused.json().await.unwrap();
+    assert!(
+        refused["errors"]["image"][0]
+            .as_str()
+            .unwrap()
+            .contains("not a PNG")
+    );
+    assert_eq!(
+        app.browser()
+            .submit_multipart(
+                "/posts/images",
+                &[],
+                ("image", Some(("a.png", png_of(40, 30, 1))))
+            )
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "signed in only"
+    );
+
+    let used = upload(png_of(1200, 800, 2), "teapot.png").await;
+    assert_eq!(used.status(), StatusCode::CREATED);
+    let used: serde_json::Value = used.json().await.unwrap();
+    let used = used["url"].as_str().unwrap().to_owned();
+    let unused: serde_json::Value = upload(png_of(300, 200, 3), "spare.png")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let unused = unused["url"].as_str().unwrap().to_owned();
+
+    let body = format!("Our teapot:\n\n![A blue teapot]({used})");
+    let slug = crate::blog::publish(&author, "Teapots", &body, "").await;
+    let (_, page) = app.browser().page(&format!("/posts/{slug}")).await;
+    let picture = select(&page, ".post-body img");
+    let picture = picture.first().expect("the picture is in the post");
+    assert_eq!(picture.value().attr("alt"), Some("A blue teapot"));
+    assert_eq!(picture.value().attr("loading"), Some("lazy"));
+    let srcset = picture.value().attr("srcset").unwrap().to_owned();
+    let narrow = srcset.split(' ').next().unwrap();
+    assert_eq!(app.browser().get(narrow).await.status(), StatusCode::OK);
+
+    // The one the post shows stays however old; the one nothing used goes.
+    let swept = app::media::pending::sweep(&app.db.pool, &app.media, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(swept, 1);
+    assert_eq!(app.browser().get(&used).await.status(), StatusCode::OK);
+    assert_eq!(app.browser().get(&unused).await.status(), StatusCode::NOT_FOUND);
+}

@@ -1,6 +1,11 @@
-//! Image references shared by profiles and posts.
+//! Image references shared by profiles and posts, and the names of our images' copies.
+
+pub mod variants;
 
 use serde::{Deserialize, Serialize};
+
+/// Where this site serves the images it stores.
+pub const URL_PREFIX: &str = "/media/";
 
 /// Where an image lives: an uploaded image's path on this site (`/media/...`) or an absolute
 /// http(s) URL (the RealWorld API lets clients give one).

@@ -1,7 +1,8 @@
 //! Narrower copies of stored images, for `srcset`: a phone showing a card need not download a
 //! 1,600-pixel cover. A copy is made the first time it is asked for, from the stored image, and
 //! stored beside it as `images/<hash>.w<width>.<ext>`, so each is made once, whatever the
-//! traffic, and only at the few widths below.
+//! traffic, and only at the few widths below. Here is how they are named; the media store makes
+//! them, and pages and rendered posts offer them.
 
 use super::URL_PREFIX;
 

@@ -549,3 +549,51 @@ pub(super) async fn update_post(
         Err(err) => Err(err.into()),
     }
 }
+
+#[derive(Serialize)]
+struct Uploaded {
+    url: String,
+}
+
+/// A picture for a post's text, from the editor's script: checked, re-encoded and stored like
+/// a cover (its copies come in the widths the post shows it at). 201 with its address, or the
+/// reason it was refused, as JSON, with the status and wait a refusal for load calls for.
+pub(super) async fn upload_body_image(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Caller { ip, .. }: Caller,
+    mut upload: UploadForm,
+) -> Result<Response, AppError> {
+    let Some(read) = upload.take_file("image") else {
+        return Ok(image_refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Choose an image to upload",
+            None,
+        ));
+    };
+    match media::accept_upload(&state, user.id, ip, read, ImageKind::Cover).await {
+        Ok(url) => Ok((StatusCode::CREATED, axum::Json(Uploaded { url })).into_response()),
+        Err(err) if err.is_internal() => Err(AppError::internal(err)),
+        Err(err) => {
+            let (status, wait) = match err.deferral() {
+                Some((status, seconds)) => (status, Some(seconds)),
+                None => (StatusCode::UNPROCESSABLE_ENTITY, None),
+            };
+            Ok(image_refused(status, &err.to_string(), wait))
+        }
+    }
+}
+
+fn image_refused(status: StatusCode, message: &str, wait: Option<u64>) -> Response {
+    let mut response = (
+        status,
+        axum::Json(serde_json::json!({ "errors": { "image": [message] } })),
+    )
+        .into_response();
+    if let Some(seconds) = wait {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, seconds.into());
+    }
+    response
+}

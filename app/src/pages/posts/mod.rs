@@ -25,7 +25,7 @@ use crate::web::error::AppError;
 use crate::web::flash::Flash;
 use crate::web::layout::Layout;
 use crate::web::request::RequestId;
-use editor::{create_post, edit_draft, edit_post, new_post, update_draft, update_post};
+use editor::{create_post, edit_draft, edit_post, new_post, update_draft, update_post, upload_body_image};
 use view::{PostView, show_post};
 
 pub(super) use view::{CommentFormValues, post_page};
@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/posts/new", get(new_post).post(create_post))
         .route("/posts/{slug}/edit", get(edit_post).post(update_post))
         .route("/drafts/{id}/edit", get(edit_draft).post(update_draft))
+        .route("/posts/images", post(upload_body_image))
         .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
     Router::new()
         .merge(forms)

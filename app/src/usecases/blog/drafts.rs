@@ -14,7 +14,7 @@ use projections::users::UserRow;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::posts::{claim_upload, post_refusal};
+use super::posts::{claim_images_in, claim_upload, post_refusal};
 use super::{BlogError, Missing, command_error, metadata};
 use crate::services::crypto;
 use crate::web::forms::FormErrors;
@@ -61,6 +61,7 @@ pub async fn save_draft(
     if let Some(cover) = &content.cover {
         claim_upload(commands, cover.as_str()).await?;
     }
+    claim_images_in(commands, &content.body).await?;
     let command = PostCommand::SaveDraft {
         id: PostId(id),
         author: UserId(author.id),

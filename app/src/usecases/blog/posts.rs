@@ -117,6 +117,7 @@ pub async fn publish_as(
     if let Some(cover) = &content.cover {
         claim_upload(commands, cover.as_str()).await?;
     }
+    claim_images_in(commands, content.body.as_str()).await?;
     let id = PostId(id);
     for _ in 0..5 {
         let slug = posts::free_slug(commands.pool(), commands.keyring(), &base).await?;
@@ -145,6 +146,29 @@ pub(super) async fn claim_upload(commands: &Commands, url: &str) -> Result<(), B
     Ok(())
 }
 
+/// Keeps the pictures a post's text shows (our own, uploaded from the editor) from being swept
+/// as unused. Anything else that looks like one is left to `claim`, which knows only uploads.
+pub(super) async fn claim_images_in(commands: &Commands, text: &str) -> Result<(), BlogError> {
+    const OURS: &str = "/media/images/";
+    let mut claimed = Vec::new();
+    for (at, _) in text.match_indices(OURS) {
+        let url: String = text[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-'))
+            .collect();
+        // A post shows at most a few dozen pictures; more addresses than that are not all
+        // pictures anyone uploaded.
+        if claimed.len() >= 50 {
+            break;
+        }
+        if !claimed.contains(&url) {
+            claim_upload(commands, &url).await?;
+            claimed.push(url);
+        }
+    }
+    Ok(())
+}
+
 /// The id of the post at `slug` if `user` may edit it: NotFound, else Forbidden for anyone but
 /// its author. The post's rules decide that again when the edit runs; this lets a caller report
 /// who may not edit before what is wrong with the input.
@@ -170,6 +194,9 @@ pub async fn edit(
     let parsed = parse_post(&input)?;
     if let Some(Some(cover)) = &parsed.cover {
         claim_upload(commands, cover.as_str()).await?;
+    }
+    if let Some(body) = &parsed.body {
+        claim_images_in(commands, body.as_str()).await?;
     }
     let changes = PostChanges {
         title: parsed.title,

@@ -58,14 +58,19 @@ pub async fn by_preview_key(db: impl PgExecutor<'_>, key: &str) -> Result<Option
         .await
 }
 
-/// Scheduled drafts whose time has come, the earliest first: their ids and titles.
+/// Scheduled drafts whose time has come, the earliest first: their ids and titles. A suspended
+/// author's wait: they publish when the suspension ends.
 pub async fn due(
     db: impl PgExecutor<'_>,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
     let rows = sqlx::query!(
-        "select id, title from drafts where publish_at <= $1 order by publish_at, id limit $2",
+        r#"
+        select d.id, d.title from drafts d join users u on u.id = d.author_id
+         where d.publish_at <= $1 and u.suspension_reason is null
+         order by d.publish_at, d.id limit $2
+        "#,
         now as DateTime<Utc>,
         limit,
     )
@@ -74,11 +79,16 @@ pub async fn due(
     Ok(rows.into_iter().map(|r| (r.id, r.title)).collect())
 }
 
-/// The earliest time a scheduled draft is due, if any is.
+/// The earliest time a scheduled draft is due (of authors not suspended), if any is.
 pub async fn next_due(db: impl PgExecutor<'_>) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query_scalar!(r#"select min(publish_at) as "at: DateTime<Utc>" from drafts"#)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar!(
+        r#"
+        select min(d.publish_at) as "at: DateTime<Utc>" from drafts d join users u on u.id = d.author_id
+         where u.suspension_reason is null
+        "#
+    )
+    .fetch_one(db)
+    .await
 }
 
 pub struct DraftsProjector;

@@ -65,45 +65,30 @@ impl Projector for SubscriptionsProjector {
             return Ok(());
         }
         let id = event.aggregate_uuid()?;
-        match event
+        let decoded = event
             .decode::<Subscription>()
-            .map_err(|e| ProjectionError::decode(event, e))?
-        {
+            .map_err(|e| ProjectionError::decode(event, e))?;
+        let confirmed = matches!(decoded, SubscriptionEvent::Subscribed { .. });
+        match decoded {
             SubscriptionEvent::SubscriptionRequested {
                 author,
                 email,
                 reader,
                 holder,
-            } => {
-                upsert(
-                    conn,
-                    id,
-                    author.0,
-                    reader.map(|r| r.0),
-                    email.as_str(),
-                    holder,
-                    false,
-                    event.recorded_at,
-                )
-                .await?
             }
-            SubscriptionEvent::Subscribed {
+            | SubscriptionEvent::Subscribed {
                 author,
                 email,
                 reader,
                 holder,
             } => {
-                upsert(
-                    conn,
-                    id,
-                    author.0,
-                    reader.map(|r| r.0),
-                    email.as_str(),
+                let subscriber = Subscriber {
+                    reader: reader.map(|r| r.0),
+                    email: email.as_str(),
                     holder,
-                    true,
-                    event.recorded_at,
-                )
-                .await?
+                    confirmed,
+                };
+                upsert(conn, id, author.0, &subscriber, event.recorded_at).await?
             }
             SubscriptionEvent::SubscriptionConfirmed { .. } => {
                 sqlx::query!("update subscriptions set confirmed = true where id = $1", id)
@@ -120,15 +105,18 @@ impl Projector for SubscriptionsProjector {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+struct Subscriber<'a> {
+    reader: Option<Uuid>,
+    email: &'a str,
+    holder: Uuid,
+    confirmed: bool,
+}
+
 async fn upsert(
     conn: &mut PgConnection,
     id: Uuid,
     author: Uuid,
-    reader: Option<Uuid>,
-    email: &str,
-    holder: Uuid,
-    confirmed: bool,
+    subscriber: &Subscriber<'_>,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -141,10 +129,10 @@ async fn upsert(
         "#,
         id,
         author,
-        reader,
-        email,
-        holder,
-        confirmed,
+        subscriber.reader,
+        subscriber.email,
+        subscriber.holder,
+        subscriber.confirmed,
         at as DateTime<Utc>,
     )
     .execute(conn)

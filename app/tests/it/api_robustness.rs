@@ -2,6 +2,7 @@
 //! requests all get a 4xx with an `errors` body. The last test drives every operation of the
 //! OpenAPI document with hostile values.
 
+use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -236,35 +237,47 @@ async fn every_operation_survives_hostile_values() {
             json!({ "article": { "title": "t".repeat(5000), "tagList": vec!["x"; 50] }, "comment": { "body": "b".repeat(20000) } }),
         ),
     ];
-    let mut requests = 0;
+    let mut tries = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
-        for (method, _) in item.as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
             let method: Method = method.to_uppercase().parse().unwrap();
+            // A body is read only by operations that take one (every route is documented).
+            let bodies = if operation["requestBody"].is_null() {
+                &bodies[..1]
+            } else {
+                &bodies[..]
+            };
             for value in &path_values {
                 for query in &queries {
-                    for body in &bodies {
+                    for body in bodies {
                         for api in [&jake, &anonymous] {
                             let url = format!("{}{query}", fill(path, value));
-                            let mut builder = api.request(method.clone(), &url);
-                            if let Some(body) = body {
-                                builder = builder.json(body);
-                            }
-                            let answer = api.send(builder).await;
-                            requests += 1;
-                            assert!(
-                                answer.status.as_u16() < 500,
-                                "{method} {url} {body:?}: {} {}",
-                                answer.status,
-                                answer.body
-                            );
-                            if answer.status.is_client_error() {
-                                assert_error_body(&answer, &format!("{method} {url}"));
-                            }
+                            tries.push((method.clone(), url, body, api));
                         }
                     }
                 }
             }
         }
     }
+    let requests = tries.len();
+    // A few at a time: tens of thousands one after another took minutes.
+    futures_util::stream::iter(tries)
+        .for_each_concurrent(4, |(method, url, body, api)| async move {
+            let mut builder = api.request(method.clone(), &url);
+            if let Some(body) = body {
+                builder = builder.json(body);
+            }
+            let answer = api.send(builder).await;
+            assert!(
+                answer.status.as_u16() < 500,
+                "{method} {url} {body:?}: {} {}",
+                answer.status,
+                answer.body
+            );
+            if answer.status.is_client_error() {
+                assert_error_body(&answer, &format!("{method} {url}"));
+            }
+        })
+        .await;
     assert!(requests > 3000, "{requests}");
 }

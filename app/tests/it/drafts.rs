@@ -369,3 +369,36 @@ async fn a_schedule_is_cancelled_and_the_draft_stays_a_draft() {
     assert_eq!(events(&app, &id, "PostPublished").await, 0);
     assert_eq!(events(&app, &id, "ScheduleCancelled").await, 1);
 }
+
+#[tokio::test]
+async fn a_suspended_authors_scheduled_post_waits_for_the_suspension_to_end() {
+    let app = TestApp::spawn().await;
+    let author = app.signed_in("writer").await;
+    let staff = app.staff("boss").await;
+    let id = new_draft_id(&author).await;
+    let (when, offset) = local_form_time(Utc::now() + chrono::Duration::seconds(2));
+    let mut form = fields(&id, "Pu-erh", "Aged", "schedule");
+    form.extend([("publish_at", when.as_str()), ("utc_offset", offset.as_str())]);
+    assert_eq!(
+        post_form(&author, "/posts/new", &form, None).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let suspended = staff
+        .submit("/@writer/suspend", &[("reason", "spam"), ("duration", "1")])
+        .await;
+    assert_eq!(suspended.status(), StatusCode::SEE_OTHER);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(events(&app, &id, "PostPublished").await, 0);
+
+    let lifted = staff
+        .submit("/@writer/lift-suspension", &[("reason", "appeal")])
+        .await;
+    assert_eq!(lifted.status(), StatusCode::SEE_OTHER);
+    for _ in 0..100 {
+        if events(&app, &id, "PostPublished").await == 1 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the post was not published once the suspension ended");
+}

@@ -347,44 +347,40 @@ async fn submit_draft(
     } else {
         None
     };
-    // Published straight from a new post's form: nothing to keep as a draft.
-    if action == "publish" && !draft.stored {
-        return match blog::publish_as(&state.commands, user, id, post_input(&form), &request_id).await {
-            Ok(slug) => {
-                flash.success("Your post is published.");
-                Ok(Redirect::to(&format!("/posts/{slug}")).into_response())
-            }
-            Err(BlogError::Invalid(errors)) => {
-                redisplay(state, layout, Editing::Draft(draft), form, errors, false).await
-            }
-            Err(err) => Err(err.into()),
-        };
-    }
-    limit_saves(state, user).await?;
-    let saved = blog::save_draft(&state.commands, user, id, draft_input(&form), &request_id).await;
-    let outcome = match (saved, action.as_str(), at) {
-        (Err(err), _, _) => Err(err),
-        (Ok(()), "publish", _) => {
-            return match blog::publish_draft(&state.commands, user, id, &request_id).await {
-                Ok(slug) => {
-                    flash.success("Your post is published.");
-                    Ok(Redirect::to(&format!("/posts/{slug}")).into_response())
-                }
-                Err(BlogError::Invalid(errors)) => {
-                    let draft = stored_panel(state, user, id).await?;
-                    redisplay(state, layout, Editing::Draft(draft), form, errors, false).await
-                }
-                Err(err) => Err(err.into()),
-            };
+    let outcome = match action.as_str() {
+        // Published straight from a new post's form: nothing to keep as a draft.
+        "publish" if !draft.stored => {
+            blog::publish_as(&state.commands, user, id, post_input(&form), &request_id)
+                .await
+                .map(Some)
         }
-        (Ok(()), "schedule", Some(at)) => blog::schedule(&state.commands, user, id, at, &request_id)
-            .await
-            .map(|()| "Your post is scheduled; it will appear by itself at the time you chose."),
-        (Ok(()), _, _) => Ok("Your draft is saved."),
+        _ => {
+            limit_saves(state, user).await?;
+            match blog::save_draft(&state.commands, user, id, draft_input(&form), &request_id).await {
+                Err(err) => Err(err),
+                Ok(()) if action == "publish" => blog::publish_draft(&state.commands, user, id, &request_id)
+                    .await
+                    .map(Some),
+                Ok(()) => match at {
+                    Some(at) => blog::schedule(&state.commands, user, id, at, &request_id)
+                        .await
+                        .map(|()| None),
+                    None => Ok(None),
+                },
+            }
+        }
     };
     match outcome {
-        Ok(message) => {
-            flash.success(message);
+        Ok(Some(slug)) => {
+            flash.success("Your post is published.");
+            Ok(Redirect::to(&format!("/posts/{slug}")).into_response())
+        }
+        Ok(None) => {
+            flash.success(if at.is_some() {
+                "Your post is scheduled; it will appear by itself at the time you chose."
+            } else {
+                "Your draft is saved."
+            });
             Ok(Redirect::to(&format!("/drafts/{id}/edit")).into_response())
         }
         Err(BlogError::Invalid(errors)) => {

@@ -138,12 +138,12 @@
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (answer) {
-        if (response.status === 201 && answer.url) {
+        if (response.status === 201 && answer.src) {
           var placeholder = "Describe the picture";
           var before = body.value.slice(0, body.selectionStart);
           var after = body.value.slice(body.selectionEnd);
           var gap = before && !/\n$/.test(before) ? "\n\n" : "";
-          var markdown = gap + "![" + placeholder + "](" + answer.url + ")\n\n";
+          var markdown = gap + "![" + placeholder + "](" + answer.src + ")\n\n";
           body.value = before + markdown + after;
           var start = before.length + gap.length + 2;
           body.focus();

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use domain::image::variants;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
 /// The only schemes a link or image may use; addresses without one (relative) are kept too.
@@ -58,9 +59,10 @@ const BODY_IMAGE_WIDTHS: [u32; 2] = [480, 960];
 const BODY_IMAGE_SIZES: &str = "(max-width: 760px) 100vw, 720px";
 
 /// Our own pictures in a post are offered at the width they are shown (`srcset`, as covers are)
-/// and loaded when scrolled near. Done on the sanitizer's output, whose `<img src="…"` is always
-/// written alike, and only for addresses that name one of our stored images, so what is added
-/// is made of our own names.
+/// and loaded when scrolled near, and hold their place before they arrive (their size rides on
+/// their address, see [`variants::sized`]). Done on the sanitizer's output, whose `<img src="…"`
+/// is always written alike, and only for addresses that name one of our stored images, so what
+/// is written is made of our own names and numbers.
 fn fitted_images(html: &str) -> String {
     const OURS: &str = "<img src=\"/media/images/";
     let mut out = String::with_capacity(html.len());
@@ -70,11 +72,19 @@ fn fitted_images(html: &str) -> String {
         let Some(src_len) = rest[src_start..].find('"') else {
             break;
         };
-        let src = &rest[src_start..src_start + src_len];
-        let srcset = domain::image::variants::srcset(src, &BODY_IMAGE_WIDTHS, 1600);
+        let (url, size) = variants::size_of(&rest[src_start..src_start + src_len]);
+        // Stored within 1,600 px; narrower when its size says so.
+        let full = size.map_or(1600, |(width, _)| width.min(1600));
+        let srcset = variants::srcset(url, &BODY_IMAGE_WIDTHS, full);
         let after_src = src_start + src_len + 1;
-        out.push_str(&rest[..after_src]);
-        if !srcset.is_empty() {
+        if srcset.is_empty() {
+            out.push_str(&rest[..after_src]);
+        } else {
+            out.push_str(&rest[..at]);
+            out.push_str(&format!("<img src=\"{url}\""));
+            if let Some((width, height)) = size {
+                out.push_str(&format!(" width=\"{width}\" height=\"{height}\""));
+            }
             out.push_str(&format!(
                 " srcset=\"{srcset}\" sizes=\"{BODY_IMAGE_SIZES}\" loading=\"lazy\" decoding=\"async\""
             ));
@@ -169,6 +179,14 @@ mod tests {
         );
         assert!(
             html.contains("<img src=\"https://example.com/a.jpg\" alt=\"theirs\">"),
+            "{html}"
+        );
+        // Its size, from the address the editor wrote, holds its place.
+        let html = to_html(&format!("![A teapot]({ours}?w=1200&h=800)"));
+        assert!(
+            html.starts_with(&format!(
+                "<p><img src=\"{ours}\" width=\"1200\" height=\"800\" srcset="
+            )),
             "{html}"
         );
         // An address that only looks like ours gains nothing.

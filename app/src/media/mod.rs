@@ -39,7 +39,7 @@ use domain::image::variants;
 
 /// Takes an image uploaded by `user` from `address` on a form (as the form read it): counted
 /// against the upload limits, checked and resized on the `images` pool, recorded as waiting to be
-/// used, stored. Returns its URL. The errors are for the form field, except
+/// used, stored. Returns where it is and its size. The errors are for the form field, except
 /// [`ImageError::Internal`].
 pub async fn accept_upload(
     state: &AppState,
@@ -47,7 +47,7 @@ pub async fn accept_upload(
     address: IpAddr,
     read: Result<Upload, ImageError>,
     kind: ImageKind,
-) -> Result<String, ImageError> {
+) -> Result<Accepted, ImageError> {
     let upload = read?;
     state
         .limits
@@ -69,7 +69,18 @@ pub async fn accept_upload(
         .save(&image)
         .await
         .map_err(|err| ImageError::Internal(err.into()))?;
-    Ok(state.media.url(&key))
+    Ok(Accepted {
+        url: state.media.url(&key),
+        width: image.width(),
+        height: image.height(),
+    })
+}
+
+/// An image taken by [`accept_upload`].
+pub struct Accepted {
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// A form shown again after an upload was refused for load (see [`ImageError::deferral`]): it

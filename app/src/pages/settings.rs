@@ -144,7 +144,7 @@ async fn update_settings(
     let mut deferral = None;
     let image = match upload.take_file("avatar") {
         Some(read) => match media::accept_upload(&state, user.id, ip, read, ImageKind::Avatar).await {
-            Ok(url) => Some(url),
+            Ok(accepted) => Some(accepted.url),
             Err(err) if err.is_internal() => return Err(err.into()),
             Err(err) => {
                 deferral = err.deferral();

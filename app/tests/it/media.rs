@@ -446,21 +446,35 @@ async fn a_picture_added_to_a_posts_text_is_checked_kept_and_offered_at_the_widt
     let used = upload(png_of(1200, 800, 2), "teapot.png").await;
     assert_eq!(used.status(), StatusCode::CREATED);
     let used: serde_json::Value = used.json().await.unwrap();
-    let used = used["url"].as_str().unwrap().to_owned();
+    let src = used["src"].as_str().unwrap().to_owned();
+    let (used, size) = src.split_once('?').unwrap();
+    assert_eq!(size, "w=1200&h=800");
     let unused: serde_json::Value = upload(png_of(300, 200, 3), "spare.png")
         .await
         .json()
         .await
         .unwrap();
-    let unused = unused["url"].as_str().unwrap().to_owned();
+    let unused = unused["src"]
+        .as_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
 
-    let body = format!("Our teapot:\n\n![A blue teapot]({used})");
+    let body = format!("Our teapot:\n\n![A blue teapot]({src})");
     let slug = crate::blog::publish(&author, "Teapots", &body, "").await;
     let (_, page) = app.browser().page(&format!("/posts/{slug}")).await;
     let picture = select(&page, ".post-body img");
     let picture = picture.first().expect("the picture is in the post");
     assert_eq!(picture.value().attr("alt"), Some("A blue teapot"));
     assert_eq!(picture.value().attr("loading"), Some("lazy"));
+    assert_eq!(picture.value().attr("src"), Some(used));
+    assert_eq!(
+        (picture.value().attr("width"), picture.value().attr("height")),
+        (Some("1200"), Some("800")),
+        "it holds its place before it arrives"
+    );
     let srcset = picture.value().attr("srcset").unwrap().to_owned();
     let narrow = srcset.split(' ').next().unwrap();
     assert_eq!(app.browser().get(narrow).await.status(), StatusCode::OK);
@@ -470,6 +484,6 @@ async fn a_picture_added_to_a_posts_text_is_checked_kept_and_offered_at_the_widt
         .await
         .unwrap();
     assert_eq!(swept, 1);
-    assert_eq!(app.browser().get(&used).await.status(), StatusCode::OK);
+    assert_eq!(app.browser().get(used).await.status(), StatusCode::OK);
     assert_eq!(app.browser().get(&unused).await.status(), StatusCode::NOT_FOUND);
 }

@@ -55,6 +55,35 @@ pub fn srcset(url: &str, widths: &[u32], full: u32) -> String {
     candidates.join(", ")
 }
 
+/// The address a post's text refers to one of our pictures by: its URL and its size, so the
+/// page holds the picture's place before it arrives. The server reads only the path.
+pub fn sized(url: &str, width: u32, height: u32) -> String {
+    format!("{url}?w={width}&h={height}")
+}
+
+/// What [`sized`] made: the picture's URL and its size, if the query gives a sensible one.
+/// (`&` may arrive as `&amp;`, as HTML writes it.)
+pub fn size_of(src: &str) -> (&str, Option<(u32, u32)>) {
+    let Some((url, query)) = src.split_once('?') else {
+        return (src, None);
+    };
+    let query = query.replace("&amp;", "&");
+    let mut width = None;
+    let mut height = None;
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("w", value)) => width = value.parse::<u32>().ok(),
+            Some(("h", value)) => height = value.parse::<u32>().ok(),
+            _ => {}
+        }
+    }
+    let sensible = |n: &u32| (1..=20_000).contains(n);
+    match (width.filter(sensible), height.filter(sensible)) {
+        (Some(width), Some(height)) => (url, Some((width, height))),
+        _ => (url, None),
+    }
+}
+
 fn is_hash(text: &str) -> bool {
     text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -81,6 +110,20 @@ mod tests {
         ] {
             assert_eq!(parse(&other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn a_pictures_size_rides_on_its_address() {
+        let url = format!("/media/images/{HASH}.jpg");
+        let src = sized(&url, 1200, 800);
+        assert_eq!(size_of(&src), (url.as_str(), Some((1200, 800))));
+        assert_eq!(
+            size_of(&src.replace('&', "&amp;")),
+            (url.as_str(), Some((1200, 800)))
+        );
+        assert_eq!(size_of(&url), (url.as_str(), None));
+        assert_eq!(size_of(&format!("{url}?w=0&h=5")), (url.as_str(), None));
+        assert_eq!(size_of(&format!("{url}?w=x&h=5")), (url.as_str(), None));
     }
 
     #[test]

@@ -171,7 +171,7 @@ async fn read_post_form(
     match upload.take_file("cover") {
         None => {}
         Some(read) => match media::accept_upload(state, user.id, ip, read, ImageKind::Cover).await {
-            Ok(url) => form.cover_url = url,
+            Ok(accepted) => form.cover_url = accepted.url,
             Err(err) if err.is_internal() => return Err(AppError::internal(err)),
             Err(err) => {
                 deferral = err.deferral();
@@ -548,7 +548,8 @@ pub(super) async fn update_post(
 
 #[derive(Serialize)]
 struct Uploaded {
-    url: String,
+    /// What the text refers to the picture by: its address, carrying its size.
+    src: String,
 }
 
 /// A picture for a post's text, from the editor's script: checked, re-encoded and stored like
@@ -568,7 +569,10 @@ pub(super) async fn upload_body_image(
         ));
     };
     match media::accept_upload(&state, user.id, ip, read, ImageKind::Cover).await {
-        Ok(url) => Ok((StatusCode::CREATED, axum::Json(Uploaded { url })).into_response()),
+        Ok(accepted) => {
+            let src = domain::image::variants::sized(&accepted.url, accepted.width, accepted.height);
+            Ok((StatusCode::CREATED, axum::Json(Uploaded { src })).into_response())
+        }
         Err(err) if err.is_internal() => Err(AppError::internal(err)),
         Err(err) => {
             let (status, wait) = match err.deferral() {

@@ -260,7 +260,7 @@ async fn an_author_writes_leaves_comes_back_shares_a_preview_and_schedules_the_p
     author
         .script(
             // A person picks a minute; the test, a few seconds ahead (so the field takes seconds).
-            "const at = new Date(Date.now() + 4000); const p = n => String(n).padStart(2, '0'); \
+            "const at = new Date(Date.now() + 8000); const p = n => String(n).padStart(2, '0'); \
              const field = document.querySelector('#publish_at'); field.step = '1'; \
              field.value = `${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())}T${p(at.getHours())}:${p(at.getMinutes())}:${p(at.getSeconds())}`",
         )
@@ -272,7 +272,7 @@ async fn an_author_writes_leaves_comes_back_shares_a_preview_and_schedules_the_p
     let found = accessibility::violations(&author).await;
     assert!(found.is_empty(), "a scheduled draft: {found:#?}");
     let mut appeared = false;
-    for _ in 0..100 {
+    for _ in 0..200 {
         if reqwest::get(app.url("/posts/cold-brew")).await.unwrap().status() == reqwest::StatusCode::OK {
             appeared = true;
             break;

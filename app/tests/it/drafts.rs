@@ -294,7 +294,8 @@ async fn a_scheduled_post_appears_at_its_time_once_though_instances_restart_arou
     let refused = Html::parse_document(&refused.text().await.unwrap());
     assert!(text(&refused, "#publish_at-error").contains("future"));
 
-    let due = Utc::now() + chrono::Duration::seconds(4);
+    // Far enough ahead that a slow machine stores the schedule before its time.
+    let due = Utc::now() + chrono::Duration::seconds(6);
     let (when, offset) = local_form_time(due);
     let mut form = fields(&id, "Sencha at dawn", "Steam it", "schedule");
     form.extend([("publish_at", when.as_str()), ("utc_offset", offset.as_str())]);
@@ -352,7 +353,8 @@ async fn a_schedule_is_cancelled_and_the_draft_stays_a_draft() {
     let app = TestApp::spawn().await;
     let author = app.signed_in("writer").await;
     let id = new_draft_id(&author).await;
-    let (when, offset) = local_form_time(Utc::now() + chrono::Duration::seconds(3));
+    // The cancelling must land before the time, and the test then waits past it.
+    let (when, offset) = local_form_time(Utc::now() + chrono::Duration::seconds(5));
     let mut form = fields(&id, "Genmaicha", "Toasted rice", "schedule");
     form.extend([("publish_at", when.as_str()), ("utc_offset", offset.as_str())]);
     assert_eq!(
@@ -361,7 +363,7 @@ async fn a_schedule_is_cancelled_and_the_draft_stays_a_draft() {
     );
     let cancelled = author.submit(&format!("/drafts/{id}/unschedule"), &[]).await;
     assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_secs(7)).await;
     assert_eq!(
         app.browser().get("/posts/genmaicha").await.status(),
         StatusCode::NOT_FOUND
@@ -376,7 +378,8 @@ async fn a_suspended_authors_scheduled_post_waits_for_the_suspension_to_end() {
     let author = app.signed_in("writer").await;
     let staff = app.staff("boss").await;
     let id = new_draft_id(&author).await;
-    let (when, offset) = local_form_time(Utc::now() + chrono::Duration::seconds(2));
+    // The suspension must land before the time, and the test then waits past it.
+    let (when, offset) = local_form_time(Utc::now() + chrono::Duration::seconds(5));
     let mut form = fields(&id, "Pu-erh", "Aged", "schedule");
     form.extend([("publish_at", when.as_str()), ("utc_offset", offset.as_str())]);
     assert_eq!(
@@ -387,7 +390,7 @@ async fn a_suspended_authors_scheduled_post_waits_for_the_suspension_to_end() {
         .submit("/@writer/suspend", &[("reason", "spam"), ("duration", "1")])
         .await;
     assert_eq!(suspended.status(), StatusCode::SEE_OTHER);
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    tokio::time::sleep(Duration::from_secs(7)).await;
     assert_eq!(events(&app, &id, "PostPublished").await, 0);
 
     let lifted = staff

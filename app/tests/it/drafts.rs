@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{Local, Utc};
+use chrono::{Local, SubsecRound, Utc};
 use reqwest::StatusCode;
 use scraper::Html;
 
@@ -294,8 +294,9 @@ async fn a_scheduled_post_appears_at_its_time_once_though_instances_restart_arou
     let refused = Html::parse_document(&refused.text().await.unwrap());
     assert!(text(&refused, "#publish_at-error").contains("future"));
 
-    // Far enough ahead that a slow machine stores the schedule before its time.
-    let due = Utc::now() + chrono::Duration::seconds(6);
+    // Far enough ahead that a slow machine stores the schedule before its time; to the second,
+    // as the form sends it.
+    let due = (Utc::now() + chrono::Duration::seconds(6)).trunc_subsecs(0);
     let (when, offset) = local_form_time(due);
     let mut form = fields(&id, "Sencha at dawn", "Steam it", "schedule");
     form.extend([("publish_at", when.as_str()), ("utc_offset", offset.as_str())]);

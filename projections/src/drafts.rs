@@ -58,25 +58,22 @@ pub async fn by_preview_key(db: impl PgExecutor<'_>, key: &str) -> Result<Option
         .await
 }
 
-/// Scheduled drafts whose time has come, the earliest first: their ids and titles. A suspended
-/// author's wait: they publish when the suspension ends.
+/// Scheduled drafts whose time has come, the earliest first. A suspended author's wait: they
+/// publish when the suspension ends.
 pub async fn due(
     db: impl PgExecutor<'_>,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"
-        select d.id, d.title from drafts d join users u on u.id = d.author_id
-         where d.publish_at <= $1 and u.suspension_reason is null
-         order by d.publish_at, d.id limit $2
-        "#,
+) -> Result<Vec<DraftRow>, sqlx::Error> {
+    select_drafts!(
+        "where publish_at <= $1
+           and author_id not in (select id from users where suspension_reason is not null)
+         order by publish_at, id limit $2",
         now as DateTime<Utc>,
-        limit,
+        limit
     )
     .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.title)).collect())
+    .await
 }
 
 /// The earliest time a scheduled draft is due (of authors not suspended), if any is.

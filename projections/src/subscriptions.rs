@@ -38,6 +38,16 @@ pub async fn of_reader(
     Ok(row.map(|r| (r.id, r.confirmed)))
 }
 
+/// The username of the author subscription `id` is to.
+pub async fn author_name(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select u.username from subscriptions s join users u on u.id = s.author_id where s.id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 pub struct SubscriptionsProjector;
 
 #[async_trait]

@@ -226,7 +226,7 @@ pub struct DraftFields {
         (status = 422, description = "A part is too long, or a tag is invalid", body = ErrorBody,
             example = json!({"errors": {"title": ["must be at most 200 characters"]}})),
         (status = 429, description = "Too many saves in a minute", body = ErrorBody,
-            example = json!({"errors": {"draft": ["too many saves; try again in 20 seconds"]}})),
+            example = json!({"errors": {"draft": ["too many requests; try again in 20 seconds"]}})),
     )
 )]
 async fn save_draft(
@@ -238,17 +238,6 @@ async fn save_draft(
     ApiJson(body): ApiJson<SaveDraftRequest>,
 ) -> Result<Json<DraftResponse>, ApiError> {
     let id = draft_id(&id)?;
-    state
-        .limits
-        .hit(state.limits.draft_saves, &user.id.to_string())
-        .await
-        .map_err(|wait| {
-            ApiError::throttled(
-                "draft",
-                format!("too many saves; try again in {}", wait.in_words()),
-                wait,
-            )
-        })?;
     let fields = body.draft;
     // The cover is chosen in the editor; the API keeps whichever the draft has.
     let cover = blog::own_draft(&state.db, &user, id)
@@ -262,7 +251,7 @@ async fn save_draft(
         tags: fields.tag_list.iter().map(String::as_str).collect(),
         cover: cover.as_deref(),
     };
-    blog::save_draft(&state.commands, &user, id, input, &request_id)
+    blog::save_draft(&state.commands, &state.limits, &user, id, input, &request_id)
         .await
         .map_err(blog_error)?;
     own(&state, &user, id, &site).await

@@ -5,12 +5,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::editor::{self, PostFormValues, Preview};
 use crate::state::AppState;
-use crate::usecases::blog::{self, BlogError, DraftInput};
+use crate::usecases::blog::{self, BlogError};
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::error::AppError;
@@ -59,17 +59,6 @@ pub(super) async fn list_drafts(
     )?)
 }
 
-/// What the editor's script sends while the author types (the cover as already uploaded).
-#[derive(Deserialize)]
-pub(super) struct AutosaveForm {
-    title: String,
-    description: String,
-    body: String,
-    tags: String,
-    #[serde(default)]
-    cover_url: String,
-}
-
 #[derive(Serialize)]
 struct Autosaved {
     saved: bool,
@@ -84,17 +73,11 @@ pub(super) async fn autosave(
     Path(id): Path<Uuid>,
     CurrentUser(user): CurrentUser,
     RequestId(request_id): RequestId,
-    CsrfForm(form): CsrfForm<AutosaveForm>,
+    CsrfForm(form): CsrfForm<PostFormValues>,
 ) -> Result<Response, AppError> {
-    editor::limit_saves(&state, &user).await?;
-    let input = DraftInput {
-        title: &form.title,
-        description: &form.description,
-        body: &form.body,
-        tags: form.tags.split(',').collect(),
-        cover: (!form.cover_url.is_empty()).then_some(form.cover_url.as_str()),
-    };
-    match blog::save_draft(&state.commands, &user, id, input, &request_id).await {
+    // What the editor's script sends while the author types (the cover as already uploaded).
+    let input = editor::draft_input(&form);
+    match blog::save_draft(&state.commands, &state.limits, &user, id, input, &request_id).await {
         Ok(()) => Ok(Json(Autosaved {
             saved: true,
             edit_url: format!("/drafts/{id}/edit"),
@@ -210,17 +193,11 @@ pub(super) async fn preview_page(
     let draft = blog::previewed(&state.db, &secret)
         .await?
         .ok_or(AppError::NotFound)?;
-    let form = PostFormValues {
-        title: draft.title,
-        description: draft.description.clone(),
-        body: draft.body,
-        tags: draft.tags.join(", "),
-        cover_url: draft.cover.unwrap_or_default(),
-    };
+    let form = PostFormValues::from(&draft);
     let view = PreviewView {
         layout,
         preview: editor::preview(&state, &form).await?,
-        description: draft.description,
+        description: draft.description.clone(),
     };
     let mut page = state
         .templates

@@ -12,7 +12,7 @@ use projections::drafts::DraftRow;
 use projections::markdown;
 use projections::posts::{self, PostDetail};
 use projections::users::UserRow;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::media::{self, ImageKind};
@@ -29,14 +29,27 @@ use crate::web::request::Caller;
 use crate::web::views::{Date, TagLink};
 
 /// What the post form holds, as typed.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct PostFormValues {
     pub(super) title: String,
     pub(super) description: String,
     pub(super) body: String,
     pub(super) tags: String,
     /// The cover already chosen (uploaded earlier or kept from the post).
+    #[serde(default)]
     pub(super) cover_url: String,
+}
+
+impl From<&DraftRow> for PostFormValues {
+    fn from(draft: &DraftRow) -> Self {
+        Self {
+            title: draft.title.clone(),
+            description: draft.description.clone(),
+            body: draft.body.clone(),
+            tags: draft.tags.join(", "),
+            cover_url: draft.cover.clone().unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -355,8 +368,16 @@ async fn submit_draft(
                 .map(Some)
         }
         _ => {
-            limit_saves(state, user).await?;
-            match blog::save_draft(&state.commands, user, id, draft_input(&form), &request_id).await {
+            match blog::save_draft(
+                &state.commands,
+                &state.limits,
+                user,
+                id,
+                draft_input(&form),
+                &request_id,
+            )
+            .await
+            {
                 Err(err) => Err(err),
                 Ok(()) if action == "publish" => blog::publish_draft(&state.commands, user, id, &request_id)
                     .await
@@ -399,20 +420,6 @@ async fn stored_panel(state: &AppState, user: &UserRow, id: Uuid) -> Result<Draf
     Ok(DraftPanel::of(&blog::own_draft(&state.db, user, id).await?))
 }
 
-/// Draft saves per person and minute: the autosave makes at most a dozen.
-pub(super) async fn limit_saves(state: &AppState, user: &UserRow) -> Result<(), AppError> {
-    state
-        .limits
-        .hit(state.limits.draft_saves, &user.id.to_string())
-        .await
-        .map_err(|wait| {
-            AppError::throttled(
-                format!("Too many saves in a minute. Try again in {}.", wait.in_words()),
-                wait,
-            )
-        })
-}
-
 /// The moment a `datetime-local` value names, in the zone `utc_offset` gives (minutes east of
 /// UTC, as the page's script fills it in; UTC when the script did not run).
 fn schedule_time(local: &str, utc_offset: &str) -> Result<DateTime<Utc>, &'static str> {
@@ -432,7 +439,7 @@ fn schedule_time(local: &str, utc_offset: &str) -> Result<DateTime<Utc>, &'stati
         .ok_or("Choose a date and a time")
 }
 
-fn draft_input(form: &PostFormValues) -> DraftInput<'_> {
+pub(super) fn draft_input(form: &PostFormValues) -> DraftInput<'_> {
     DraftInput {
         title: &form.title,
         description: &form.description,
@@ -460,13 +467,7 @@ pub(super) async fn show_draft(
     draft: &DraftRow,
     link: Option<String>,
 ) -> Result<Response, AppError> {
-    let form = PostFormValues {
-        title: draft.title.clone(),
-        description: draft.description.clone(),
-        body: draft.body.clone(),
-        tags: draft.tags.join(", "),
-        cover_url: draft.cover.clone().unwrap_or_default(),
-    };
+    let form = PostFormValues::from(draft);
     let panel = DraftPanel {
         link,
         ..DraftPanel::of(draft)

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::posts::{claim_images_in, claim_upload, post_refusal};
 use super::{BlogError, Missing, command_error, metadata};
 use crate::services::crypto;
+use crate::services::limits::Limits;
 use crate::web::forms::FormErrors;
 
 /// A draft as typed: every part may be blank.
@@ -49,14 +50,20 @@ fn parse_draft(input: &DraftInput<'_>) -> Result<DraftContent, BlogError> {
 }
 
 /// Saves `input` as the draft `id` of `author`: starts it, or replaces what it held. Another
-/// person's draft, or a post already published, is not found.
+/// person's draft, or a post already published, is not found. Saves are limited per person
+/// (the autosave makes a dozen a minute at most), whichever door they come through.
 pub async fn save_draft(
     commands: &Commands,
+    limits: &Limits,
     author: &UserRow,
     id: Uuid,
     input: DraftInput<'_>,
     request_id: &str,
 ) -> Result<(), BlogError> {
+    limits
+        .hit(limits.draft_saves, &author.id.to_string())
+        .await
+        .map_err(BlogError::Throttled)?;
     let content = parse_draft(&input)?;
     if let Some(cover) = &content.cover {
         claim_upload(commands, cover.as_str()).await?;
@@ -225,10 +232,7 @@ pub async fn previewed(db: &PgPool, secret: &str) -> Result<Option<DraftRow>, Bl
 /// and the other is refused (the draft is no longer due, or its version moved on).
 pub async fn publish_due(commands: &Commands, now: DateTime<Utc>) -> Result<usize, BlogError> {
     let mut published = 0;
-    for (id, title) in drafts::due(commands.pool(), now, 100).await? {
-        let Some(draft) = drafts::by_id(commands.pool(), id).await? else {
-            continue;
-        };
+    for draft in drafts::due(commands.pool(), now, 100).await? {
         let outcome = publish_at_free_slug(
             commands,
             &draft,
@@ -239,12 +243,12 @@ pub async fn publish_due(commands: &Commands, now: DateTime<Utc>) -> Result<usiz
         .await;
         match outcome {
             Ok(slug) => {
-                tracing::info!(%id, %slug, "published a scheduled post");
+                tracing::info!(id = %draft.id, %slug, "published a scheduled post");
                 published += 1;
             }
             // Another instance published it, or its author changed the plan meanwhile.
             Err(BlogError::Conflict | BlogError::NotFound(_) | BlogError::Invalid(_)) => {}
-            Err(err) => tracing::warn!(%id, title, error = %err, "could not publish a scheduled post"),
+            Err(err) => tracing::warn!(id = %draft.id, error = %err, "could not publish a scheduled post"),
         }
     }
     Ok(published)

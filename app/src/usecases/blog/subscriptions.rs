@@ -145,17 +145,9 @@ pub async fn confirm(
         )
         .await
         .map_err(|e| command_error(e, refusal))?;
-    author_of(commands, id).await
-}
-
-async fn author_of(commands: &Commands, subscription: Uuid) -> Result<String, BlogError> {
-    let author = sqlx::query_scalar!(
-        "select u.username from subscriptions s join users u on u.id = s.author_id where s.id = $1",
-        subscription
-    )
-    .fetch_optional(commands.pool())
-    .await?;
-    Ok(author.unwrap_or_default())
+    Ok(subscriptions::author_name(commands.pool(), id)
+        .await?
+        .unwrap_or_default())
 }
 
 /// Ends the subscription a newsletter's link names. A link already used, or for a

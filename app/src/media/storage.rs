@@ -76,8 +76,14 @@ impl Media {
 
     /// Stores `image` under `key` (a copy of a stored image: see `variants`).
     pub async fn save_as(&self, key: &str, image: &ProcessedImage) -> Result<(), StorageError> {
-        let payload = PutPayload::from_bytes(image.bytes().clone());
-        self.store.put(&Path::from(key), payload).await?;
+        self.put_copy(key, image.bytes().clone()).await
+    }
+
+    /// Stores `bytes` under `key`, a copy of a stored image in another format (see `variants`).
+    pub async fn put_copy(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
+        self.store
+            .put(&Path::from(key), PutPayload::from_bytes(bytes))
+            .await?;
         Ok(())
     }
 
@@ -109,7 +115,7 @@ impl Media {
         }
     }
 
-    /// Deletes the image under `key` and its narrower copies; one already gone is not an error.
+    /// Deletes the image under `key` and its copies; one already gone is not an error.
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         for key in std::iter::once(key.to_owned()).chain(domain::image::variants::keys_of(key)) {
             let Some(path) = object_path(&key) else {
@@ -222,6 +228,7 @@ fn content_type(key: &str) -> Option<&'static str> {
     match key.rsplit_once('.')?.1 {
         "jpg" => Some("image/jpeg"),
         "png" => Some("image/png"),
+        "webp" => Some("image/webp"),
         _ => None,
     }
 }
@@ -256,6 +263,7 @@ mod tests {
     fn only_the_formats_we_store_are_served() {
         assert_eq!(content_type("images/a.jpg"), Some("image/jpeg"));
         assert_eq!(content_type("images/a.png"), Some("image/png"));
+        assert_eq!(content_type("images/a.webp"), Some("image/webp"));
         assert_eq!(content_type("images/a.html"), None);
         assert_eq!(content_type("images/a"), None);
     }

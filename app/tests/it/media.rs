@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use app::media::{ImageKind, ProcessedImage, process};
-use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
+use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -486,4 +486,125 @@ async fn a_picture_added_to_a_posts_text_is_checked_kept_and_offered_at_the_widt
     assert_eq!(swept, 1);
     assert_eq!(app.browser().get(used).await.status(), StatusCode::OK);
     assert_eq!(app.browser().get(&unused).await.status(), StatusCode::NOT_FOUND);
+}
+
+/// What Chromium sends for an `<img>`.
+const ACCEPTS_WEBP: &str = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
+
+async fn fetch(app: &TestApp, path: &str, accept: &str) -> (String, Vec<u8>) {
+    let response = reqwest::Client::new()
+        .get(app.url(path))
+        .header("accept", accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    assert_eq!(header(&response, "vary"), "accept", "{path}");
+    let content_type = header(&response, "content-type");
+    (content_type, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn browsers_that_accept_webp_get_a_smaller_webp_at_the_same_address() {
+    let app = TestApp::spawn().await;
+    let key = app
+        .media
+        .save(&photo(2000, 1000, ImageKind::Cover))
+        .await
+        .unwrap();
+    let stem = key.trim_end_matches(".jpg");
+
+    for (path, width, webp_key) in [
+        (format!("/media/{key}"), 1600, format!("{stem}.webp")),
+        (
+            format!("/media/{stem}.w480.jpg"),
+            480,
+            format!("{stem}.w480.webp"),
+        ),
+    ] {
+        let (jpeg_type, jpeg) = fetch(&app, &path, "*/*").await;
+        assert_eq!(jpeg_type, "image/jpeg", "{path}");
+        assert!(
+            app.media.open(&webp_key).await.unwrap().is_none(),
+            "made when asked for"
+        );
+
+        let (webp_type, webp) = fetch(&app, &path, ACCEPTS_WEBP).await;
+        assert_eq!(webp_type, "image/webp", "{path}");
+        assert_eq!(image::guess_format(&webp).unwrap(), ImageFormat::WebP);
+        assert!(
+            webp.len() * 10 < jpeg.len() * 9,
+            "{path}: WebP {} bytes, JPEG {}",
+            webp.len(),
+            jpeg.len()
+        );
+        let shown = image::load_from_memory(&webp).unwrap();
+        assert_eq!((shown.width(), shown.height()), (width, width / 2), "{path}");
+        assert!(
+            app.media.open(&webp_key).await.unwrap().is_some(),
+            "kept once made"
+        );
+        assert_eq!(
+            fetch(&app, &path, ACCEPTS_WEBP).await.1,
+            webp,
+            "the same bytes after"
+        );
+        assert_eq!(fetch(&app, &path, "image/webp;q=0, */*").await.0, "image/jpeg");
+    }
+
+    // The copies go with their image.
+    app.media.delete(&key).await.unwrap();
+    for webp_key in [format!("{stem}.webp"), format!("{stem}.w480.webp")] {
+        assert!(app.media.open(&webp_key).await.unwrap().is_none(), "{webp_key}");
+    }
+    let gone = reqwest::Client::new()
+        .get(app.url(&format!("/media/{key}")))
+        .header("accept", ACCEPTS_WEBP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_image_webp_would_not_shrink_is_sent_as_stored_to_every_browser() {
+    let app = TestApp::spawn().await;
+    // Noise with transparency: stored as PNG, and lossless WebP of it is no smaller.
+    let mut seed = 0x2545_f491_u32;
+    let mut noise = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        (seed & 0xff) as u8
+    };
+    let pixels = RgbaImage::from_fn(8, 8, |_, _| Rgba([noise(), noise(), noise(), noise()]));
+    let mut png = Cursor::new(Vec::new());
+    DynamicImage::ImageRgba8(pixels)
+        .write_to(&mut png, ImageFormat::Png)
+        .unwrap();
+    let key = app
+        .media
+        .save(&process(png.get_ref(), ImageKind::Cover).unwrap())
+        .await
+        .unwrap();
+    assert!(key.ends_with(".png"), "{key}");
+    let path = format!("/media/{key}");
+
+    for _ in 0..2 {
+        let (content_type, bytes) = fetch(&app, &path, ACCEPTS_WEBP).await;
+        assert_eq!(content_type, "image/png");
+        assert_eq!(image::guess_format(&bytes).unwrap(), ImageFormat::Png);
+    }
+    let webp_key = key.replace(".png", ".webp");
+    let kept = app
+        .media
+        .open(&webp_key)
+        .await
+        .unwrap()
+        .expect("the decision is kept");
+    assert_eq!(kept.size, 0, "and no WebP with it");
+    assert_eq!(
+        app.browser().get(&format!("/media/{webp_key}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
 }

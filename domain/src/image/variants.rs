@@ -3,6 +3,10 @@
 //! stored beside it as `images/<hash>.w<width>.<ext>`, so each is made once, whatever the
 //! traffic, and only at the few widths below. Here is how they are named; the media store makes
 //! them, and pages and rendered posts offer them.
+//!
+//! Each image and each copy also has a WebP copy, `images/<hash>[.w<width>].webp`, sent in its
+//! place to browsers that accept WebP (the address stays the one pages name: the media store
+//! chooses by the request's `Accept`), so no page needs to know which formats exist.
 
 use super::URL_PREFIX;
 
@@ -21,8 +25,8 @@ pub fn parse(key: &str) -> Option<(String, u32)> {
         .then(|| (format!("images/{hash}.{extension}"), width_value))
 }
 
-/// The keys of every copy of the image stored under `key`.
-pub fn keys_of(key: &str) -> Vec<String> {
+/// The narrower copies of the image stored under `key`, one for each of [`WIDTHS`] in order.
+pub fn copies_of(key: &str) -> Vec<String> {
     let Some((stem, extension)) = key.strip_prefix("images/").and_then(|k| k.rsplit_once('.')) else {
         return Vec::new();
     };
@@ -35,13 +39,33 @@ pub fn keys_of(key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The keys of every copy of the image stored under `key`: its narrower copies and the WebP
+/// copies of it and of them. What goes when the image goes.
+pub fn keys_of(key: &str) -> Vec<String> {
+    let copies = copies_of(key);
+    let webp = std::iter::once(key)
+        .chain(copies.iter().map(String::as_str))
+        .filter_map(webp_of)
+        .collect::<Vec<_>>();
+    copies.into_iter().chain(webp).collect()
+}
+
+/// Where the WebP copy of the image or narrower copy under `key` is kept:
+/// `images/<hash>[.w<width>].<jpg|png>` → `images/<hash>[.w<width>].webp`. `None` for any other
+/// key, a WebP copy's own included.
+pub fn webp_of(key: &str) -> Option<String> {
+    let (stem, extension) = key.strip_prefix("images/")?.rsplit_once('.')?;
+    let ours = matches!(extension, "jpg" | "png") && (is_hash(stem) || parse(key).is_some());
+    ours.then(|| format!("images/{stem}.webp"))
+}
+
 /// A `srcset` value for the image at `url` (at most `full` pixels wide): its copies at `widths`
 /// and itself; empty for an image that is not ours.
 pub fn srcset(url: &str, widths: &[u32], full: u32) -> String {
     let Some(key) = url.strip_prefix(URL_PREFIX) else {
         return String::new();
     };
-    let copies = keys_of(key);
+    let copies = copies_of(key);
     if copies.is_empty() {
         return String::new();
     }
@@ -110,6 +134,32 @@ mod tests {
         ] {
             assert_eq!(parse(&other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn images_and_their_copies_have_webp_copies_that_go_with_them() {
+        assert_eq!(
+            webp_of(&format!("images/{HASH}.jpg")),
+            Some(format!("images/{HASH}.webp"))
+        );
+        assert_eq!(
+            webp_of(&format!("images/{HASH}.w480.png")),
+            Some(format!("images/{HASH}.w480.webp"))
+        );
+        for other in [
+            format!("images/{HASH}.webp"),
+            format!("images/{HASH}.w480.webp"),
+            format!("images/{HASH}.w481.jpg"),
+            format!("chat/{HASH}.jpg"),
+            "images/nothex.jpg".to_owned(),
+        ] {
+            assert_eq!(webp_of(&other), None, "{other}");
+        }
+        let keys = keys_of(&format!("images/{HASH}.jpg"));
+        assert_eq!(keys.len(), 2 * WIDTHS.len() + 1);
+        assert!(keys.contains(&format!("images/{HASH}.w960.jpg")));
+        assert!(keys.contains(&format!("images/{HASH}.webp")));
+        assert!(keys.contains(&format!("images/{HASH}.w64.webp")));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The image as stored: JPEG, or PNG when it uses transparency, with no metadata.
+//! The image as stored: JPEG, or PNG when it uses transparency, with no metadata; and its WebP
+//! copy.
 
 use axum::body::Bytes;
 use image::codecs::jpeg::JpegEncoder;
@@ -8,6 +9,9 @@ use image::{DynamicImage, RgbaImage};
 use super::{ImageError, ProcessedImage, StoredFormat};
 
 const JPEG_QUALITY: u8 = 85;
+
+/// Looks like [`JPEG_QUALITY`] in JPEG, at about two thirds of the bytes.
+const WEBP_QUALITY: f32 = 80.0;
 
 /// JPEG unless the image really uses transparency, then PNG. The encoders write pixels and no
 /// metadata, which is how EXIF (GPS position, camera serial), XMP and comments are dropped.
@@ -40,4 +44,20 @@ pub(super) fn encode(image: DynamicImage) -> Result<ProcessedImage, ImageError> 
 
 fn uses_transparency(image: &RgbaImage) -> bool {
     image.pixels().any(|pixel| pixel[3] < u8::MAX)
+}
+
+/// `image` as WebP: lossy, or lossless for pictures stored as PNG (sharp edges and transparency,
+/// which lossy WebP would blur). No metadata, as above.
+pub(super) fn encode_webp(image: &DynamicImage, lossless: bool) -> Result<Bytes, ImageError> {
+    let (width, height) = (image.width(), image.height());
+    let encoded = if image.color().has_alpha() {
+        let pixels = image.to_rgba8();
+        webp::Encoder::from_rgba(&pixels, width, height).encode_simple(lossless, WEBP_QUALITY)
+    } else {
+        let pixels = image.to_rgb8();
+        webp::Encoder::from_rgb(&pixels, width, height).encode_simple(lossless, WEBP_QUALITY)
+    };
+    encoded
+        .map(|memory| Bytes::copy_from_slice(&memory))
+        .map_err(|code| ImageError::Internal(anyhow::anyhow!("libwebp refused the image: {code:?}")))
 }

@@ -149,6 +149,23 @@ pub fn narrower(stored: &[u8], width: u32) -> Result<Option<ProcessedImage>, Ima
     encode(image.thumbnail(width, u32::MAX)).map(Some)
 }
 
+/// The WebP copy of a stored image, or of its copy `width` pixels wide (as [`narrower`] makes it):
+/// lossy from a JPEG, lossless from a PNG. `None` when it is no smaller than what it would stand
+/// in for, which is then sent instead. CPU-heavy: run it on the `images` pool.
+pub fn webp_copy(stored: &[u8], width: Option<u32>) -> Result<Option<Bytes>, ImageError> {
+    let format = accepted_format(stored)?;
+    let mut reader = ImageReader::with_format(Cursor::new(stored), format);
+    reader.limits(limits());
+    let mut image = reader.decode().map_err(unreadable)?;
+    let mut rival = stored.len();
+    if let Some(width) = width.filter(|width| image.width() > *width) {
+        image = image.thumbnail(width, u32::MAX);
+        rival = encode(image.clone())?.bytes.len();
+    }
+    let copy = encode::encode_webp(&image, format == ImageFormat::Png)?;
+    Ok((copy.len() < rival).then_some(copy))
+}
+
 /// [`process`] on the `images` pool, in the place `admission` holds.
 pub async fn process_upload(
     admission: Admission,

@@ -168,3 +168,71 @@ fn large_jpegs_and_pngs_are_shrunk_while_decoded_to_the_same_picture() {
         assert_eq!((avatar.width(), avatar.height()), (256, 256), "{format:?}");
     }
 }
+
+#[test]
+fn a_webp_copy_is_lossy_from_a_photo_lossless_from_a_png_and_smaller() {
+    let photo = process(&encoded(&photo(1200, 800), ImageFormat::Png), ImageKind::Cover).unwrap();
+    assert_eq!(photo.format(), StoredFormat::Jpeg);
+    let copy = webp_copy(photo.bytes(), None)
+        .unwrap()
+        .expect("smaller than the JPEG");
+    assert_eq!(image::guess_format(&copy).unwrap(), ImageFormat::WebP);
+    assert!(copy.len() < photo.bytes().len());
+    let shown = image::load_from_memory(&copy).unwrap();
+    assert_eq!((shown.width(), shown.height()), (1200, 800));
+    assert!(
+        is_close(shown.to_rgb8()[(300, 200)], [44, 200, 128]),
+        "looks the same"
+    );
+
+    // At a copy's width, it stands in for that copy.
+    let narrow = webp_copy(photo.bytes(), Some(480)).unwrap().unwrap();
+    let shown = image::load_from_memory(&narrow).unwrap();
+    assert_eq!((shown.width(), shown.height()), (480, 320));
+
+    // Transparency survives, and every visible pixel exactly (lossless; what is under a fully
+    // transparent pixel may change, as nobody sees it).
+    let mut rgba = RgbaImage::from_fn(300, 200, |x, y| Rgba([(x % 256) as u8, (y % 256) as u8, 7, 255]));
+    rgba.put_pixel(5, 5, Rgba([0, 0, 0, 0]));
+    let png = process(
+        &encoded(&DynamicImage::ImageRgba8(rgba.clone()), ImageFormat::Png),
+        ImageKind::Cover,
+    )
+    .unwrap();
+    assert_eq!(png.format(), StoredFormat::Png);
+    let copy = webp_copy(png.bytes(), None)
+        .unwrap()
+        .expect("smaller than the PNG");
+    let shown = image::load_from_memory(&copy).unwrap().into_rgba8();
+    assert_eq!(shown.get_pixel(5, 5)[3], 0);
+    let visible_differ = rgba
+        .enumerate_pixels()
+        .filter(|(x, y, pixel)| pixel[3] > 0 && shown.get_pixel(*x, *y) != *pixel)
+        .count();
+    assert_eq!(visible_differ, 0);
+}
+
+#[test]
+fn no_webp_copy_is_kept_when_it_would_be_no_smaller() {
+    // Noise compresses badly in any format; lossless WebP of a tiny noisy PNG is no smaller.
+    let mut state = 0x2545_f491_u32;
+    let mut noise = || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        (state & 0xff) as u8
+    };
+    let rgba = RgbaImage::from_fn(8, 8, |_, _| Rgba([noise(), noise(), noise(), noise()]));
+    let png = process(
+        &encoded(&DynamicImage::ImageRgba8(rgba), ImageFormat::Png),
+        ImageKind::Cover,
+    )
+    .unwrap();
+    assert_eq!(png.format(), StoredFormat::Png);
+    let copy = webp_copy(png.bytes(), None).unwrap();
+    assert!(
+        copy.is_none(),
+        "a WebP copy of {} bytes was kept",
+        copy.map_or(0, |c| c.len())
+    );
+}

@@ -19,7 +19,7 @@ use tracing::Level;
 
 use crate::state::AppState;
 use crate::web::assets;
-use crate::web::{error_pages, faults, security};
+use crate::web::{error_pages, faults, page_cache, security};
 use crate::{api, live, media, pages};
 
 /// The span every line a request logs is in: its id (also sent back as `x-request-id`), method
@@ -40,7 +40,7 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
 
 pub fn router(state: AppState) -> Router {
     let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
-        .with_name("bocha_session")
+        .with_name(crate::web::session::COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.is_production())
@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
     let pages = pages::router()
         .route("/ws", get(live::socket::upgrade))
         .fallback(error_pages::not_found)
+        .route_layer(middleware::from_fn_with_state(state.clone(), page_cache::serve))
         .layer(middleware::from_fn(security::no_nul))
         .layer(middleware::from_fn_with_state(state.clone(), faults::fail_fast))
         .layer(middleware::from_fn_with_state(state.clone(), error_pages::render))

@@ -66,13 +66,14 @@ pub async fn database(
     Ok((pool, keyring))
 }
 
-/// What the log feeds as it grows: the read models, then the mail events call for, then the
-/// erasure of deleted accounts' keys. Neither is a read model: a rebuild never runs them, or
+/// What the log feeds as it grows: the read models, then the mail events call for, the erasure
+/// of deleted accounts' keys, and the version of public pages. None is a read model: a rebuild never runs them, or
 /// everyone would get their mail again.
 fn live_projectors() -> Vec<Arc<dyn Projector>> {
     let mut live = projectors();
     live.push(Arc::new(projections::mail::MailProjector));
     live.push(Arc::new(projections::erasure::ErasureProjector));
+    live.push(Arc::new(projections::pages::PagesProjector));
     live
 }
 
@@ -144,6 +145,9 @@ impl App {
             config.chat_sends_per_minute,
             config.limits.signups_per_hour,
         );
+        let page_cache = Arc::new(crate::web::page_cache::PageCache::new(
+            commands.projections().progress(),
+        ));
         let state = AppState::new(Shared {
             database,
             chats: Chats::new(commands.clone(), live, limits.clone(), media.clone()),
@@ -158,6 +162,7 @@ impl App {
             redis,
             commands,
             sitemap: crate::web::reused::Reused::new(crate::pages::SITEMAP_FRESH),
+            page_cache,
             db: pool,
             config: Arc::new(config),
         });
@@ -200,6 +205,12 @@ impl App {
         let mail = tokio::spawn(self.state.mail.clone().run(stop.clone()));
         let notices = tokio::spawn(mail::notices::run(self.state.clone(), stop.clone()));
         let schedule = tokio::spawn(publish_scheduled(self.state.clone(), stop.clone()));
+        let pages = tokio::spawn(
+            self.state
+                .page_cache
+                .clone()
+                .watch(self.state.db.clone(), stop.clone()),
+        );
         let live = self.state.chats.live().clone();
         let live_tasks = live.spawn(&stop);
 
@@ -234,7 +245,7 @@ impl App {
 
         stop.cancel();
         self.watcher.cancel();
-        let _ = tokio::join!(worker, housekeeping, mail, notices, schedule);
+        let _ = tokio::join!(worker, housekeeping, mail, notices, schedule, pages);
         if let Some(metrics) = metrics {
             let _ = metrics.await;
         }

@@ -44,6 +44,8 @@ pub struct Shared {
     pub media: Media,
     /// The sitemap, made at most once every few minutes (it lists up to 50,000 posts).
     pub sitemap: Reused,
+    /// Pages kept for signed-out visitors.
+    pub page_cache: Arc<crate::web::page_cache::PageCache>,
 }
 
 impl AppState {

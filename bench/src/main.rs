@@ -1,6 +1,7 @@
 //! `bocha-bench`: seeds databases, starts `bocha serve` instances, drives them and writes the
 //! results as Markdown tables. Run through `scripts/bench` (see bench/README.md).
 
+mod ceiling;
 mod chat;
 mod hostile;
 mod load;
@@ -19,7 +20,7 @@ use sqlx::PgPool;
 use sqlx::migrate::MigrateDatabase;
 use uuid::Uuid;
 
-use crate::report::{Machine, Read, Rebuild, Results, WriteResult};
+use crate::report::{Machine, Read, ReadTarget, Rebuild, Results, WriteResult};
 use crate::server::{RssSampler, Server, ServerEnv};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -90,6 +91,7 @@ struct Cli {
 const SECRET: &str = "bench-secret-key-shared-by-every-instance-0123456789";
 const MASTER: &str = "bench-master-key-shared-by-every-instance-0123456789";
 const PORTS: [u16; 3] = [18181, 18182, 18183];
+const CEILING_PORT: u16 = 18190;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -224,6 +226,40 @@ fn report_chat_step(result: &chat::ChatStep) {
     );
 }
 
+/// The `Cookie` header of a browser signed in as `username` through the login form.
+async fn sign_in(base: &str, username: &str) -> anyhow::Result<String> {
+    use reqwest::cookie::CookieStore;
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let form = client.get(format!("{base}/login")).send().await?.text().await?;
+    let token = form
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or_else(|| anyhow::anyhow!("no CSRF token on the login page"))?;
+    let answer = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("login", username),
+            ("password", seed::PASSWORD),
+            ("csrf_token", token),
+        ])
+        .send()
+        .await?;
+    anyhow::ensure!(
+        answer.status().is_redirection(),
+        "signing in answered {}",
+        answer.status()
+    );
+    let cookies = jar
+        .cookies(&base.parse()?)
+        .ok_or_else(|| anyhow::anyhow!("no cookies after signing in"))?;
+    Ok(cookies.to_str()?.to_owned())
+}
+
 fn step(what: &str) {
     eprintln!("[bench] {what}");
 }
@@ -288,32 +324,93 @@ async fn site_parts_with(
     }
 
     let a = Server::start(env, PORTS[0]).await?;
+    let a_url = a.url();
     if results.memory.idle.is_none() || !parts.contains(&Part::Idle) {
         tokio::time::sleep(Duration::from_secs(2)).await;
         results.memory.idle = Some(a.rss());
     }
 
     if parts.contains(&Part::Reads) {
+        let ceiling = format!(
+            "http://{}",
+            ceiling::start(&env.database_url, CEILING_PORT).await?
+        );
         let slug = &site.recent_slugs[3];
+        let reader = &site.users[11].username;
+        let signed_in = vec![format!("Cookie: {}", sign_in(&a.url(), reader).await?)];
         let profile = format!("/@{}", site.users[7].username);
-        let pages: [(&str, String, f64); 5] = [
-            ("home", "/".to_owned(), 5_000.0),
-            ("post page", format!("/posts/{slug}"), 8_000.0),
-            ("API list", "/api/articles?limit=20".to_owned(), 5_000.0),
-            ("API article", format!("/api/articles/{slug}"), 8_000.0),
-            ("profile page", profile, 0.0),
+        let one_row = Some(("ceiling, one row", 1.0, Some(10.0)));
+        let list = Some(("ceiling, list of 20", 1.0, Some(10.0)));
+        let api = |ceiling: &'static str| Some((ceiling, 0.8, None));
+        let personal = |ceiling: &'static str| Some((ceiling, 0.6, Some(20.0)));
+        type Row<'a> = (
+            &'a str,
+            &'a String,
+            String,
+            Vec<String>,
+            Option<(&'a str, f64, Option<f64>)>,
+        );
+        let rows: Vec<Row> = vec![
+            ("ceiling, one row", &ceiling, format!("/one/{slug}"), vec![], None),
+            (
+                "API article",
+                &a_url,
+                format!("/api/articles/{slug}"),
+                vec![],
+                api("ceiling, one row"),
+            ),
+            ("post page", &a_url, format!("/posts/{slug}"), vec![], one_row),
+            (
+                "post page, signed in",
+                &a_url,
+                format!("/posts/{slug}"),
+                signed_in.clone(),
+                personal("ceiling, one row"),
+            ),
+            ("ceiling, list of 20", &ceiling, "/list".to_owned(), vec![], None),
+            (
+                "API list",
+                &a_url,
+                "/api/articles?limit=20".to_owned(),
+                vec![],
+                api("ceiling, list of 20"),
+            ),
+            ("home", &a_url, "/".to_owned(), vec![], list),
+            (
+                "home, signed in",
+                &a_url,
+                "/".to_owned(),
+                signed_in.clone(),
+                personal("ceiling, list of 20"),
+            ),
+            ("tag page", &a_url, "/tags/rust".to_owned(), vec![], list),
+            ("profile page", &a_url, profile.clone(), vec![], list),
+            (
+                "profile page, signed in",
+                &a_url,
+                profile,
+                signed_in.clone(),
+                personal("ceiling, list of 20"),
+            ),
         ];
         let sampler = RssSampler::start(a.pid());
         let mut reads = Vec::new();
-        for (name, path, target) in &pages {
-            let url = format!("{}{path}", a.url());
-            let check = reqwest::get(&url).await?;
+        for (name, base, path, headers, target) in &rows {
+            let url = format!("{base}{path}");
+            let check = reqwest::Client::new()
+                .get(&url)
+                .header(
+                    "cookie",
+                    headers.first().map_or("", |h| h.trim_start_matches("Cookie: ")),
+                )
+                .send()
+                .await?;
             anyhow::ensure!(check.status().is_success(), "{url} answered {}", check.status());
             // Warm-up: caches, prepared statements, the pool.
-            let _ = wrk::run(&url, 32, Duration::from_secs(2)).await?;
+            let _ = wrk::run(&url, 32, Duration::from_secs(2), headers).await?;
             for connections in [32, 256] {
                 step(&format!("reads: {name} at {connections} connections"));
-                let result = wrk::run(&url, connections, Duration::from_secs(cli.seconds)).await?;
+                let result = wrk::run(&url, connections, Duration::from_secs(cli.seconds), headers).await?;
                 eprintln!(
                     "        {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
                     result.requests_per_sec, result.p50_ms, result.p99_ms
@@ -323,7 +420,11 @@ async fn site_parts_with(
                     path: path.clone(),
                     connections,
                     result,
-                    target_rps: *target,
+                    target: target.map(|(ceiling, share, p99_ms)| ReadTarget {
+                        ceiling: ceiling.to_owned(),
+                        share,
+                        p99_ms,
+                    }),
                 });
             }
         }

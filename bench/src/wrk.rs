@@ -15,19 +15,26 @@ pub struct WrkResult {
     pub requests: u64,
 }
 
-pub async fn run(url: &str, connections: u32, duration: Duration) -> anyhow::Result<WrkResult> {
-    let output = Command::new("wrk")
-        .args([
-            "-t2",
-            &format!("-c{connections}"),
-            &format!("-d{}s", duration.as_secs().max(1)),
-            "--timeout",
-            "5s",
-            "--latency",
-            url,
-        ])
-        .output()
-        .await?;
+/// Drives `url` with `connections` for `duration`, each request with `headers` (`Name: value`).
+pub async fn run(
+    url: &str,
+    connections: u32,
+    duration: Duration,
+    headers: &[String],
+) -> anyhow::Result<WrkResult> {
+    let mut command = Command::new("wrk");
+    command.args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{}s", duration.as_secs().max(1)),
+        "--timeout",
+        "5s",
+        "--latency",
+    ]);
+    for header in headers {
+        command.args(["-H", header]);
+    }
+    let output = command.arg(url).output().await?;
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         anyhow::bail!("wrk failed: {text}{}", String::from_utf8_lossy(&output.stderr));

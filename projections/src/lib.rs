@@ -6,6 +6,7 @@
 //!   (requests, rooms, messages, blocks, staff's readings), [`moderation`] (the public log of
 //!   staff actions), [`reports`] (the staff queue), [`audit`] (the log as people read it).
 //! - [`live`]: what the socket pushes, read back from the log and announced on Redis.
+//! - [`pages`]: when the pages signed-out visitors see may have changed.
 //! - [`rebuild`]: throw a read model away and build it again from the events, online.
 //! - [`markdown`], [`wire`]: rendering posts and the JSON shapes the API and socket share.
 //!
@@ -28,6 +29,7 @@ pub mod live;
 pub mod mail;
 pub mod markdown;
 pub mod moderation;
+pub mod pages;
 pub mod posts;
 pub mod rebuild;
 pub mod reports;

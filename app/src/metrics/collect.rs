@@ -1,5 +1,5 @@
 //! Gauges read at each scrape: how far each read model and the live publisher trail the log,
-//! open sockets, the bounded pools, database connections, Redis.
+//! open sockets, the bounded pools, the pages kept, database connections, Redis.
 
 use std::time::Duration;
 
@@ -18,6 +18,7 @@ const DB_CONNECTIONS: &str = "bocha_db_connections";
 const DB_CONNECTIONS_MAX: &str = "bocha_db_connections_max";
 const DB_UP: &str = "bocha_db_up";
 const REDIS_UP: &str = "bocha_redis_up";
+const PAGE_CACHE_BYTES: &str = "bocha_page_cache_bytes";
 
 /// The live publisher's checkpoint, among the projectors'.
 const PUBLISHER: &str = "live";
@@ -46,6 +47,15 @@ pub(super) fn describe() {
         "Age of the oldest chat event not yet published on Redis (0 when caught up)."
     );
     describe_gauge!(SOCKETS, "Chat sockets open on this instance.");
+    describe_counter!(
+        crate::web::page_cache::REQUESTS,
+        "Requests for pages kept for signed-out visitors, by outcome: hit (sent as kept) or made."
+    );
+    describe_gauge!(
+        PAGE_CACHE_BYTES,
+        Unit::Bytes,
+        "Bytes of pages kept for signed-out visitors."
+    );
     describe_gauge!(POOL_IN_USE, "Jobs running or waiting in a bounded pool.");
     describe_gauge!(POOL_CAPACITY, "Jobs a bounded pool runs or queues at most.");
     describe_counter!(POOL_STARTED, "Jobs a bounded pool has started.");
@@ -95,6 +105,7 @@ pub(super) async fn refresh(state: &AppState) {
     metrics::gauge!(REDIS_UP).set(f64::from(u8::from(redis_up)));
 
     metrics::gauge!(SOCKETS).set(state.chats.live().hub.sockets() as f64);
+    metrics::gauge!(PAGE_CACHE_BYTES).set(state.page_cache.weight() as f64);
 
     for pool in state.pools.all() {
         let name = pool.name();

@@ -11,7 +11,7 @@ use tower_cookies::{Cookie, Cookies};
 use crate::state::AppState;
 use crate::web::error::AppError;
 
-const COOKIE: &str = "bocha_flash";
+pub const COOKIE: &str = "bocha_flash";
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

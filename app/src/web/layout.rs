@@ -9,6 +9,7 @@ use crate::web::auth::MaybeUser;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::page_cache::StandInToken;
 use crate::web::request::SiteUrl;
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,7 +41,12 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
-        let CsrfToken(csrf_token) = CsrfToken::from_request_parts(parts, state).await?;
+        // A page made to be kept for every signed-out visitor carries a stand-in, which each
+        // answer replaces with the visitor's own token (see `page_cache`).
+        let csrf_token = match parts.extensions.get::<StandInToken>() {
+            Some(StandInToken(stand_in)) => stand_in.clone(),
+            None => CsrfToken::from_request_parts(parts, state).await?.0,
+        };
         let flash = Flash::from_request_parts(parts, state).await?.take();
         let unread_chats = match &user {
             Some(user) => projections::chat::rooms::waiting(&AppState::from_ref(state).db, user.id)

@@ -12,6 +12,7 @@ pub mod flash;
 pub mod forms;
 pub mod layout;
 pub mod multipart;
+pub mod page_cache;
 pub mod request;
 pub mod reused;
 pub mod security;

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use uuid::Uuid;
 
+/// The session's cookie.
+pub const COOKIE: &str = "bocha_session";
+
 /// Where a session keeps who is signed in.
 pub const KEY: &str = "signed_in";
 

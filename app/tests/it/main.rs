@@ -36,6 +36,7 @@ mod messenger;
 mod metrics;
 mod moderation;
 mod newsletter;
+mod page_cache;
 mod postgres_server;
 mod redis_server;
 mod revocation;

@@ -104,6 +104,11 @@ async fn metrics_report_requests_lag_sockets_pools_and_dependencies_and_pass_pro
     assert!(sample(&text, "bocha_db_connections_max") >= 1.0);
     assert_eq!(sample(&text, "bocha_db_up"), 1.0);
     assert_eq!(sample(&text, "bocha_redis_up"), 1.0);
+    assert!(
+        sample(&text, r#"bocha_page_cache_requests_total{outcome="made"}"#) >= 1.0,
+        "a signed-out visitor's home page"
+    );
+    assert!(sample(&text, "bocha_page_cache_bytes") > 0.0);
 
     let mut promtool = Command::new(PROMTOOL)
         .args(["check", "metrics"])

@@ -103,12 +103,17 @@ impl Projections {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.advance(last);
+        Ok(Some((last, events.len())))
+    }
+
+    /// Moves this process's view of the read models on to `reached` (never back).
+    fn advance(&self, reached: Cursor) {
         self.progress.send_if_modified(|seen| {
-            let moved = last > *seen;
-            *seen = (*seen).max(last);
+            let moved = reached > *seen;
+            *seen = (*seen).max(reached);
             moved
         });
-        Ok(Some((last, events.len())))
     }
 
     /// Waits until every projector has applied the log up to `target` (read-your-writes), doing
@@ -140,7 +145,11 @@ impl Projections {
             // hands the lock over as it commits.
             let reached = match self.catch_up_with(Some(left)).await? {
                 Some(cursor) => cursor,
-                None => self.lowest_checkpoint().await?,
+                None => {
+                    let reached = self.lowest_checkpoint().await?;
+                    self.advance(reached);
+                    reached
+                }
             };
             drop(turn);
             if reached >= target {

@@ -42,8 +42,8 @@ pub struct Projections {
     projectors: Vec<Arc<dyn Projector>>,
     lock_key: i64,
     wake: Notify,
-    /// The lowest checkpoint as this process last committed it, so that writers waiting for a
-    /// catch-up that runs here learn of it at once instead of polling the checkpoints.
+    /// The lowest checkpoint as this process last committed or read it, so that writers waiting
+    /// for a catch-up that runs here learn of it at once instead of polling the checkpoints.
     progress: watch::Sender<Cursor>,
     /// Writers of this process take turns to catch up (the others wait for its progress).
     turn: Mutex<()>,
@@ -90,6 +90,12 @@ impl Projections {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The lowest checkpoint as this process last committed or read it: it moves with each
+    /// catch-up run here, and when a writer here finds its events projected by another process.
+    pub fn progress(&self) -> watch::Receiver<Cursor> {
+        self.progress.subscribe()
     }
 
     /// Asks the background worker to look now rather than at its next tick.

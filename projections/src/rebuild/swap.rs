@@ -78,6 +78,8 @@ pub(super) async fn swap_in(
             .execute(&mut *tx)
             .await?;
     }
+    // What pages show was just made again from the log: the pages kept from the old tables go.
+    crate::pages::changed(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }

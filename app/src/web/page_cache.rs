@@ -1,0 +1,376 @@
+//! Whole pages for signed-out visitors, made once for each version of what they show.
+//!
+//! A visitor with no session and no message waiting sees what every such visitor sees, but for
+//! the CSRF token in the page's forms. The home, tag, post and profile pages are kept for them
+//! whole, rendered with a stand-in token that each answer replaces with the visitor's own, under
+//! the version of public pages (see `projections::pages`), the site's address and the path with
+//! its query. When the version moves, every kept page is out of date: the next request makes
+//! it again (one request: the others asking meanwhile wait for it) and the old ones age out.
+//!
+//! Each instance reads the version every [`LOOK_EVERY`], and again before the next page it
+//! serves after its read models moved (a catch-up it ran, or a write of its own that another
+//! instance projected): a page asked for here after a command answered here shows the command,
+//! whoever asks. A reader on another instance sees it within [`LOOK_EVERY`], about as long as
+//! a wake-up of the background catch-up. Signed-in people never get a kept page (theirs shows
+//! their own marks and is made for them).
+//!
+//! Answers carry an `ETag` made from the page and the visitor's token; a request naming it gets
+//! `304 Not Modified`. Memory: at most [`CAPACITY`] bytes of pages (about 500 home pages).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use eventstore::log::Cursor;
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::services::crypto::random_token;
+use crate::state::AppState;
+use crate::web::csrf::CsrfToken;
+use crate::web::request::SiteUrl;
+
+/// The pages kept: each looks the same to every signed-out visitor.
+const KEPT_ROUTES: &[&str] = &[
+    "/",
+    "/tags/{tag}",
+    "/posts/{slug}",
+    "/{handle}",
+    "/{handle}/favorites",
+];
+
+/// The most bytes of pages kept.
+pub const CAPACITY: u64 = 16 * 1024 * 1024;
+
+/// The counter of requests for kept pages, by outcome.
+pub const REQUESTS: &str = "bocha_page_cache_requests_total";
+
+/// How often an instance reads the version when its own catch-ups have not moved it.
+pub const LOOK_EVERY: Duration = Duration::from_millis(250);
+
+/// The cookies that make a visitor's page their own: a session (signed in, or on the way) and a
+/// message for the next page.
+const PERSONAL_COOKIES: &[&str] = &[crate::web::session::COOKIE, crate::web::flash::COOKIE];
+
+pub struct PageCache {
+    /// How far this process has seen the read models go (see `Projections::progress`).
+    progress: watch::Receiver<Cursor>,
+    /// The version, and how far the read models had gone when it was read. `-1`: unknown.
+    known: Mutex<(Cursor, i64)>,
+    /// Random for each process, so no text a person writes can be taken for it.
+    stand_in: String,
+    pages: quick_cache::sync::Cache<PageKey, Arc<KeptPage>, ByBytes>,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct PageKey {
+    version: i64,
+    site: String,
+    target: String,
+}
+
+/// A page as kept: cut at each stand-in token.
+struct KeptPage {
+    pieces: Vec<Bytes>,
+    headers: HeaderMap,
+    /// SHA-256 of the page, from which each visitor's `ETag` is made.
+    digest: [u8; 32],
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl quick_cache::Weighter<PageKey, Arc<KeptPage>> for ByBytes {
+    fn weight(&self, key: &PageKey, page: &Arc<KeptPage>) -> u64 {
+        let body: usize = page.pieces.iter().map(Bytes::len).sum();
+        (key.site.len() + key.target.len() + body + 256) as u64
+    }
+}
+
+/// Set on a request whose page is being made to be kept: the frame writes this instead of the
+/// visitor's token (see `Layout`).
+#[derive(Clone)]
+pub struct StandInToken(pub String);
+
+impl PageCache {
+    pub fn new(progress: watch::Receiver<Cursor>) -> Self {
+        // A page is ~30 KB: room for CAPACITY / 30 KB of them.
+        let estimated_pages = (CAPACITY / 30_000) as usize;
+        Self {
+            progress,
+            known: Mutex::new((Cursor::START, -1)),
+            stand_in: random_token(24),
+            pages: quick_cache::sync::Cache::with_weighter(estimated_pages, CAPACITY, ByBytes),
+        }
+    }
+
+    /// Bytes of pages kept now.
+    pub fn weight(&self) -> u64 {
+        self.pages.weight()
+    }
+
+    /// Reads the version every [`LOOK_EVERY`] until `stop`, for changes other instances project.
+    pub async fn watch(self: Arc<Self>, db: sqlx::PgPool, stop: CancellationToken) {
+        loop {
+            self.read_version(&db).await;
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(LOOK_EVERY) => {}
+            }
+        }
+    }
+
+    /// The version to keep pages under now: as last read, unless the read models moved here
+    /// since, when it is read again first.
+    async fn version(&self, db: &sqlx::PgPool) -> i64 {
+        let (seen, version) = *self.lock();
+        if *self.progress.borrow() == seen {
+            return version;
+        }
+        self.read_version(db).await
+    }
+
+    async fn read_version(&self, db: &sqlx::PgPool) -> i64 {
+        // Noted before reading, so the version read is at least as new as this.
+        let reached = *self.progress.borrow();
+        match projections::pages::version(db).await {
+            Ok(version) => {
+                let mut known = self.lock();
+                if version > known.1 || reached > known.0 {
+                    *known = (reached.max(known.0), version.max(known.1));
+                }
+                known.1
+            }
+            Err(err) => {
+                // Unknown for now: pages are made for each request until it is read again.
+                tracing::warn!(error = %err, "could not read the version of public pages");
+                -1
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Cursor, i64)> {
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Middleware on the pages' routes: answers a signed-out visitor's `GET` of a kept route from
+/// the kept page, making it first when there is none for the current version.
+pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let cache = &state.page_cache;
+    if !keepable(&request) {
+        return next.run(request).await;
+    }
+    let version = cache.version(&state.db).await;
+    if version < 0 {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    // The visitor's own token (made, and set as a cookie, on a first visit).
+    let token = match CsrfToken::from_request_parts(&mut parts, &state).await {
+        Ok(CsrfToken(token)) => token,
+        Err(err) => return err.into_response(),
+    };
+    let Ok(SiteUrl(site)) = SiteUrl::from_request_parts(&mut parts, &state).await;
+    let key = PageKey {
+        version,
+        site,
+        target: parts.uri.path_and_query().map_or_else(
+            || parts.uri.path().to_owned(),
+            |target| target.as_str().to_owned(),
+        ),
+    };
+    let asked = parts.headers.get(header::IF_NONE_MATCH).cloned();
+    let page = match cache.pages.get_value_or_guard_async(&key).await {
+        Ok(page) => {
+            metrics::counter!(REQUESTS, "outcome" => "hit").increment(1);
+            page
+        }
+        Err(guard) => {
+            metrics::counter!(REQUESTS, "outcome" => "made").increment(1);
+            parts.extensions.insert(StandInToken(cache.stand_in.clone()));
+            let response = next.run(Request::from_parts(parts, body)).await;
+            let (head, page) = match KeptPage::made(response, &cache.stand_in).await {
+                Ok(made) => made,
+                Err(response) => return response,
+            };
+            if head.status != StatusCode::OK {
+                // Not found, say: sent as made (the error page is drawn around it further out,
+                // from what `head` carries), and not kept.
+                return Response::from_parts(head, Body::from(page.body_for(&token)));
+            }
+            let page = Arc::new(page);
+            // Refused when the page is larger than the whole cache: it is then made each time.
+            let _ = guard.insert(page.clone());
+            page
+        }
+    };
+    page.answer(&token, asked.as_ref())
+}
+
+/// A `GET` of a kept route by a visitor whose page is nobody's own.
+fn keepable(request: &Request) -> bool {
+    let kept_route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|route| KEPT_ROUTES.contains(&route.as_str()));
+    request.method() == Method::GET && kept_route && !has_personal_cookie(request.headers())
+}
+
+fn has_personal_cookie(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.split_once('=').map(|(name, _)| name.trim()))
+        .any(|name| PERSONAL_COOKIES.contains(&name))
+}
+
+impl KeptPage {
+    /// The handler's answer, cut at the stand-in token, and what came with it.
+    async fn made(
+        response: Response,
+        stand_in: &str,
+    ) -> Result<(axum::http::response::Parts, Self), Response> {
+        let (mut head, body) = response.into_parts();
+        let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                tracing::error!(error = %err, "could not read a page being made");
+                return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+            }
+        };
+        let mut pieces = Vec::new();
+        let mut rest = 0;
+        for at in find_all(&bytes, stand_in.as_bytes()) {
+            pieces.push(bytes.slice(rest..at));
+            rest = at + stand_in.len();
+        }
+        pieces.push(bytes.slice(rest..));
+        // The length changes with the token; cookies are each visitor's own.
+        head.headers.remove(header::CONTENT_LENGTH);
+        let mut headers = head.headers.clone();
+        headers.remove(header::SET_COOKIE);
+        let page = Self {
+            digest: Sha256::digest(&bytes).into(),
+            pieces,
+            headers,
+        };
+        Ok((head, page))
+    }
+
+    fn body_for(&self, token: &str) -> Vec<u8> {
+        let length =
+            self.pieces.iter().map(Bytes::len).sum::<usize>() + token.len() * (self.pieces.len() - 1);
+        let mut body = Vec::with_capacity(length);
+        for (i, piece) in self.pieces.iter().enumerate() {
+            if i > 0 {
+                body.extend_from_slice(token.as_bytes());
+            }
+            body.extend_from_slice(piece);
+        }
+        body
+    }
+
+    /// The page for the visitor whose token is `token`: `304` when `asked` names it.
+    fn answer(&self, token: &str, asked: Option<&HeaderValue>) -> Response {
+        let etag = self.etag(token);
+        let mut headers = self.headers.clone();
+        // Each visitor's copy holds their token: only their browser may keep it, and it must ask.
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        );
+        // Weak: the same page is sent compressed or not, as the browser asks.
+        if let Ok(value) = HeaderValue::from_str(&format!("W/{etag}")) {
+            headers.insert(header::ETAG, value);
+        }
+        if asked.is_some_and(|asked| names(asked, &etag)) {
+            headers.remove(header::CONTENT_TYPE);
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        (headers, Body::from(self.body_for(token))).into_response()
+    }
+
+    fn etag(&self, token: &str) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.digest);
+        hasher.update(token.as_bytes());
+        let tag = hasher.finalize();
+        let hex: String = tag.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        format!("\"{hex}\"")
+    }
+}
+
+/// Whether an `If-None-Match` value names `etag` (or is `*`), compared weakly.
+fn names(asked: &HeaderValue, etag: &str) -> bool {
+    asked.to_str().is_ok_and(|asked| {
+        asked
+            .split(',')
+            .map(|tag| tag.trim().trim_start_matches("W/"))
+            .any(|tag| tag == etag || tag == "*")
+    })
+}
+
+/// Where `needle` starts in `haystack`, left to right, without overlaps.
+fn find_all<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let found = haystack[from..]
+            .windows(needle.len())
+            .position(|window| window == needle)?;
+        let at = from + found;
+        from = at + needle.len();
+        Some(at)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn each_visitor_gets_the_page_with_their_own_token_and_tag() {
+        let stand_in = "STANDIN";
+        let made = Response::new(Body::from(
+            "<meta content=\"STANDIN\"><form><input value=\"STANDIN\"></form>",
+        ));
+        let (_, page) = KeptPage::made(made, stand_in).await.ok().unwrap();
+        assert_eq!(page.pieces.len(), 3);
+
+        let mine = page.answer("mine", None);
+        let my_tag = mine.headers()[header::ETAG].clone();
+        let body = axum::body::to_bytes(mine.into_body(), usize::MAX).await.unwrap();
+        assert_eq!(body, "<meta content=\"mine\"><form><input value=\"mine\"></form>");
+
+        let theirs = page.answer("theirs", None);
+        assert_ne!(theirs.headers()[header::ETAG], my_tag, "a tag is one visitor's");
+        assert_eq!(
+            page.answer("mine", Some(&my_tag)).status(),
+            StatusCode::NOT_MODIFIED
+        );
+        assert_eq!(page.answer("theirs", Some(&my_tag)).status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn sessions_and_messages_make_a_page_personal() {
+        let with = |cookie: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::COOKIE, HeaderValue::from_str(cookie).unwrap());
+            has_personal_cookie(&headers)
+        };
+        assert!(with("bocha_csrf=abc; bocha_session=xyz"));
+        assert!(with("bocha_flash=abc"));
+        assert!(!with("bocha_csrf=abc; theme=dark"));
+        assert!(!with("my_bocha_session=1"));
+        assert!(!has_personal_cookie(&HeaderMap::new()));
+    }
+}

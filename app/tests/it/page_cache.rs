@@ -1,0 +1,274 @@
+//! Pages kept for signed-out visitors: reused until what they show changes, each visitor with
+//! their own token, never a signed-in person's page, and answered `304` when unchanged.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::api_client::{publish, register, staff_api};
+use crate::helpers::*;
+
+/// The page at `path` for `visitor`, once it contains `expected` (or panics after a few
+/// seconds: another instance learns of a change within a quarter of a second).
+async fn eventually_shows(visitor: &Browser, path: &str, expected: &str) -> String {
+    for _ in 0..40 {
+        let page = visitor.get(path).await.text().await.unwrap();
+        if page.contains(expected) {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{path} never showed {expected:?}");
+}
+
+/// Loads each page for each visitor, so that what comes next is seen on kept pages.
+async fn warm(visitors: &[&Browser], pages: &[&str]) {
+    for visitor in visitors {
+        for page in pages {
+            visitor.get(page).await;
+        }
+    }
+}
+
+async fn all_show(visitors: &[&Browser], path: &str, expected: &str) {
+    for visitor in visitors {
+        eventually_shows(visitor, path, expected).await;
+    }
+}
+
+async fn eventually_lacks(visitor: &Browser, path: &str, gone: &str) {
+    for _ in 0..40 {
+        if !visitor.get(path).await.text().await.unwrap().contains(gone) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{path} still shows {gone:?}");
+}
+
+#[tokio::test]
+async fn a_kept_page_is_reused_until_an_event_moves_its_version() {
+    let app = TestApp::spawn().await;
+    let ann = register(&app, "ann").await;
+    let slug = publish(&ann, "Kept title", &["kept"]).await;
+    let visitor = app.browser();
+    let path = format!("/posts/{slug}");
+    eventually_shows(&visitor, &path, "Kept title").await;
+    let pages = [path.as_str(), "/", "/tags/kept", "/@ann"];
+    warm(&[&visitor], &pages).await;
+
+    // Changed behind the log's back (no event): the kept page is still what is sent.
+    sqlx::query("update posts set title = 'Changed without an event' where slug = $1")
+        .bind(&slug)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    for page in pages {
+        let shown = visitor.get(page).await.text().await.unwrap();
+        assert!(shown.contains("Kept title"), "{page} was made again");
+    }
+    // A signed-in reader's page is made for them.
+    let reader = app.signed_in("reader").await;
+    let own = reader.get(&path).await.text().await.unwrap();
+    assert!(own.contains("Changed without an event"));
+    assert!(own.contains("@reader"), "their own nav");
+
+    // An event pages show moves the version: every page is made again.
+    ann.post(&format!("/api/articles/{slug}/favorite"), json!({}))
+        .await;
+    eventually_shows(&visitor, &path, "Changed without an event").await;
+    eventually_shows(&visitor, "/", "Changed without an event").await;
+    let anonymous = visitor.get(&path).await.text().await.unwrap();
+    assert!(!anonymous.contains("@reader"), "never a signed-in person's page");
+}
+
+#[tokio::test]
+async fn each_visitor_gets_their_own_token_and_their_forms_work() {
+    let app = TestApp::spawn().await;
+    let (first, second) = (app.browser(), app.browser());
+    let (_, one) = first.page("/").await;
+    let (_, two) = second.page("/").await;
+    let token_one = attr(&one, "meta[name=csrf-token]", "content").unwrap();
+    let token_two = attr(&two, "meta[name=csrf-token]", "content").unwrap();
+    assert_ne!(token_one, token_two);
+    assert_eq!(
+        first.csrf_token().await,
+        token_one,
+        "the same visitor keeps theirs"
+    );
+
+    // The token on a kept page is the one the visitor's cookie holds: signing up with it works.
+    let signed_up = second.sign_up("second", "second@example.com", PASSWORD).await;
+    assert_eq!(signed_up.status(), StatusCode::SEE_OTHER);
+    assert_eq!(second.signed_in_as().await.as_deref(), Some("second"));
+}
+
+#[tokio::test]
+async fn an_unchanged_page_is_answered_not_modified() {
+    let app = TestApp::spawn().await;
+    let ann = register(&app, "ann").await;
+    let visitor = app.browser();
+    let first = visitor.get("/").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()["cache-control"], "private, no-cache");
+    let etag = first.headers()["etag"].clone();
+
+    let again = visitor
+        .client
+        .get(visitor.url("/"))
+        .header("if-none-match", etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    // Another visitor's tag names another page (their token is in it).
+    let other = app.browser();
+    other.get("/").await;
+    let theirs = other
+        .client
+        .get(other.url("/"))
+        .header("if-none-match", etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), StatusCode::OK);
+
+    // Once the page changes, the old tag gets the new page.
+    publish(&ann, "Something new", &[]).await;
+    eventually_shows(&visitor, "/", "Something new").await;
+    let changed = visitor
+        .client
+        .get(visitor.url("/"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn every_kind_of_change_reaches_kept_pages_on_every_instance() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let ann = register(&app, "ann").await;
+    let bob = register(&app, "bob").await;
+    let slug = publish(&ann, "First words", &["walks"]).await;
+    let post = format!("/posts/{slug}");
+    // Visitors on both instances, their pages kept before each change.
+    let (here, there) = (app.browser(), other.browser());
+    let visitors = [&here, &there];
+    let pages = [
+        post.as_str(),
+        "/",
+        "/tags/walks",
+        "/@ann",
+        "/@bob",
+        "/@bob/favorites",
+    ];
+
+    // Publish.
+    warm(&visitors, &pages).await;
+    publish(&ann, "Second walk", &["walks"]).await;
+    all_show(&visitors, "/", "Second walk").await;
+    all_show(&visitors, "/tags/walks", "Second walk").await;
+    all_show(&visitors, "/@ann", "Second walk").await;
+
+    // Edit.
+    warm(&visitors, &pages).await;
+    let edited = ann
+        .put(
+            &format!("/api/articles/{slug}"),
+            json!({ "article": { "body": "Edited body text" } }),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    all_show(&visitors, &post, "Edited body text").await;
+
+    // Comment.
+    warm(&visitors, &pages).await;
+    bob.post(
+        &format!("/api/articles/{slug}/comments"),
+        json!({ "comment": { "body": "A kind comment" } }),
+    )
+    .await;
+    all_show(&visitors, &post, "A kind comment").await;
+
+    // Favorite (the count on the post).
+    warm(&visitors, &pages).await;
+    bob.post(&format!("/api/articles/{slug}/favorite"), json!({}))
+        .await;
+    all_show(&visitors, "/@bob/favorites", "First words").await;
+
+    // Follow (the count on the profile).
+    warm(&visitors, &pages).await;
+    bob.post("/api/profiles/ann/follow", json!({})).await;
+    all_show(&visitors, "/@ann", "<strong>1</strong> follower<").await;
+
+    // Profile edit.
+    warm(&visitors, &pages).await;
+    ann.put("/api/user", json!({ "user": { "bio": "Walks by the river" } }))
+        .await;
+    all_show(&visitors, "/@ann", "Walks by the river").await;
+
+    // Moderation: a hidden post leaves the visitors' pages.
+    warm(&visitors, &pages).await;
+    let sam = staff_api(&app, "sam").await;
+    let hidden = sam
+        .put(
+            &format!("/api/moderation/articles/{slug}/hidden"),
+            json!({ "hidden": true, "reason": "Off topic" }),
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::NO_CONTENT);
+    for visitor in visitors {
+        eventually_lacks(visitor, "/", "First words").await;
+        assert_eq!(visitor.get(&post).await.status(), StatusCode::NOT_FOUND);
+    }
+
+    // Delete.
+    warm(&visitors, &pages).await;
+    let second = ann.get("/api/articles?author=ann").await.body["articles"][0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ann.delete(&format!("/api/articles/{second}")).await;
+    for visitor in visitors {
+        eventually_lacks(visitor, "/", "Second walk").await;
+        eventually_lacks(visitor, "/tags/walks", "Second walk").await;
+    }
+
+    // Drafts are their author's alone: saving one keeps every page.
+    let version = app.count("select version from page_version").await;
+    let draft = ann
+        .put(
+            &format!("/api/drafts/{}", uuid::Uuid::now_v7()),
+            json!({ "draft": { "title": "Not yet", "body": "Soon", "tagList": [] } }),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::OK, "{}", draft.body);
+    assert_eq!(app.count("select version from page_version").await, version);
+}
+
+#[tokio::test]
+async fn a_rebuild_makes_every_kept_page_again() {
+    let app = TestApp::spawn().await;
+    let ann = register(&app, "ann").await;
+    let slug = publish(&ann, "Before the rebuild", &[]).await;
+    // A read model that went wrong (here: changed by hand), and a page kept from it.
+    sqlx::query("update posts set title = 'Wrong' where slug = $1")
+        .bind(&slug)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let visitor = app.browser();
+    eventually_shows(&visitor, "/", "Wrong").await;
+    // Rebuilt from the log: the kept page goes with the old table.
+    app::usecases::maintenance::rebuild(&app.db.pool, &app.keyring(), Some("posts"))
+        .await
+        .unwrap();
+    let page = eventually_shows(&visitor, "/", "Before the rebuild").await;
+    assert!(!page.contains("Wrong"));
+}

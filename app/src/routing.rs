@@ -55,7 +55,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), faults::fail_fast))
         .layer(middleware::from_fn_with_state(state.clone(), error_pages::render))
         .layer(sessions.clone());
-    let api = api::router()
+    let api = api::router(state.clone())
         .layer(middleware::from_fn_with_state(state.clone(), faults::fail_fast))
         .layer(sessions);
 

@@ -69,7 +69,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().into_openapi()
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     let (router, _) = routes().split_for_parts();
     let unknown = || async { ApiError::not_found("route") };
     router
@@ -79,5 +79,9 @@ pub fn router() -> Router<AppState> {
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method", "is not allowed here")
         })
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::web::page_cache::serve_api,
+        ))
         .layer(cors::layer())
 }

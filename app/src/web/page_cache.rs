@@ -14,8 +14,10 @@
 //! a wake-up of the background catch-up. Signed-in people never get a kept page (theirs shows
 //! their own marks and is made for them).
 //!
-//! Answers carry an `ETag` made from the page and the visitor's token; a request naming it gets
-//! `304 Not Modified`. Memory: at most [`CAPACITY`] bytes of pages (about 500 home pages).
+//! The API's public reads are kept the same way for callers with neither a token nor a session
+//! (see [`serve_api`]). Answers carry an `ETag` made from the page and the visitor's token; a
+//! request naming it gets `304 Not Modified`. Memory: at most [`CAPACITY`] bytes of pages
+//! (about 500 home pages).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,6 +44,16 @@ const KEPT_ROUTES: &[&str] = &[
     "/posts/{slug}",
     "/{handle}",
     "/{handle}/favorites",
+];
+
+/// The API's reads kept for callers with neither a token nor a session: the same answer for
+/// all of them, with no CSRF token in it.
+const KEPT_API_ROUTES: &[&str] = &[
+    "/api/articles",
+    "/api/articles/{slug}",
+    "/api/articles/{slug}/comments",
+    "/api/profiles/{username}",
+    "/api/tags",
 ];
 
 /// The most bytes of pages kept.
@@ -164,12 +176,7 @@ impl PageCache {
 /// Middleware on the pages' routes: answers a signed-out visitor's `GET` of a kept route from
 /// the kept page, making it first when there is none for the current version.
 pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let cache = &state.page_cache;
-    if !keepable(&request) {
-        return next.run(request).await;
-    }
-    let version = cache.version(&state.db).await;
-    if version < 0 {
+    if !keepable(&request, KEPT_ROUTES) {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
@@ -178,7 +185,27 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
         Ok(CsrfToken(token)) => token,
         Err(err) => return err.into_response(),
     };
-    let Ok(SiteUrl(site)) = SiteUrl::from_request_parts(&mut parts, &state).await;
+    keep(&state, Request::from_parts(parts, body), next, &token).await
+}
+
+/// The same for the API's public reads, called without a token: inside the CORS layer, which
+/// adds its headers to every answer, kept or not.
+pub async fn serve_api(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !keepable(&request, KEPT_API_ROUTES) || request.headers().contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    keep(&state, request, next, "").await
+}
+
+/// The kept answer for `request`, with `token` where the stand-in is.
+async fn keep(state: &AppState, request: Request, next: Next, token: &str) -> Response {
+    let cache = &state.page_cache;
+    let version = cache.version(&state.db).await;
+    if version < 0 {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Ok(SiteUrl(site)) = SiteUrl::from_request_parts(&mut parts, state).await;
     let key = PageKey {
         version,
         site,
@@ -204,7 +231,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
             if head.status != StatusCode::OK {
                 // Not found, say: sent as made (the error page is drawn around it further out,
                 // from what `head` carries), and not kept.
-                return Response::from_parts(head, Body::from(page.body_for(&token)));
+                return Response::from_parts(head, Body::from(page.body_for(token)));
             }
             let page = Arc::new(page);
             // Refused when the page is larger than the whole cache: it is then made each time.
@@ -212,15 +239,15 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
             page
         }
     };
-    page.answer(&token, asked.as_ref())
+    page.answer(token, asked.as_ref())
 }
 
-/// A `GET` of a kept route by a visitor whose page is nobody's own.
-fn keepable(request: &Request) -> bool {
+/// A `GET` of one of `routes` by a visitor whose page is nobody's own.
+fn keepable(request: &Request, routes: &[&str]) -> bool {
     let kept_route = request
         .extensions()
         .get::<MatchedPath>()
-        .is_some_and(|route| KEPT_ROUTES.contains(&route.as_str()));
+        .is_some_and(|route| routes.contains(&route.as_str()));
     request.method() == Method::GET && kept_route && !has_personal_cookie(request.headers())
 }
 

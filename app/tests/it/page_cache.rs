@@ -272,3 +272,48 @@ async fn a_rebuild_makes_every_kept_page_again() {
     let page = eventually_shows(&visitor, "/", "Before the rebuild").await;
     assert!(!page.contains("Wrong"));
 }
+
+#[tokio::test]
+async fn the_apis_public_reads_are_kept_for_callers_without_a_token() {
+    let app = TestApp::spawn().await;
+    let ann = register(&app, "ann").await;
+    let slug = publish(&ann, "Kept in JSON", &["json"]).await;
+    let anonymous = crate::api_client::Api::new(&app);
+    let paths = [
+        "/api/articles?limit=20".to_owned(),
+        format!("/api/articles/{slug}"),
+        "/api/profiles/ann".to_owned(),
+        "/api/tags".to_owned(),
+    ];
+    for path in &paths {
+        assert_eq!(anonymous.get(path).await.status, StatusCode::OK, "{path}");
+    }
+    sqlx::query("update posts set title = 'Changed without an event' where slug = $1")
+        .bind(&slug)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let kept = anonymous.get(&format!("/api/articles/{slug}")).await;
+    assert_eq!(kept.body["article"]["title"], "Kept in JSON");
+    // A caller with a token is answered for themselves.
+    let own = ann.get(&format!("/api/articles/{slug}")).await;
+    assert_eq!(own.body["article"]["title"], "Changed without an event");
+
+    // A front end on another origin gets the CORS headers on a kept answer too.
+    let cross = reqwest::Client::new()
+        .get(app.url("/api/articles?limit=20"))
+        .header("origin", "https://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.headers()["access-control-allow-origin"], "*");
+    let listed: serde_json::Value = cross.json().await.unwrap();
+    assert_eq!(listed["articles"][0]["title"], "Kept in JSON");
+
+    // An event moves the version: the next answer is made again.
+    ann.post(&format!("/api/articles/{slug}/favorite"), json!({}))
+        .await;
+    let fresh = anonymous.get(&format!("/api/articles/{slug}")).await;
+    assert_eq!(fresh.body["article"]["title"], "Changed without an event");
+    assert_eq!(fresh.body["article"]["favoritesCount"], 1);
+}

@@ -15,7 +15,7 @@
 //! their own marks and is made for them).
 //!
 //! The API's public reads are kept the same way for callers with neither a token nor a session
-//! (see [`serve_api`]). Answers carry an `ETag` made from the page and the visitor's token; a
+//! (see [`serve_api`]), and so are the feeds and the sitemap. Answers carry an `ETag` made from the page and the visitor's token; a
 //! request naming it gets `304 Not Modified`. Memory: at most [`CAPACITY`] bytes of pages
 //! (about 500 home pages).
 
@@ -44,6 +44,15 @@ const KEPT_ROUTES: &[&str] = &[
     "/posts/{slug}",
     "/{handle}",
     "/{handle}/favorites",
+];
+
+/// Feeds and the sitemap: the same for everyone, with no token in them, so kept without one
+/// (a feed reader is not given a cookie), under their own `Cache-Control`.
+const KEPT_FEEDS: &[&str] = &[
+    "/feed.xml",
+    "/tags/{tag}/feed.xml",
+    "/{handle}/feed.xml",
+    "/sitemap.xml",
 ];
 
 /// The API's reads kept for callers with neither a token nor a session: the same answer for
@@ -176,6 +185,9 @@ impl PageCache {
 /// Middleware on the pages' routes: answers a signed-out visitor's `GET` of a kept route from
 /// the kept page, making it first when there is none for the current version.
 pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if keepable(&request, KEPT_FEEDS) {
+        return keep(&state, request, next, "").await;
+    }
     if !keepable(&request, KEPT_ROUTES) {
         return next.run(request).await;
     }
@@ -311,11 +323,14 @@ impl KeptPage {
     fn answer(&self, token: &str, asked: Option<&HeaderValue>) -> Response {
         let etag = self.etag(token);
         let mut headers = self.headers.clone();
-        // Each visitor's copy holds their token: only their browser may keep it, and it must ask.
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-cache"),
-        );
+        // Each visitor's copy holds their token: only their browser may keep it, and it must
+        // ask. (Feeds say how long anyone may keep them, and keep saying it.)
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache"),
+            );
+        }
         // Weak: the same page is sent compressed or not, as the browser asks.
         if let Ok(value) = HeaderValue::from_str(&format!("W/{etag}")) {
             headers.insert(header::ETAG, value);

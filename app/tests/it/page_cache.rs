@@ -317,3 +317,44 @@ async fn the_apis_public_reads_are_kept_for_callers_without_a_token() {
     assert_eq!(fresh.body["article"]["title"], "Changed without an event");
     assert_eq!(fresh.body["article"]["favoritesCount"], 1);
 }
+
+#[tokio::test]
+async fn feeds_are_kept_without_a_cookie_and_answered_not_modified() {
+    let app = TestApp::spawn().await;
+    let ann = register(&app, "ann").await;
+    publish(&ann, "In the feed", &["walks"]).await;
+    let reader = reqwest::Client::new();
+    for path in [
+        "/feed.xml",
+        "/tags/walks/feed.xml",
+        "/@ann/feed.xml",
+        "/sitemap.xml",
+    ] {
+        let first = reader.get(app.url(path)).send().await.unwrap();
+        assert_eq!(first.status(), StatusCode::OK, "{path}");
+        assert!(
+            first.headers().get("set-cookie").is_none(),
+            "{path}: no cookie for a reader"
+        );
+        assert_eq!(first.headers()["cache-control"], "public, max-age=300", "{path}");
+        let etag = first.headers()["etag"].clone();
+        let again = reader
+            .get(app.url(path))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+    // A new post is in the next answer.
+    publish(&ann, "Later in the feed", &["walks"]).await;
+    let feed = reader
+        .get(app.url("/feed.xml"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(feed.contains("Later in the feed"));
+}

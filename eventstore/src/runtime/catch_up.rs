@@ -74,6 +74,9 @@ impl Projections {
         let from = checkpoints.values().copied().min().unwrap_or(Cursor::START);
         let events = log::read_after(&mut tx, &self.keyring, from, BATCH).await?;
         let Some(last) = events.last().map(StoredEvent::cursor) else {
+            // Everything is applied (by another process, perhaps): the read models stand at
+            // `from`, as this process now knows.
+            self.advance(from);
             return Ok(Some((from, 0)));
         };
         for projector in &self.projectors {

@@ -306,7 +306,11 @@ impl KeptPage {
         Ok((head, page))
     }
 
-    fn body_for(&self, token: &str) -> Vec<u8> {
+    fn body_for(&self, token: &str) -> Bytes {
+        // No token in it (the API, feeds): the kept bytes themselves, not a copy.
+        if let [whole] = self.pieces.as_slice() {
+            return whole.clone();
+        }
         let length =
             self.pieces.iter().map(Bytes::len).sum::<usize>() + token.len() * (self.pieces.len() - 1);
         let mut body = Vec::with_capacity(length);
@@ -316,7 +320,7 @@ impl KeptPage {
             }
             body.extend_from_slice(piece);
         }
-        body
+        Bytes::from(body)
     }
 
     /// The page for the visitor whose token is `token`: `304` when `asked` names it.

@@ -23,6 +23,17 @@ async fn eventually_shows(visitor: &Browser, path: &str, expected: &str) -> Stri
 }
 
 /// Loads each page for each visitor, so that what comes next is seen on kept pages.
+/// `path` for `visitor`, asking whether the page tagged `etag` is still current.
+async fn revalidate(visitor: &Browser, path: &str, etag: &reqwest::header::HeaderValue) -> reqwest::Response {
+    visitor
+        .client
+        .get(visitor.url(path))
+        .header("if-none-match", etag.clone())
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn warm(visitors: &[&Browser], pages: &[&str]) {
     for visitor in visitors {
         for page in pages {
@@ -114,38 +125,20 @@ async fn an_unchanged_page_is_answered_not_modified() {
     assert_eq!(first.headers()["cache-control"], "private, no-cache");
     let etag = first.headers()["etag"].clone();
 
-    let again = visitor
-        .client
-        .get(visitor.url("/"))
-        .header("if-none-match", etag.clone())
-        .send()
-        .await
-        .unwrap();
+    let again = revalidate(&visitor, "/", &etag).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert!(again.bytes().await.unwrap().is_empty());
 
     // Another visitor's tag names another page (their token is in it).
     let other = app.browser();
     other.get("/").await;
-    let theirs = other
-        .client
-        .get(other.url("/"))
-        .header("if-none-match", etag.clone())
-        .send()
-        .await
-        .unwrap();
+    let theirs = revalidate(&other, "/", &etag).await;
     assert_eq!(theirs.status(), StatusCode::OK);
 
     // Once the page changes, the old tag gets the new page.
     publish(&ann, "Something new", &[]).await;
     eventually_shows(&visitor, "/", "Something new").await;
-    let changed = visitor
-        .client
-        .get(visitor.url("/"))
-        .header("if-none-match", etag)
-        .send()
-        .await
-        .unwrap();
+    let changed = revalidate(&visitor, "/", &etag).await;
     assert_eq!(changed.status(), StatusCode::OK);
 }
 

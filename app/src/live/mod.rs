@@ -13,6 +13,7 @@ mod subscriber;
 use eventstore::seal::Keyring;
 use std::sync::Arc;
 
+use eventstore::StoredEvent;
 use eventstore::store::Appended;
 use projections::live::{Delivery, Publisher, ServerFrame};
 use sqlx::PgPool;
@@ -81,13 +82,21 @@ impl Live {
     /// publisher to send them to the others. Returns what was delivered, from which the
     /// command's caller answers (the sender's acknowledgement is the frame its peer received).
     pub async fn announce(&self, db: &PgPool, appended: Option<&Appended>) -> Vec<Delivery> {
-        let Some(appended) = appended else {
+        match appended {
+            Some(appended) => self.announce_events(db, &appended.events).await,
+            None => Vec::new(),
+        }
+    }
+
+    /// Like [`announce`](Self::announce), for the events of several commands at once.
+    pub async fn announce_events(&self, db: &PgPool, events: &[StoredEvent]) -> Vec<Delivery> {
+        if events.is_empty() {
             return Vec::new();
-        };
+        }
         self.publisher.wake();
         let built = async {
             let mut conn = db.acquire().await?;
-            projections::live::deliveries(&mut conn, &appended.events)
+            projections::live::deliveries(&mut conn, events)
                 .await
                 .map_err(anyhow::Error::from)
         }

@@ -1,15 +1,58 @@
-//! Appending a commit: events, snapshot and unique claims in one statement.
+//! Appending a commit: events, snapshots and unique claims in one statement, for one aggregate
+//! or for several at once (a batch of commands run together).
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use domain::{Claim, Claims, Metadata};
 use serde_json::Value;
-
+use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::{Appended, CommitError, EventStore, Loaded, StoreError, Stored};
 use crate::log::StoredEvent;
 use crate::seal::{self, DataKeys};
+
+/// One aggregate's part of a commit: its state after the commands ran (its `sequence` still
+/// the one it was loaded at), their events in order, and each event's metadata.
+pub struct Commit<'a, A: Stored> {
+    pub loaded: &'a Loaded<A>,
+    pub events: &'a [A::Event],
+    pub metadata: Vec<&'a Metadata>,
+}
+
+/// The columns of a commit's rows, as the statement takes them.
+#[derive(Default)]
+struct Rows {
+    ids: Vec<String>,
+    sequences: Vec<i64>,
+    types: Vec<String>,
+    versions: Vec<String>,
+    /// As the log keeps them (sealed where personal) and as the events are (for the answer).
+    stored: Vec<Value>,
+    plain: Vec<Value>,
+    metadata: Vec<Value>,
+    snapshots: Snapshots,
+    claims: Keys,
+    releases: Keys,
+}
+
+#[derive(Default)]
+struct Snapshots {
+    ids: Vec<String>,
+    last: Vec<i64>,
+    count: Vec<i64>,
+    payloads: Vec<Value>,
+}
+
+/// Unique claims as the claims table keeps them: kinds in clear, values as keyed digests.
+#[derive(Default)]
+struct Keys {
+    kinds: Vec<String>,
+    values: Vec<String>,
+    ids: Vec<String>,
+}
 
 impl<A: Stored> EventStore<A> {
     /// Appends `events` after `loaded.sequence`, with a snapshot of `loaded.aggregate` when one
@@ -20,114 +63,205 @@ impl<A: Stored> EventStore<A> {
         events: &[A::Event],
         metadata: &Metadata,
     ) -> Result<Option<Appended>, CommitError> {
-        if events.is_empty() {
-            return Ok(None);
-        }
-        let first = loaded.sequence + 1;
-        let last = loaded.sequence + events.len() as u64;
-        let sequences: Vec<i64> = (first..=last).map(|s| s as i64).collect();
-        let types: Vec<String> = events.iter().map(DomainEvent::event_type).collect();
-        let versions: Vec<String> = events.iter().map(DomainEvent::event_version).collect();
-        let payloads = events
-            .iter()
-            .map(serde_json::to_value)
-            .collect::<Result<Vec<Value>, _>>()
-            .map_err(StoreError::from)?;
-        let stored_payloads = self.seal(loaded, events, &sequences, &types, &payloads).await?;
-        let metadata = serde_json::to_value(metadata.to_map()).map_err(StoreError::from)?;
-
-        let snapshot = if last - loaded.snapshot_sequence >= self.snapshot_every {
-            Some(serde_json::to_value(&loaded.aggregate).map_err(StoreError::from)?)
-        } else {
-            None
+        let commit = Commit {
+            loaded,
+            events,
+            metadata: vec![metadata; events.len()],
         };
+        let mut appended = self.append_all(&self.pool, &[commit]).await?;
+        Ok(appended.pop().flatten())
+    }
 
-        let (claim_kinds, claim_values) = self.split_claims(events.iter().flat_map(Claims::claims));
-        let (release_kinds, release_values) = self.split_claims(events.iter().flat_map(Claims::releases));
-
+    /// Appends the commits of several aggregates (each named once) in one statement: all are
+    /// stored or none. Returns where each one's events landed (`None` for one without events).
+    /// A lost race on any of them is a [`CommitError::Conflict`] for all.
+    pub async fn append_all<'e>(
+        &self,
+        db: impl PgExecutor<'e>,
+        commits: &[Commit<'_, A>],
+    ) -> Result<Vec<Option<Appended>>, CommitError> {
+        let mut rows = Rows::default();
+        for commit in commits {
+            self.add_rows(&mut rows, commit).await?;
+        }
+        if rows.ids.is_empty() {
+            return Ok(commits.iter().map(|_| None).collect());
+        }
         let result = sqlx::query!(
             r#"
             with inserted as (
                 insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-                select $1, $2, e.sequence, e.event_type, e.event_version, e.payload, $7
-                  from unnest($3::bigint[], $4::text[], $5::text[], $6::jsonb[])
-                       as e(sequence, event_type, event_version, payload)
-                returning position, transaction_id, sequence, recorded_at
+                select $1, e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload, e.metadata
+                  from unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
+                       as e(aggregate_id, sequence, event_type, event_version, payload, metadata)
+                returning position, transaction_id, aggregate_id, sequence, recorded_at
             ), snapshot as (
                 insert into snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload)
-                select $1, $2, $8, $9, $10 where $10::jsonb is not null
+                select $1, s.aggregate_id, s.last_sequence, s.count, s.payload
+                  from unnest($8::text[], $9::bigint[], $10::bigint[], $11::jsonb[])
+                       as s(aggregate_id, last_sequence, count, payload)
                 on conflict (aggregate_type, aggregate_id) do update
                    set last_sequence = excluded.last_sequence,
                        current_snapshot = excluded.current_snapshot,
                        payload = excluded.payload
             ), released as (
                 delete from unique_claims c
-                 using unnest($11::text[], $12::text[]) as r(kind, value)
+                 using unnest($12::text[], $13::text[], $14::text[]) as r(kind, value, aggregate_id)
                  where c.kind = r.kind and c.value = r.value
-                   and c.aggregate_type = $1 and c.aggregate_id = $2
+                   and c.aggregate_type = $1 and c.aggregate_id = r.aggregate_id
             ), claimed as (
                 insert into unique_claims (kind, value, aggregate_type, aggregate_id)
-                select n.kind, n.value, $1, $2 from unnest($13::text[], $14::text[]) as n(kind, value)
+                select n.kind, n.value, $1, n.aggregate_id
+                  from unnest($15::text[], $16::text[], $17::text[]) as n(kind, value, aggregate_id)
             )
-            select position, transaction_id::text::bigint as "transaction_id!", sequence,
+            select position, transaction_id::text::bigint as "transaction_id!", aggregate_id, sequence,
                    recorded_at as "recorded_at: DateTime<Utc>"
-              from inserted order by sequence
+              from inserted
             "#,
             A::TYPE,
-            &loaded.aggregate_id,
-            &sequences,
-            &types,
-            &versions,
-            &stored_payloads,
-            &metadata,
-            last as i64,
-            (loaded.snapshot_count + 1) as i64,
-            snapshot,
-            &release_kinds,
-            &release_values,
-            &claim_kinds,
-            &claim_values,
+            &rows.ids,
+            &rows.sequences,
+            &rows.types,
+            &rows.versions,
+            &rows.stored,
+            &rows.metadata,
+            &rows.snapshots.ids,
+            &rows.snapshots.last,
+            &rows.snapshots.count,
+            &rows.snapshots.payloads,
+            &rows.releases.kinds,
+            &rows.releases.values,
+            &rows.releases.ids,
+            &rows.claims.kinds,
+            &rows.claims.values,
+            &rows.claims.ids,
         )
-        .fetch_all(&self.pool)
+        .fetch_all(db)
         .await;
 
-        match result {
-            Ok(rows) => {
-                let stored: Vec<StoredEvent> = rows
-                    .into_iter()
-                    .zip(types.into_iter().zip(versions).zip(payloads))
-                    .map(|(row, ((event_type, event_version), payload))| StoredEvent {
-                        position: row.position,
-                        transaction_id: row.transaction_id,
-                        aggregate_type: A::TYPE.to_owned(),
-                        aggregate_id: loaded.aggregate_id.clone(),
-                        sequence: row.sequence,
-                        event_type,
-                        event_version,
-                        payload,
-                        metadata: metadata.clone(),
-                        recorded_at: row.recorded_at,
-                    })
-                    .collect();
-                match stored.last() {
-                    Some(newest) => Ok(Some(Appended {
-                        cursor: newest.cursor(),
-                        sequence: last,
-                        events: stored,
-                    })),
-                    None => Err(StoreError::Database(sqlx::Error::RowNotFound).into()),
-                }
+        let landed = match result {
+            Ok(landed) => landed,
+            Err(err) => {
+                return Err(match (unique_violation(&err), commits) {
+                    (Some("events_pkey"), _) => CommitError::Conflict,
+                    (Some("unique_claims_pkey"), [commit]) => {
+                        let claims: Vec<Claim> = commit.events.iter().flat_map(Claims::claims).collect();
+                        CommitError::Taken(self.held_by_others(&commit.loaded.aggregate_id, claims).await?)
+                    }
+                    // Which of several commits lost its claims is for each of them, run alone,
+                    // to find out.
+                    (Some("unique_claims_pkey"), _) => CommitError::Conflict,
+                    _ => StoreError::Database(err).into(),
+                });
             }
-            Err(err) => match unique_violation(&err) {
-                Some("events_pkey") => Err(CommitError::Conflict),
-                Some("unique_claims_pkey") => {
-                    let claims: Vec<Claim> = events.iter().flat_map(Claims::claims).collect();
-                    Err(CommitError::Taken(
-                        self.held_by_others(&loaded.aggregate_id, claims).await?,
-                    ))
-                }
-                _ => Err(StoreError::Database(err).into()),
-            },
+        };
+        let mut landed: HashMap<(String, i64), _> = landed
+            .into_iter()
+            .map(|row| ((row.aggregate_id.clone(), row.sequence), row))
+            .collect();
+        let mut rows = rows
+            .ids
+            .into_iter()
+            .zip(rows.sequences)
+            .zip(rows.types.into_iter().zip(rows.versions))
+            .zip(rows.plain.into_iter().zip(rows.metadata));
+        let mut appended = Vec::with_capacity(commits.len());
+        for commit in commits {
+            let mut stored = Vec::with_capacity(commit.events.len());
+            for (((aggregate_id, sequence), (event_type, event_version)), (payload, metadata)) in
+                rows.by_ref().take(commit.events.len())
+            {
+                let row = landed
+                    .remove(&(aggregate_id, sequence))
+                    .ok_or(StoreError::Database(sqlx::Error::RowNotFound))?;
+                stored.push(StoredEvent {
+                    position: row.position,
+                    transaction_id: row.transaction_id,
+                    aggregate_type: A::TYPE.to_owned(),
+                    aggregate_id: row.aggregate_id,
+                    sequence: row.sequence,
+                    event_type,
+                    event_version,
+                    payload,
+                    metadata,
+                    recorded_at: row.recorded_at,
+                });
+            }
+            appended.push(
+                stored
+                    .last()
+                    .map(|newest| newest.cursor())
+                    .map(|cursor| Appended {
+                        cursor,
+                        sequence: commit.loaded.sequence + stored.len() as u64,
+                        events: stored,
+                    }),
+            );
+        }
+        Ok(appended)
+    }
+
+    /// Adds `commit`'s events, its snapshot when one is due, and its claims to `rows`.
+    async fn add_rows(&self, rows: &mut Rows, commit: &Commit<'_, A>) -> Result<(), CommitError> {
+        let Commit {
+            loaded,
+            events,
+            metadata,
+        } = commit;
+        if events.is_empty() {
+            return Ok(());
+        }
+        let first = loaded.sequence + 1;
+        let last = loaded.sequence + events.len() as u64;
+        let sequences: Vec<i64> = (first..=last).map(|s| s as i64).collect();
+        let types: Vec<String> = events.iter().map(DomainEvent::event_type).collect();
+        let payloads = events
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<Value>, _>>()
+            .map_err(StoreError::from)?;
+        rows.stored
+            .extend(self.seal(loaded, events, &sequences, &types, &payloads).await?);
+        for meta in metadata {
+            rows.metadata
+                .push(serde_json::to_value(meta.to_map()).map_err(StoreError::from)?);
+        }
+        rows.ids
+            .extend(std::iter::repeat_n(loaded.aggregate_id.clone(), events.len()));
+        rows.sequences.extend(sequences);
+        rows.types.extend(types);
+        rows.versions
+            .extend(events.iter().map(DomainEvent::event_version));
+        rows.plain.extend(payloads);
+
+        if last - loaded.snapshot_sequence >= self.snapshot_every {
+            let snapshots = &mut rows.snapshots;
+            snapshots.ids.push(loaded.aggregate_id.clone());
+            snapshots.last.push(last as i64);
+            snapshots.count.push((loaded.snapshot_count + 1) as i64);
+            snapshots
+                .payloads
+                .push(serde_json::to_value(&loaded.aggregate).map_err(StoreError::from)?);
+        }
+        self.add_keys(
+            &mut rows.claims,
+            &loaded.aggregate_id,
+            events.iter().flat_map(Claims::claims),
+        );
+        self.add_keys(
+            &mut rows.releases,
+            &loaded.aggregate_id,
+            events.iter().flat_map(Claims::releases),
+        );
+        Ok(())
+    }
+
+    fn add_keys(&self, keys: &mut Keys, aggregate_id: &str, claims: impl Iterator<Item = Claim>) {
+        for claim in claims {
+            let kind = claim.kind.as_str();
+            keys.values.push(self.keyring.claim_digest(kind, &claim.value));
+            keys.kinds.push(kind.to_owned());
+            keys.ids.push(aggregate_id.to_owned());
         }
     }
 

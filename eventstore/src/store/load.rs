@@ -92,18 +92,30 @@ impl<A: Stored> EventStore<A> {
     /// Brings a kept state up to date: applies the events stored after it (by another process;
     /// usually there are none).
     pub async fn refresh(&self, loaded: &mut Loaded<A>) -> Result<(), StoreError> {
+        self.refresh_all(std::slice::from_mut(loaded)).await
+    }
+
+    /// Brings several kept states up to date in one round trip.
+    pub async fn refresh_all(&self, kept: &mut [Loaded<A>]) -> Result<(), StoreError> {
+        let (ids, after): (Vec<String>, Vec<i64>) = kept
+            .iter()
+            .map(|loaded| {
+                let after = i64::try_from(loaded.sequence).unwrap_or(i64::MAX);
+                (loaded.aggregate_id.clone(), after)
+            })
+            .unzip();
         let rows = sqlx::query!(
             r#"
-            select sequence, event_type, event_version,
-                   case when $4 then payload - '_sealed' else payload end as "payload!", k.wrapped as "key?"
-              from events
-              left join person_keys k on not $4 and k.person = (events.payload->'_sealed'->>'by')::uuid
-             where aggregate_type = $1 and aggregate_id = $2 and sequence > $3
-             order by sequence
+            select e.aggregate_id, e.sequence, e.event_type, e.event_version,
+                   case when $4 then e.payload - '_sealed' else e.payload end as "payload!", k.wrapped as "key?"
+              from unnest($2::text[], $3::bigint[]) as w(aggregate_id, after)
+              join events e on e.aggregate_type = $1 and e.aggregate_id = w.aggregate_id and e.sequence > w.after
+              left join person_keys k on not $4 and k.person = (e.payload->'_sealed'->>'by')::uuid
+             order by e.aggregate_id, e.sequence
             "#,
             A::TYPE,
-            &loaded.aggregate_id,
-            i64::try_from(loaded.sequence).unwrap_or(i64::MAX),
+            &ids,
+            &after,
             A::LOADS_ERASED,
         )
         .fetch_all(&self.pool)
@@ -116,6 +128,9 @@ impl<A: Stored> EventStore<A> {
             rows.iter().map(|row| (&row.payload, row.key.as_deref())),
         )?;
         for row in rows {
+            let Some(loaded) = kept.iter_mut().find(|l| l.aggregate_id == row.aggregate_id) else {
+                continue;
+            };
             let sequence = u64::try_from(row.sequence).unwrap_or_default();
             let payload = opener.open(
                 row.payload,

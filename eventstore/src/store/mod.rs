@@ -26,6 +26,7 @@ use uuid::Uuid;
 use crate::log::{Cursor, StoredEvent};
 use crate::seal::{Keyring, SealError};
 
+pub use append::Commit;
 pub use decode::{decode_event, decode_payload};
 pub use recent::Recent;
 

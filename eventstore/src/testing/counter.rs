@@ -20,6 +20,8 @@ pub enum CounterCommand {
     Add(Vec<i64>),
     /// Claims a unique name.
     Name(String),
+    /// Appends one `Added` event, then is refused: nothing of it may be kept.
+    AddThenRefuse(i64),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,17 +52,22 @@ impl Claims for CounterEvent {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("never")]
-pub struct Never;
+#[error("refused")]
+pub struct Refused;
 
 impl Aggregate for Counter {
     const TYPE: &'static str = "Counter";
     type Command = CounterCommand;
     type Event = CounterEvent;
-    type Error = Never;
+    type Error = Refused;
     type Services = ();
 
-    async fn handle(&mut self, command: CounterCommand, _: &(), sink: &EventSink<Self>) -> Result<(), Never> {
+    async fn handle(
+        &mut self,
+        command: CounterCommand,
+        _: &(),
+        sink: &EventSink<Self>,
+    ) -> Result<(), Refused> {
         match command {
             CounterCommand::Add(amounts) => {
                 for amount in amounts {
@@ -68,6 +75,10 @@ impl Aggregate for Counter {
                 }
             }
             CounterCommand::Name(name) => sink.write(CounterEvent::Named { name }, self).await,
+            CounterCommand::AddThenRefuse(amount) => {
+                sink.write(CounterEvent::Added { amount }, self).await;
+                return Err(Refused);
+            }
         }
         Ok(())
     }

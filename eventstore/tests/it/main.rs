@@ -1,6 +1,7 @@
 //! The event store and the projector runtime against a real Postgres, one fresh database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod batch;
 mod runtime;
 mod seal;
 mod store;

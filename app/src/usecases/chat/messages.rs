@@ -1,6 +1,7 @@
 //! A room's messages: sending (with a reply), editing, deleting, reactions, read receipts, and
 //! typing notices.
 
+use domain::Metadata;
 use domain::chat::{ChatCommand, ChatId, ClientId, MessageBody, MessageId, Reaction};
 use domain::user::UserId;
 use projections::chat::messages::{self, MessageJson};
@@ -66,7 +67,8 @@ impl Chats {
             reply_to,
             attachment,
         };
-        let delivered = match self.run(chat, command, user, request_id).await {
+        let metadata = Metadata::new(Some(user.id), request_id);
+        let delivered = match self.sending.send(chat, command, metadata).await {
             Ok(delivered) => delivered,
             Err(failure) => {
                 if let Some(file) = file {

@@ -11,6 +11,7 @@ mod blocks;
 mod messages;
 mod requests;
 pub mod search;
+mod sending;
 mod staff;
 
 use std::sync::Arc;
@@ -98,12 +99,16 @@ pub struct Chats {
     limits: Limits,
     media: crate::media::Media,
     admission: Arc<tokio::sync::Semaphore>,
+    sending: sending::Sending,
 }
 
 impl Chats {
     pub fn new(commands: Commands, live: Live, limits: Limits, media: crate::media::Media) -> Self {
-        let facts = Arc::new(projections::chat::messages::Facts(commands.pool().clone()));
+        let facts: Arc<dyn MessageFacts> =
+            Arc::new(projections::chat::messages::Facts(commands.pool().clone()));
+        let sending = sending::Sending::start(commands.clone(), facts.clone(), live.clone());
         Self {
+            sending,
             commands,
             facts,
             live,

@@ -10,6 +10,10 @@ use domain::{Claim, Metadata};
 use sqlx::PgPool;
 use tokio::sync::Mutex;
 
+mod batch;
+
+pub use batch::Job;
+
 use crate::log;
 use crate::runtime::{ProjectionError, Projections};
 use crate::store::{Appended, CommitError, EventStore, Recent, StoreError, Stored};
@@ -77,9 +81,7 @@ impl Commands {
     /// (a lively chat) does not lose races to itself; between processes the store's optimistic
     /// check still decides.
     fn stripe(&self, aggregate_type: &str, aggregate_id: &str) -> &Mutex<()> {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (aggregate_type, aggregate_id).hash(&mut hasher);
-        &self.stripes[(hasher.finish() as usize) % STRIPES]
+        &self.stripes[stripe_of(aggregate_type, aggregate_id)]
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -132,31 +134,40 @@ impl Commands {
         };
         match &appended {
             Some(appended) => self.projections.settle(appended.cursor).await?,
-            // Nothing new; but the decision may rest on events another request committed a
-            // moment ago and has not projected yet. Wait for those too, so that a command that
-            // found its work already done (a repeated favorite, crossing approvals, a resent
-            // message) reads its outcome like any other.
-            None if sequence > 0 => {
-                let last = {
-                    let mut conn = self.pool.acquire().await.map_err(ProjectionError::from)?;
-                    let before = i64::try_from(sequence - 1).unwrap_or(i64::MAX);
-                    log::appended(
-                        &mut conn,
-                        self.projections.keyring(),
-                        A::TYPE,
-                        aggregate_id,
-                        before,
-                    )
-                    .await
-                    .map_err(ProjectionError::from)?
-                };
-                if let Some(event) = last.last() {
-                    self.projections.settle(event.cursor()).await?;
-                }
-            }
-            None => {}
+            None => self.settle_unchanged(A::TYPE, aggregate_id, sequence).await?,
         }
         Ok(Executed { events, appended })
+    }
+
+    /// A command changed nothing; but its decision may rest on events another request
+    /// committed a moment ago and has not projected yet. Waits for those too, so that a command
+    /// that found its work already done (a repeated favorite, crossing approvals, a resent
+    /// message) reads its outcome like any other.
+    async fn settle_unchanged(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        sequence: u64,
+    ) -> Result<(), ProjectionError> {
+        if sequence == 0 {
+            return Ok(());
+        }
+        let last = {
+            let mut conn = self.pool.acquire().await?;
+            let before = i64::try_from(sequence - 1).unwrap_or(i64::MAX);
+            log::appended(
+                &mut conn,
+                self.projections.keyring(),
+                aggregate_type,
+                aggregate_id,
+                before,
+            )
+            .await?
+        };
+        match last.last() {
+            Some(event) => self.projections.settle(event.cursor()).await,
+            None => Ok(()),
+        }
     }
 
     /// Like [`execute`](Self::execute), retrying a few times when another command got to the
@@ -190,6 +201,13 @@ impl Commands {
             }
         }
     }
+}
+
+/// The in-process lock an aggregate's commands take turns on.
+fn stripe_of(aggregate_type: &str, aggregate_id: &str) -> usize {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (aggregate_type, aggregate_id).hash(&mut hasher);
+    (hasher.finish() as usize) % STRIPES
 }
 
 /// A cheap, varying number (no randomness source needed for spreading retries).

@@ -1,0 +1,129 @@
+//! Messages on their way to storage, stored together.
+//!
+//! Each message sent on this instance is queued here; one task takes whatever has gathered
+//! (up to [`BATCH`]) and stores it as one commit (see `eventstore`'s batches), then delivers
+//! the lot to sockets with one read. While one batch commits the next gathers, so a quiet
+//! chat's message goes alone and at once, and a busy instance pays for one commit, one flush
+//! and one projection per batch rather than per message.
+
+use std::sync::Arc;
+
+use domain::Metadata;
+use domain::chat::{Chat, ChatCommand, ChatId, MessageFacts};
+use eventstore::commands::Job;
+use eventstore::{CommandError, Commands, StoredEvent};
+use projections::live::Delivery;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use super::{ChatFailure, refusal};
+use crate::live::Live;
+
+/// The most messages one commit stores.
+const BATCH: usize = 64;
+/// Batches being stored at once: one commits while the next is made.
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// A message waiting for its batch, and where its outcome goes.
+struct Queued {
+    job: Job<Chat>,
+    answer: oneshot::Sender<Result<Vec<Delivery>, ChatFailure>>,
+}
+
+#[derive(Clone)]
+pub(super) struct Sending {
+    queue: mpsc::UnboundedSender<Queued>,
+}
+
+impl Sending {
+    /// Starts the task that stores queued messages; it ends when the last handle is dropped.
+    pub(super) fn start(commands: Commands, facts: Arc<dyn MessageFacts>, live: Live) -> Self {
+        // Unbounded, because what may wait here is bounded before it: the chat's admission
+        // lets only so many messages in at once.
+        let (queue, queued) = mpsc::unbounded_channel();
+        tokio::spawn(run(
+            queued,
+            Store {
+                commands,
+                facts,
+                live,
+            },
+        ));
+        Self { queue }
+    }
+
+    /// Stores `command` (a message sent) in the next batch and delivers it; returns what was
+    /// delivered, like [`Chats::run`](super::Chats).
+    pub(super) async fn send(
+        &self,
+        chat: ChatId,
+        command: ChatCommand,
+        metadata: Metadata,
+    ) -> Result<Vec<Delivery>, ChatFailure> {
+        let (answer, outcome) = oneshot::channel();
+        let job = Job {
+            aggregate_id: chat.to_string(),
+            command,
+            metadata,
+        };
+        self.queue
+            .send(Queued { job, answer })
+            .map_err(|_| ChatFailure::Internal(anyhow::anyhow!("the sending task has stopped")))?;
+        outcome
+            .await
+            .map_err(|_| ChatFailure::Internal(anyhow::anyhow!("the sending task dropped a message")))?
+    }
+}
+
+#[derive(Clone)]
+struct Store {
+    commands: Commands,
+    facts: Arc<dyn MessageFacts>,
+    live: Live,
+}
+
+async fn run(mut queued: mpsc::UnboundedReceiver<Queued>, store: Store) {
+    let in_flight = Arc::new(Semaphore::new(BATCHES_IN_FLIGHT));
+    loop {
+        let Ok(turn) = in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        let mut batch = Vec::with_capacity(BATCH);
+        if queued.recv_many(&mut batch, BATCH).await == 0 {
+            return;
+        }
+        let store = store.clone();
+        tokio::spawn(async move {
+            store.batch(batch).await;
+            drop(turn);
+        });
+    }
+}
+
+impl Store {
+    async fn batch(&self, batch: Vec<Queued>) {
+        let (jobs, answers): (Vec<_>, Vec<_>) = batch.into_iter().map(|q| (q.job, q.answer)).unzip();
+        let outcomes = self.commands.execute_all::<Chat>(jobs, &self.facts).await;
+        let stored: Vec<StoredEvent> = outcomes
+            .iter()
+            .filter_map(|outcome| outcome.as_ref().ok()?.appended.as_ref())
+            .flat_map(|appended| appended.events.iter().cloned())
+            .collect();
+        let delivered = self.live.announce_events(self.commands.pool(), &stored).await;
+        for (outcome, answer) in outcomes.into_iter().zip(answers) {
+            let result = match outcome {
+                Ok(executed) => {
+                    let mine = executed.appended.map(|a| a.events).unwrap_or_default();
+                    Ok(delivered
+                        .iter()
+                        .filter(|d| mine.iter().any(|e| e.position == d.position))
+                        .cloned()
+                        .collect())
+                }
+                Err(CommandError::Rejected(err)) => Err(refusal(err)),
+                Err(other) => Err(ChatFailure::Internal(other.into())),
+            };
+            // The sender may have gone (its socket closed): the message is stored all the same.
+            let _ = answer.send(result);
+        }
+    }
+}

@@ -538,7 +538,9 @@ async fn site_parts_with(
         let _ = load.offer(400.0, Duration::from_secs(3)).await;
         let mut capacity = Vec::new();
         let mut held: Option<f64> = None;
-        for offered in [400.0, 1000.0, 1600.0, 2400.0, 3200.0, 4000.0, 5000.0, 6000.0] {
+        for offered in [
+            400.0, 1000.0, 1600.0, 2400.0, 3000.0, 3600.0, 4200.0, 5000.0, 6000.0,
+        ] {
             step(&format!(
                 "chat capacity: offered {offered:.0} msg/s for {} s",
                 cli.write_seconds

@@ -62,6 +62,12 @@ impl Commands {
         A: Stored + Clone,
         A::Command: Clone,
     {
+        // One command alone is cheaper run alone: no transaction to open, no lock to take.
+        if let [job] = jobs.as_slice() {
+            let alone =
+                self.execute_retrying(&job.aggregate_id, job.command.clone(), services, &job.metadata);
+            return vec![alone.await];
+        }
         let ran = match self.run_together(&jobs, services).await {
             Ok(ran) => ran,
             Err(err) => {
@@ -116,9 +122,11 @@ impl Commands {
             turns.push(self.stripes[stripe].lock().await);
         }
         let mut tx = self.pool.begin().await.map_err(crate::store::StoreError::from)?;
+        // Generic plans, as in a catch-up: the same plan serves every batch, whatever its size.
         sqlx::query!(
             r#"
-            select count(pg_advisory_xact_lock($1, key)) as "locked!"
+            select set_config('plan_cache_mode', 'force_generic_plan', true) as plan_cache_mode,
+                   count(pg_advisory_xact_lock($1, key)) as "locked!"
               from (select distinct hashtext(id) as key from unnest($2::text[]) as id order by 1) as keys
             "#,
             BATCH_LOCKS,
@@ -137,7 +145,7 @@ impl Commands {
                 None => unknown.push(*id),
             }
         }
-        store.refresh_all(&mut kept).await?;
+        store.refresh_all(&mut *tx, &mut kept).await?;
         for id in unknown {
             kept.push(store.load(id).await?);
         }

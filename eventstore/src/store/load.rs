@@ -92,11 +92,15 @@ impl<A: Stored> EventStore<A> {
     /// Brings a kept state up to date: applies the events stored after it (by another process;
     /// usually there are none).
     pub async fn refresh(&self, loaded: &mut Loaded<A>) -> Result<(), StoreError> {
-        self.refresh_all(std::slice::from_mut(loaded)).await
+        self.refresh_all(&self.pool, std::slice::from_mut(loaded)).await
     }
 
     /// Brings several kept states up to date in one round trip.
-    pub async fn refresh_all(&self, kept: &mut [Loaded<A>]) -> Result<(), StoreError> {
+    pub async fn refresh_all<'e>(
+        &self,
+        db: impl sqlx::PgExecutor<'e>,
+        kept: &mut [Loaded<A>],
+    ) -> Result<(), StoreError> {
         let (ids, after): (Vec<String>, Vec<i64>) = kept
             .iter()
             .map(|loaded| {
@@ -118,7 +122,7 @@ impl<A: Stored> EventStore<A> {
             &after,
             A::LOADS_ERASED,
         )
-        .fetch_all(&self.pool)
+        .fetch_all(db)
         .await?;
         if rows.is_empty() {
             return Ok(());

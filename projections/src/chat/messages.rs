@@ -318,6 +318,26 @@ pub async fn by_client_id(
     .await
 }
 
+/// Those of `sent` (room, sender, client id) already stored, in one read: what resends of
+/// several messages are answered with.
+pub async fn by_client_ids(
+    db: impl PgExecutor<'_>,
+    sent: &[(Uuid, Uuid, Uuid)],
+) -> Result<Vec<MessageRow>, sqlx::Error> {
+    let rooms: Vec<Uuid> = sent.iter().map(|s| s.0).collect();
+    let senders: Vec<Uuid> = sent.iter().map(|s| s.1).collect();
+    let clients: Vec<Uuid> = sent.iter().map(|s| s.2).collect();
+    select_messages!(
+        "join unnest($1::uuid[], $2::uuid[], $3::uuid[]) as w(room_id, sender_id, client_id)
+           on m.room_id = w.room_id and m.sender_id = w.sender_id and m.client_id = w.client_id",
+        &rooms,
+        &senders,
+        &clients
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// The messages read model answering the chat aggregate's questions.
 pub struct Facts(pub PgPool);
 

@@ -72,6 +72,7 @@ impl Publisher {
         // wake-up or poll. Postgres hands the lock over the moment the holder commits.
         let taken = sqlx::query!(
             "select set_config('synchronous_commit', 'off', true) as synchronous_commit, \
+                    set_config('plan_cache_mode', 'force_generic_plan', true) as plan_cache_mode, \
                     set_config('lock_timeout', '1s', true) as lock_timeout, pg_advisory_xact_lock($1)",
             LOCK_KEY,
         )

@@ -10,6 +10,7 @@ use projections::live::{Delivery, ServerFrame};
 use projections::users::UserRow;
 use uuid::Uuid;
 
+use super::sending::Sent;
 use super::{ChatFailure, Chats, refusal};
 use domain::chat::ChatError;
 
@@ -40,7 +41,12 @@ impl Chats {
         // The chat itself refuses anyone who is not one of its two people (as not found); one
         // query fewer for every message sent.
         let chat = ChatId(room);
-        if let Some(original) = messages::by_client_id(self.db(), room, user.id, client_id).await? {
+        // A resend is answered with its original: for a plain message, by the batch it joins
+        // (which asks for all of its messages in one read); for one with a file, here, before
+        // the file is claimed again.
+        if attachment.is_some()
+            && let Some(original) = messages::by_client_id(self.db(), room, user.id, client_id).await?
+        {
             return Ok((MessageJson::from(&original), false));
         }
         let body = match attachment {
@@ -68,8 +74,18 @@ impl Chats {
             attachment,
         };
         let metadata = Metadata::new(Some(user.id), request_id);
-        let delivered = match self.sending.send(chat, command, metadata).await {
-            Ok(delivered) => delivered,
+        let sent = self
+            .sending
+            .send(chat, UserId(user.id), ClientId(client_id), command, metadata)
+            .await;
+        let delivered = match sent {
+            Ok(Sent::Delivered(delivered)) => delivered,
+            Ok(Sent::Before(original)) => {
+                if let Some(file) = file {
+                    self.unclaim(file).await;
+                }
+                return Ok((MessageJson::from(&*original), false));
+            }
             Err(failure) => {
                 if let Some(file) = file {
                     self.unclaim(file).await;

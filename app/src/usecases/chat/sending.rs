@@ -9,11 +9,14 @@
 use std::sync::Arc;
 
 use domain::Metadata;
-use domain::chat::{Chat, ChatCommand, ChatId, MessageFacts};
+use domain::chat::{Chat, ChatCommand, ChatId, ClientId, MessageFacts};
+use domain::user::UserId;
 use eventstore::commands::Job;
 use eventstore::{CommandError, Commands, StoredEvent};
+use projections::chat::messages::{self, MessageRow};
 use projections::live::Delivery;
 use tokio::sync::{Semaphore, mpsc, oneshot};
+use uuid::Uuid;
 
 use super::{ChatFailure, refusal};
 use crate::live::Live;
@@ -26,7 +29,17 @@ const BATCHES_IN_FLIGHT: usize = 2;
 /// A message waiting for its batch, and where its outcome goes.
 struct Queued {
     job: Job<Chat>,
-    answer: oneshot::Sender<Result<Vec<Delivery>, ChatFailure>>,
+    /// Its room, sender and client id.
+    key: (Uuid, Uuid, Uuid),
+    answer: oneshot::Sender<Result<Sent, ChatFailure>>,
+}
+
+/// What became of a message.
+pub(super) enum Sent {
+    /// It was stored, and these frames delivered here.
+    Delivered(Vec<Delivery>),
+    /// A message with its client id was stored before: this one.
+    Before(Box<MessageRow>),
 }
 
 #[derive(Clone)]
@@ -51,22 +64,25 @@ impl Sending {
         Self { queue }
     }
 
-    /// Stores `command` (a message sent) in the next batch and delivers it; returns what was
-    /// delivered, like [`Chats::run`](super::Chats).
+    /// Stores `command`, the message `sender` sent under `client_id`, in the next batch and
+    /// delivers it; or finds it stored already.
     pub(super) async fn send(
         &self,
         chat: ChatId,
+        sender: UserId,
+        client_id: ClientId,
         command: ChatCommand,
         metadata: Metadata,
-    ) -> Result<Vec<Delivery>, ChatFailure> {
+    ) -> Result<Sent, ChatFailure> {
         let (answer, outcome) = oneshot::channel();
         let job = Job {
             aggregate_id: chat.to_string(),
             command,
             metadata,
         };
+        let key = (chat.0, sender.0, client_id.0);
         self.queue
-            .send(Queued { job, answer })
+            .send(Queued { job, key, answer })
             .map_err(|_| ChatFailure::Internal(anyhow::anyhow!("the sending task has stopped")))?;
         outcome
             .await
@@ -101,7 +117,39 @@ async fn run(mut queued: mpsc::UnboundedReceiver<Queued>, store: Store) {
 
 impl Store {
     async fn batch(&self, batch: Vec<Queued>) {
-        let (jobs, answers): (Vec<_>, Vec<_>) = batch.into_iter().map(|q| (q.job, q.answer)).unzip();
+        // Resends of messages stored before are answered with those, all found in one read.
+        let keys: Vec<_> = batch.iter().map(|queued| queued.key).collect();
+        let before = match messages::by_client_ids(self.commands.pool(), &keys).await {
+            Ok(rows) => rows,
+            Err(err) => {
+                for queued in batch {
+                    let _ = queued
+                        .answer
+                        .send(Err(ChatFailure::Internal(anyhow::anyhow!("{err}"))));
+                }
+                return;
+            }
+        };
+        let mut jobs = Vec::with_capacity(batch.len());
+        let mut answers = Vec::with_capacity(batch.len());
+        for Queued { job, key, answer } in batch {
+            let original = before
+                .iter()
+                .find(|m| (m.room_id, m.sender_id, m.client_id) == key)
+                .cloned();
+            match original {
+                Some(original) => {
+                    let _ = answer.send(Ok(Sent::Before(Box::new(original))));
+                }
+                None => {
+                    jobs.push(job);
+                    answers.push(answer);
+                }
+            }
+        }
+        if jobs.is_empty() {
+            return;
+        }
         let outcomes = self.commands.execute_all::<Chat>(jobs, &self.facts).await;
         let stored: Vec<StoredEvent> = outcomes
             .iter()
@@ -113,11 +161,13 @@ impl Store {
             let result = match outcome {
                 Ok(executed) => {
                     let mine = executed.appended.map(|a| a.events).unwrap_or_default();
-                    Ok(delivered
-                        .iter()
-                        .filter(|d| mine.iter().any(|e| e.position == d.position))
-                        .cloned()
-                        .collect())
+                    Ok(Sent::Delivered(
+                        delivered
+                            .iter()
+                            .filter(|d| mine.iter().any(|e| e.position == d.position))
+                            .cloned()
+                            .collect(),
+                    ))
                 }
                 Err(CommandError::Rejected(err)) => Err(refusal(err)),
                 Err(other) => Err(ChatFailure::Internal(other.into())),

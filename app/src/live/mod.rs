@@ -95,10 +95,10 @@ impl Live {
         }
         self.publisher.wake();
         let built = async {
-            let mut conn = db.acquire().await?;
-            projections::live::deliveries(&mut conn, events)
-                .await
-                .map_err(anyhow::Error::from)
+            let mut tx = db.begin_with(eventstore::db::GENERIC_PLANS).await?;
+            let deliveries = projections::live::deliveries(&mut tx, events).await?;
+            tx.commit().await?;
+            Ok::<_, anyhow::Error>(deliveries)
         }
         .await;
         match built {

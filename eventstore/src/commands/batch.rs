@@ -121,12 +121,14 @@ impl Commands {
         for stripe in stripes {
             turns.push(self.stripes[stripe].lock().await);
         }
-        let mut tx = self.pool.begin().await.map_err(crate::store::StoreError::from)?;
-        // Generic plans, as in a catch-up: the same plan serves every batch, whatever its size.
+        let mut tx = self
+            .pool
+            .begin_with(crate::db::GENERIC_PLANS)
+            .await
+            .map_err(crate::store::StoreError::from)?;
         sqlx::query!(
             r#"
-            select set_config('plan_cache_mode', 'force_generic_plan', true) as plan_cache_mode,
-                   count(pg_advisory_xact_lock($1, key)) as "locked!"
+            select count(pg_advisory_xact_lock($1, key)) as "locked!"
               from (select distinct hashtext(id) as key from unnest($2::text[]) as id order by 1) as keys
             "#,
             BATCH_LOCKS,

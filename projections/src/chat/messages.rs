@@ -318,24 +318,31 @@ pub async fn by_client_id(
     .await
 }
 
-/// Those of `sent` (room, sender, client id) already stored, in one read: what resends of
-/// several messages are answered with.
-pub async fn by_client_ids(
+/// Which of `sent` (room, sender, client id) are stored already, in one read: resends of
+/// messages among many sent at once.
+pub async fn stored_of(
     db: impl PgExecutor<'_>,
     sent: &[(Uuid, Uuid, Uuid)],
-) -> Result<Vec<MessageRow>, sqlx::Error> {
+) -> Result<Vec<(Uuid, Uuid, Uuid)>, sqlx::Error> {
     let rooms: Vec<Uuid> = sent.iter().map(|s| s.0).collect();
     let senders: Vec<Uuid> = sent.iter().map(|s| s.1).collect();
     let clients: Vec<Uuid> = sent.iter().map(|s| s.2).collect();
-    select_messages!(
-        "join unnest($1::uuid[], $2::uuid[], $3::uuid[]) as w(room_id, sender_id, client_id)
-           on m.room_id = w.room_id and m.sender_id = w.sender_id and m.client_id = w.client_id",
+    let rows = sqlx::query!(
+        r#"
+        select m.room_id, m.sender_id, m.client_id
+          from unnest($1::uuid[], $2::uuid[], $3::uuid[]) as w(room_id, sender_id, client_id)
+          join messages m on m.room_id = w.room_id and m.sender_id = w.sender_id and m.client_id = w.client_id
+        "#,
         &rooms,
         &senders,
         &clients
     )
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.room_id, row.sender_id, row.client_id))
+        .collect())
 }
 
 /// The messages read model answering the chat aggregate's questions.

@@ -86,7 +86,7 @@ fn refusal(err: ChatError) -> ChatFailure {
 /// Messages one instance stores at once. Sending is a short transaction (and a wait for the
 /// read models); past this many, more at once only queue for the database and every message
 /// waits longer, so the excess is refused at once with a retry hint instead (see [`Busy`]).
-const SENDS_IN_FLIGHT: usize = 48;
+const SENDS_IN_FLIGHT: usize = 96;
 /// How long a message may wait for a place among them.
 const ADMISSION_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
 

@@ -117,10 +117,10 @@ async fn run(mut queued: mpsc::UnboundedReceiver<Queued>, store: Store) {
 
 impl Store {
     async fn batch(&self, batch: Vec<Queued>) {
-        // Resends of messages stored before are answered with those, all found in one read.
+        // Resends of messages stored before are answered with those, found in one read.
         let keys: Vec<_> = batch.iter().map(|queued| queued.key).collect();
-        let before = match messages::by_client_ids(self.commands.pool(), &keys).await {
-            Ok(rows) => rows,
+        let resent = match messages::stored_of(self.commands.pool(), &keys).await {
+            Ok(resent) => resent,
             Err(err) => {
                 for queued in batch {
                     let _ = queued
@@ -133,19 +133,18 @@ impl Store {
         let mut jobs = Vec::with_capacity(batch.len());
         let mut answers = Vec::with_capacity(batch.len());
         for Queued { job, key, answer } in batch {
-            let original = before
-                .iter()
-                .find(|m| (m.room_id, m.sender_id, m.client_id) == key)
-                .cloned();
-            match original {
-                Some(original) => {
-                    let _ = answer.send(Ok(Sent::Before(Box::new(original))));
-                }
-                None => {
-                    jobs.push(job);
-                    answers.push(answer);
-                }
+            if !resent.contains(&key) {
+                jobs.push(job);
+                answers.push(answer);
+                continue;
             }
+            let (room, sender, client_id) = key;
+            let original = match messages::by_client_id(self.commands.pool(), room, sender, client_id).await {
+                Ok(Some(original)) => Ok(Sent::Before(Box::new(original))),
+                Ok(None) => Err(ChatFailure::NotFound),
+                Err(err) => Err(err.into()),
+            };
+            let _ = answer.send(original);
         }
         if jobs.is_empty() {
             return;

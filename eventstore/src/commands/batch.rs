@@ -7,9 +7,10 @@
 //! The aggregates a batch writes are locked in Postgres (transaction-scoped advisory locks,
 //! taken in one order by every instance, so two batches never deadlock) before their states
 //! are brought up to date, so two instances batching sends to one chat take turns rather than
-//! losing races. A command run alone (`execute`) does not take these locks; when one of them
-//! wins a race against a batch, or a batch cannot be stored for any other reason, every command
-//! of the batch is run alone instead, as it would have been without batching.
+//! losing races. A command run alone (`execute`, and a batch of one, which needs no lock)
+//! does not take these locks; when one of them wins a race against a batch, or a batch cannot be
+//! stored for any other reason, every command of the batch is run alone instead, as it would
+//! have been without batching.
 
 use std::collections::HashMap;
 

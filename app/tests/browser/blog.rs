@@ -223,6 +223,10 @@ async fn an_author_writes_leaves_comes_back_shares_a_preview_and_schedules_the_p
 
     // A preview link, opened by someone without an account.
     author.click(".draft-tools button[type=submit]").await;
+    // The draft's page comes back with the link once the form's answer has loaded.
+    author
+        .wait_until("return document.querySelector('#preview-link') !== null")
+        .await;
     let link = author
         .script("return document.querySelector('#preview-link').value")
         .await;

@@ -272,6 +272,113 @@ async fn concurrent_sends_from_two_instances_reach_every_socket_in_seq_order_onc
     );
 }
 
+/// Many people writing at once through two instances: each instance stores what gathers as one
+/// batch, and two instances' batches to one room take turns. Nothing is lost, doubled or
+/// reordered, and the messages really were stored in batches.
+#[tokio::test]
+async fn messages_stored_in_batches_across_two_instances_keep_every_rooms_order() {
+    let first = TestApp::spawn().await;
+    let second = first.another_instance().await;
+    const EACH: usize = 50;
+    const TABS: usize = 2;
+    const PER_ROOM: usize = 2 * TABS * EACH;
+    const PAIRS: usize = 3;
+
+    let mut writers = Vec::new();
+    let mut readers = Vec::new();
+    for pair in 0..PAIRS {
+        let (a_name, b_name) = (format!("ann{pair}"), format!("ben{pair}"));
+        let a = first.signed_in(&a_name).await;
+        let b = second.signed_in(&b_name).await;
+        let room = open_room(&a, &b, &b_name).await;
+        for tab in 0..TABS {
+            writers.push((
+                room.clone(),
+                format!("{a_name}/{tab}"),
+                Socket::open(&first, &a).await,
+            ));
+            writers.push((
+                room.clone(),
+                format!("{b_name}/{tab}"),
+                Socket::open(&second, &b).await,
+            ));
+        }
+        readers.push(Socket::open(&second, &a).await);
+        readers.push(Socket::open(&first, &b).await);
+    }
+
+    let write = |(room, tab, mut socket): (String, String, Socket)| async move {
+        for i in 0..EACH {
+            let frame = json!({ "type": "send", "room_id": room, "client_id": Uuid::new_v4(), "body": format!("{tab} {i}") });
+            socket.send(frame).await;
+        }
+        let mut acks = Vec::new();
+        let mut received = Vec::new();
+        while acks.len() < EACH || received.len() < PER_ROOM {
+            let frame = socket.next().await;
+            match frame["type"].as_str() {
+                Some("ack") => acks.push(frame["message"]["body"].as_str().unwrap().to_owned()),
+                Some("message") => received.push(frame["message"]["seq"].as_i64().unwrap()),
+                Some("error") => panic!("{frame}"),
+                _ => {}
+            }
+        }
+        let expected: Vec<String> = (0..EACH).map(|i| format!("{tab} {i}")).collect();
+        assert_eq!(
+            acks, expected,
+            "{tab}'s messages are acknowledged in the order sent"
+        );
+        received
+    };
+    let read = |mut socket: Socket| async move {
+        let mut received = Vec::new();
+        while received.len() < PER_ROOM {
+            received.push(
+                socket.next_of("message").await["message"]["seq"]
+                    .as_i64()
+                    .unwrap(),
+            );
+        }
+        received
+    };
+    let (written, read) = tokio::join!(
+        futures_util::future::join_all(writers.into_iter().map(write)),
+        futures_util::future::join_all(readers.into_iter().map(read))
+    );
+    let every_seq: Vec<i64> = (1..=PER_ROOM as i64).collect();
+    for received in written.iter().chain(&read) {
+        assert_eq!(
+            received, &every_seq,
+            "every socket gets its room's messages once, in seq order"
+        );
+    }
+
+    let rooms: Vec<(String, i64, i64)> =
+        sqlx::query_as("select room_id::text, count(*), max(seq) from messages group by room_id")
+            .fetch_all(&first.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(rooms.len(), PAIRS);
+    for (room, count, last) in rooms {
+        assert_eq!(
+            (count, last),
+            (PER_ROOM as i64, PER_ROOM as i64),
+            "room {room}: contiguous"
+        );
+    }
+    let commits: i64 = sqlx::query_scalar(
+        "select count(distinct transaction_id::text) from events where event_type = 'MessageSent'",
+    )
+    .fetch_one(&first.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        commits < (PAIRS * PER_ROOM) as i64,
+        "{commits} commits for {} messages: none was stored with another",
+        PAIRS * PER_ROOM
+    );
+}
+
 #[tokio::test]
 async fn a_reconnecting_client_catches_up_with_sync_exactly_once() {
     let app = TestApp::spawn().await;

@@ -73,10 +73,16 @@ impl Commands {
             Ok(ran) => ran,
             Err(err) => {
                 tracing::debug!(error = %err, commands = jobs.len(), "batch not stored together; running each alone");
-                let alone = jobs.iter().map(|job| {
-                    self.execute_retrying(&job.aggregate_id, job.command.clone(), services, &job.metadata)
-                });
-                return futures_util::future::join_all(alone).await;
+                // One after another, in the batch's order: a command may follow another of the
+                // same sender to the same aggregate.
+                let mut outcomes = Vec::with_capacity(jobs.len());
+                for job in &jobs {
+                    let outcome = self
+                        .execute_retrying(&job.aggregate_id, job.command.clone(), services, &job.metadata)
+                        .await;
+                    outcomes.push(outcome);
+                }
+                return outcomes;
             }
         };
         let mut outcomes = Vec::with_capacity(ran.len());

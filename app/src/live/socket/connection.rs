@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use futures_util::stream::FuturesOrdered;
 use futures_util::{SinkExt, StreamExt};
 use projections::chat::messages::{self, MessageJson, Window};
 use projections::chat::rooms;
@@ -20,6 +21,9 @@ use crate::live::{Frame, Subscription};
 use crate::state::AppState;
 use crate::web::auth::Credential;
 
+/// Messages of one socket queued to be stored at once; past this, the socket reads its next
+/// frame only once the oldest is stored.
+const PENDING_PER_SOCKET: usize = 16;
 /// How often a socket that only receives checks that its session still stands.
 const RECHECK: Duration = Duration::from_secs(15);
 /// How long a check made for one of the client's frames covers its next frames.
@@ -110,9 +114,20 @@ pub(super) async fn run(
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.tick().await;
     let mut checked: Option<Instant> = None;
+    // Messages queued and not yet stored, whose acknowledgements go out in the order sent.
+    let mut pending = FuturesOrdered::new();
     loop {
+        if pending.len() >= PENDING_PER_SOCKET
+            && let Some(ack) = pending.next().await
+        {
+            let _ = outbox.send(ack).await;
+        }
         let message = tokio::select! {
             () = closed.cancelled() => break,
+            Some(ack) = pending.next(), if !pending.is_empty() => {
+                let _ = outbox.send(ack).await;
+                continue;
+            }
             _ = recheck.tick() => {
                 if !still_holds(&state, &credential).await {
                     break;
@@ -137,7 +152,11 @@ pub(super) async fn run(
             checked = Some(Instant::now());
         }
         match message {
-            Message::Text(text) => handle(&state, &user, text.as_str(), &outbox).await,
+            Message::Text(text) => {
+                if let Some(ack) = handle(&state, &user, text.as_str(), &outbox).await {
+                    pending.push_back(ack);
+                }
+            }
             Message::Binary(_) => {
                 let _ = outbox
                     .send(error_frame(ErrorCode::Invalid, "frames are JSON text", None))
@@ -146,6 +165,11 @@ pub(super) async fn run(
             Message::Close(_) => break,
             Message::Ping(_) | Message::Pong(_) => {}
         }
+    }
+    // What was queued is stored whether or not anyone still listens; its acknowledgements go
+    // out if the socket is still open.
+    while let Some(ack) = pending.next().await {
+        let _ = outbox.try_send(ack);
     }
     closed.cancel();
     let _ = writer.await;

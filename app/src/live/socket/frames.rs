@@ -1,6 +1,7 @@
 //! What a client's frames ask for, run through the chat use cases, and the frames it is sent
 //! back.
 
+use futures_util::future::BoxFuture;
 use projections::chat::messages::{self, MessageJson, Window};
 use projections::chat::rooms;
 use projections::live::{ClientFrame, ErrorCode, ServerFrame};
@@ -39,11 +40,23 @@ fn failure_frame(failure: ChatFailure, client_id: Option<Uuid>) -> Frame {
     }
 }
 
-pub(super) async fn handle(state: &AppState, user: &UserRow, text: &str, outbox: &mpsc::Sender<Frame>) {
+/// A message's acknowledgement (or why it was not stored), once it is stored.
+pub(super) type Pending = BoxFuture<'static, Frame>;
+
+/// Runs one of the client's frames. A message is checked and queued here, in the order the
+/// frames came, and its acknowledgement comes back as [`Pending`] for the socket to send when
+/// it is ready; every other frame is answered before this returns.
+pub(super) async fn handle(
+    state: &AppState,
+    user: &UserRow,
+    text: &str,
+    outbox: &mpsc::Sender<Frame>,
+) -> Option<Pending> {
     let refuse = |message: String, client_id: Option<Uuid>| async move {
         let _ = outbox
             .send(error_frame(ErrorCode::Invalid, &message, client_id))
             .await;
+        None
     };
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
@@ -71,7 +84,7 @@ pub(super) async fn handle(state: &AppState, user: &UserRow, text: &str, outbox:
         let _ = outbox
             .send(frame(&ServerFrame::rate_limited(wait.0, client_id)))
             .await;
-        return;
+        return None;
     }
     let reply = match parsed {
         ClientFrame::Send {
@@ -87,8 +100,15 @@ pub(super) async fn handle(state: &AppState, user: &UserRow, text: &str, outbox:
                 reply_to,
                 attachment: attachment_id,
             };
-            match state.chats.send(user, room_id, outgoing, &request_id).await {
-                Ok((message, _)) => frame(&ServerFrame::Ack { client_id, message }),
+            match state.chats.queue_send(user, room_id, outgoing, &request_id).await {
+                Ok(stored) => {
+                    return Some(Box::pin(async move {
+                        match stored.await {
+                            Ok((message, _)) => frame(&ServerFrame::Ack { client_id, message }),
+                            Err(failure) => failure_frame(failure, Some(client_id)),
+                        }
+                    }));
+                }
                 Err(failure) => failure_frame(failure, Some(client_id)),
             }
         }
@@ -98,16 +118,17 @@ pub(super) async fn handle(state: &AppState, user: &UserRow, text: &str, outbox:
         },
         ClientFrame::Read { room_id, seq } => {
             match state.chats.mark_read(user, room_id, seq, &request_id).await {
-                Ok(()) => return,
+                Ok(()) => return None,
                 Err(failure) => failure_frame(failure, None),
             }
         }
         ClientFrame::Typing { room_id } => match state.chats.typing(user, room_id).await {
-            Ok(()) => return,
+            Ok(()) => return None,
             Err(failure) => failure_frame(failure, None),
         },
     };
     let _ = outbox.send(reply).await;
+    None
 }
 
 /// Sends every message of `room` after `after`, in order; returns the latest seq.

@@ -32,6 +32,20 @@ impl Chats {
         outgoing: Outgoing<'_>,
         request_id: &str,
     ) -> Result<(MessageJson, bool), ChatFailure> {
+        self.queue_send(user, room, outgoing, request_id).await?.await
+    }
+
+    /// Checks a message and queues it to be stored, after every message queued before it;
+    /// the future returned ends with what [`send`](Self::send) returns. So a socket can queue
+    /// its person's messages one after another, in order, and wait for them together.
+    pub async fn queue_send(
+        &self,
+        user: &UserRow,
+        room: Uuid,
+        outgoing: Outgoing<'_>,
+        request_id: &str,
+    ) -> Result<impl Future<Output = Result<(MessageJson, bool), ChatFailure>> + Send + 'static, ChatFailure>
+    {
         let Outgoing {
             client_id,
             body,
@@ -44,66 +58,80 @@ impl Chats {
         // A resend is answered with its original: for a plain message, by the batch it joins
         // (which asks for all of its messages in one read); for one with a file, here, before
         // the file is claimed again.
-        if attachment.is_some()
-            && let Some(original) = messages::by_client_id(self.db(), room, user.id, client_id).await?
-        {
-            return Ok((MessageJson::from(&original), false));
-        }
-        let body = match attachment {
-            Some(_) => MessageBody::caption(body),
-            None => MessageBody::parse(body),
-        }
-        .map_err(refusal)?;
-        let reply_to = match reply_to {
-            Some(seq) => Some(u64::try_from(seq).map_err(|_| refusal(ChatError::ReplyNotFound))?),
+        let before = match attachment {
+            Some(_) => messages::by_client_id(self.db(), room, user.id, client_id).await?,
             None => None,
         };
-        let _admitted = self.admit().await?;
-        let attachment = match attachment {
-            Some(id) => Some(self.claim(user, room, id).await?),
-            None => None,
-        };
-        let file = attachment.as_ref().map(|a| a.id);
-        let id = Uuid::now_v7();
-        let command = ChatCommand::Send {
-            id: MessageId(id),
-            by: UserId(user.id),
-            client_id: ClientId(client_id),
-            body,
-            reply_to,
-            attachment,
-        };
-        let metadata = Metadata::new(Some(user.id), request_id);
-        let sent = self
-            .sending
-            .send(chat, UserId(user.id), ClientId(client_id), command, metadata)
-            .await;
-        let delivered = match sent {
-            Ok(Sent::Delivered(delivered)) => delivered,
-            Ok(Sent::Before(original)) => {
-                if let Some(file) = file {
-                    self.unclaim(file).await;
+        let queued = match before {
+            Some(original) => Err(MessageJson::from(&original)),
+            None => {
+                let body = match attachment {
+                    Some(_) => MessageBody::caption(body),
+                    None => MessageBody::parse(body),
                 }
-                return Ok((MessageJson::from(&*original), false));
+                .map_err(refusal)?;
+                let reply_to = match reply_to {
+                    Some(seq) => Some(u64::try_from(seq).map_err(|_| refusal(ChatError::ReplyNotFound))?),
+                    None => None,
+                };
+                let admitted = self.admit().await?;
+                let attachment = match attachment {
+                    Some(id) => Some(self.claim(user, room, id).await?),
+                    None => None,
+                };
+                let file = attachment.as_ref().map(|a| a.id);
+                let id = Uuid::now_v7();
+                let command = ChatCommand::Send {
+                    id: MessageId(id),
+                    by: UserId(user.id),
+                    client_id: ClientId(client_id),
+                    body,
+                    reply_to,
+                    attachment,
+                };
+                let metadata = Metadata::new(Some(user.id), request_id);
+                let outcome =
+                    self.sending
+                        .queue(chat, UserId(user.id), ClientId(client_id), command, metadata);
+                Ok((admitted, outcome, file, id))
             }
-            Err(failure) => {
-                if let Some(file) = file {
-                    self.unclaim(file).await;
+        };
+        let chats = self.clone();
+        let sender = user.id;
+        Ok(async move {
+            let (admitted, outcome, file, id) = match queued {
+                Ok(waiting) => waiting,
+                Err(original) => return Ok((original, false)),
+            };
+            let sent = outcome.await;
+            drop(admitted);
+            let delivered = match sent {
+                Ok(Sent::Delivered(delivered)) => delivered,
+                Ok(Sent::Before(original)) => {
+                    if let Some(file) = file {
+                        chats.unclaim(file).await;
+                    }
+                    return Ok((MessageJson::from(&*original), false));
                 }
-                return Err(failure);
-            }
-        };
-        let message = match own_copy(&delivered, user, |m| m.client_id == client_id) {
-            Some(message) => message,
-            // A resend that raced its original in records nothing: the stored message is the
-            // original. (Also read when local delivery failed.)
-            None => messages::by_client_id(self.db(), room, user.id, client_id)
-                .await?
-                .map(|row| MessageJson::from(&row))
-                .ok_or(ChatFailure::NotFound)?,
-        };
-        let created = message.id == id;
-        Ok((message, created))
+                Err(failure) => {
+                    if let Some(file) = file {
+                        chats.unclaim(file).await;
+                    }
+                    return Err(failure);
+                }
+            };
+            let message = match own_copy(&delivered, sender, |m| m.client_id == client_id) {
+                Some(message) => message,
+                // A resend that raced its original in records nothing: the stored message is
+                // the original. (Also read when local delivery failed.)
+                None => messages::by_client_id(chats.db(), room, sender, client_id)
+                    .await?
+                    .map(|row| MessageJson::from(&row))
+                    .ok_or(ChatFailure::NotFound)?,
+            };
+            let created = message.id == id;
+            Ok((message, created))
+        })
     }
 
     pub async fn edit(
@@ -129,7 +157,7 @@ impl Chats {
                 request_id,
             )
             .await?;
-        if let Some(message) = own_copy(&delivered, user, |m| m.seq == seq as i64) {
+        if let Some(message) = own_copy(&delivered, user.id, |m| m.seq == seq as i64) {
             return Ok(message);
         }
         // An edit that changed nothing records nothing: the message stands as it was.
@@ -188,7 +216,7 @@ impl Chats {
             ChatCommand::Unreact { by, seq, reaction }
         };
         let delivered = self.run(chat, command, user, request_id).await?;
-        if let Some(message) = own_copy(&delivered, user, |m| m.seq == seq as i64) {
+        if let Some(message) = own_copy(&delivered, user.id, |m| m.seq == seq as i64) {
             return Ok(message);
         }
         messages::by_seq(self.db(), room, seq as i64)
@@ -250,11 +278,11 @@ pub struct Outgoing<'a> {
 /// command stored, exactly as it was pushed.
 fn own_copy(
     delivered: &[Delivery],
-    user: &UserRow,
+    user: Uuid,
     matches: impl Fn(&MessageJson) -> bool,
 ) -> Option<MessageJson> {
     delivered.iter().find_map(|delivery| match &delivery.frame {
-        ServerFrame::Message { message } if delivery.user == user.id && matches(message) => {
+        ServerFrame::Message { message } if delivery.user == user && matches(message) => {
             Some(message.clone())
         }
         _ => None,

@@ -317,16 +317,24 @@ async fn messages_stored_in_batches_across_two_instances_keep_every_rooms_order(
         while acks.len() < EACH || received.len() < PER_ROOM {
             let frame = socket.next().await;
             match frame["type"].as_str() {
-                Some("ack") => acks.push(frame["message"]["body"].as_str().unwrap().to_owned()),
+                Some("ack") => acks.push((
+                    frame["message"]["body"].as_str().unwrap().to_owned(),
+                    frame["message"]["seq"].as_i64().unwrap(),
+                )),
                 Some("message") => received.push(frame["message"]["seq"].as_i64().unwrap()),
                 Some("error") => panic!("{frame}"),
                 _ => {}
             }
         }
         let expected: Vec<String> = (0..EACH).map(|i| format!("{tab} {i}")).collect();
+        let bodies: Vec<String> = acks.iter().map(|(body, _)| body.clone()).collect();
         assert_eq!(
-            acks, expected,
+            bodies, expected,
             "{tab}'s messages are acknowledged in the order sent"
+        );
+        assert!(
+            acks.windows(2).all(|two| two[0].1 < two[1].1),
+            "{tab}'s messages are stored in the order sent: {acks:?}"
         );
         received
     };

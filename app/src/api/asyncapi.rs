@@ -98,8 +98,9 @@ pub fn document() -> Result<Value, serde_json::Error> {
             "description": "One socket per browser tab (or program) carries every room of its \
                 person. Frames are JSON text of at most 16 KiB, each with a `type`. After a \
                 reconnection a client sends `sync` with the last `seq` it saw in each room and so \
-                misses nothing. A message is acknowledged only once it is stored; which instance \
-                holds the socket does not matter.",
+                misses nothing. A message is acknowledged only once it is stored; a client may \
+                send its next messages before that, and they are stored and acknowledged in the \
+                order sent. Which instance holds the socket does not matter.",
         },
         "defaultContentType": "application/json",
         "servers": {

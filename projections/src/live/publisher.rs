@@ -64,7 +64,7 @@ impl Publisher {
 
     /// Publishes one batch. `Ok(true)` when there may be more.
     pub async fn publish_pending(&self) -> Result<bool, PublishError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(eventstore::db::GENERIC_PLANS).await?;
         // `set local synchronous_commit = off` (a checkpoint lost in a crash only means frames
         // sent again, which the hubs drop) in the round trip that takes the lock. When another
         // instance holds the lock, wait for it rather than give up: it may have read its range
@@ -72,7 +72,6 @@ impl Publisher {
         // wake-up or poll. Postgres hands the lock over the moment the holder commits.
         let taken = sqlx::query!(
             "select set_config('synchronous_commit', 'off', true) as synchronous_commit, \
-                    set_config('plan_cache_mode', 'force_generic_plan', true) as plan_cache_mode, \
                     set_config('lock_timeout', '1s', true) as lock_timeout, pg_advisory_xact_lock($1)",
             LOCK_KEY,
         )

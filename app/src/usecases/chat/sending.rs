@@ -146,25 +146,31 @@ impl Store {
         if jobs.is_empty() {
             return;
         }
-        let outcomes = self.commands.execute_all::<Chat>(jobs, &self.facts).await;
-        let stored: Vec<StoredEvent> = outcomes
-            .iter()
-            .filter_map(|outcome| outcome.as_ref().ok()?.appended.as_ref())
-            .flat_map(|appended| appended.events.iter().cloned())
-            .collect();
+        let mut outcomes = self.commands.execute_all::<Chat>(jobs, &self.facts).await;
+        // Every stored event goes to the sockets in one read; each sender is answered with the
+        // frames of its own events, told apart by their places in the log.
+        let mut stored: Vec<StoredEvent> = Vec::new();
+        let mut mine = Vec::with_capacity(outcomes.len());
+        for outcome in &mut outcomes {
+            let events = outcome
+                .as_mut()
+                .ok()
+                .and_then(|executed| executed.appended.as_mut())
+                .map(|appended| std::mem::take(&mut appended.events))
+                .unwrap_or_default();
+            mine.push(events.iter().map(|e| e.position).collect::<Vec<_>>());
+            stored.extend(events);
+        }
         let delivered = self.live.announce_events(self.commands.pool(), &stored).await;
-        for (outcome, answer) in outcomes.into_iter().zip(answers) {
+        for ((outcome, positions), answer) in outcomes.into_iter().zip(mine).zip(answers) {
             let result = match outcome {
-                Ok(executed) => {
-                    let mine = executed.appended.map(|a| a.events).unwrap_or_default();
-                    Ok(Sent::Delivered(
-                        delivered
-                            .iter()
-                            .filter(|d| mine.iter().any(|e| e.position == d.position))
-                            .cloned()
-                            .collect(),
-                    ))
-                }
+                Ok(_) => Ok(Sent::Delivered(
+                    delivered
+                        .iter()
+                        .filter(|d| positions.contains(&d.position))
+                        .cloned()
+                        .collect(),
+                )),
                 Err(CommandError::Rejected(err)) => Err(refusal(err)),
                 Err(other) => Err(ChatFailure::Internal(other.into())),
             };

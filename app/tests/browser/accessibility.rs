@@ -19,7 +19,9 @@ pub(crate) async fn violations(driver: &Driver) -> Vec<String> {
         .client
         .execute_async(
             "const done = arguments[arguments.length - 1];
-             axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })
+             // Colours are judged as they settle, not half way through a transition.
+             Promise.allSettled(document.getAnimations().map(a => a.finished))
+               .then(() => axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }))
                .then(r => done(r.violations.map(v => `${v.id} (${v.nodes.length}): ${v.help} at ${v.nodes[0].target}`)))
                .catch(e => done(['axe failed: ' + e]));",
             vec![],

@@ -105,6 +105,7 @@ impl ApiError {
             BlogError::NotFound(Missing::Draft) => Self::not_found("draft"),
             BlogError::NotFound(Missing::Profile) => Self::not_found("profile"),
             BlogError::NotFound(Missing::Subscription) => Self::not_found("subscription"),
+            BlogError::NotFound(Missing::Revision) => Self::not_found("revision"),
             BlogError::Throttled(wait) => Self::throttled(
                 subject,
                 format!("too many requests; try again in {}", wait.in_words()),

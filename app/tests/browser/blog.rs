@@ -294,3 +294,51 @@ async fn an_author_writes_leaves_comes_back_shares_a_preview_and_schedules_the_p
     author.quit().await;
     friend.quit().await;
 }
+
+#[tokio::test]
+async fn a_reader_follows_the_edits_of_a_post_and_its_author_restores_the_first_text() {
+    let app = TestApp::spawn().await;
+    let author = Driver::start().await;
+    let reader = Driver::start().await;
+    author.sign_up(&app, "editor").await;
+    author.goto(&app.url("/posts/new")).await;
+    author.fill("#title", "Green tea").await;
+    author.fill("#description", "Notes").await;
+    author.fill("#body", "Steep at 80 degrees.").await;
+    author.click("button[name=action][value=publish]").await;
+    let post_path = author.path().await;
+    author.click("a.post-edit").await;
+    author.fill("#body", "Steep at 100 degrees.").await;
+    author.click("button[name=action][value=publish]").await;
+    author.wait_for_text(".post-body", "100 degrees").await;
+
+    // A reader sees that it changed, and what changed.
+    reader.goto(&app.url(&post_path)).await;
+    reader.click(".byline-edited a").await;
+    reader.wait_for_path(&format!("{post_path}/revisions")).await;
+    let found = accessibility::violations(&reader).await;
+    assert!(found.is_empty(), "the list of revisions: {found:#?}");
+    reader.click("#revision-2 a[href$='/compare?from=1&to=2']").await;
+    assert!(reader.text(".diff-add").await.contains("100 degrees"));
+    assert!(reader.text(".diff-remove").await.contains("80 degrees"));
+    let found = accessibility::violations(&reader).await;
+    assert!(found.is_empty(), "two revisions compared: {found:#?}");
+    reader.click("a[href$='/revisions/1']").await;
+    assert!(reader.text(".post-body").await.contains("80 degrees"));
+    assert!(!reader.exists("form[action$='/restore']").await);
+
+    // Its author puts the first text back, from the keyboard.
+    author.goto(&app.url(&format!("{post_path}/revisions/1"))).await;
+    let found = accessibility::violations(&author).await;
+    assert!(found.is_empty(), "a revision, to its author: {found:#?}");
+    author
+        .script("document.querySelector(\"form[action$='/restore'] button\").focus()")
+        .await;
+    author.press("\u{E007}").await;
+    author.wait_for_path(&post_path).await;
+    assert!(author.text(".post-body").await.contains("80 degrees"));
+    assert_eq!(author.text(".byline-edited a").await, "edited 2 times");
+
+    author.quit().await;
+    reader.quit().await;
+}

@@ -39,6 +39,7 @@ mod newsletter;
 mod page_cache;
 mod postgres_server;
 mod redis_server;
+mod revisions;
 mod revocation;
 mod security;
 mod serve;

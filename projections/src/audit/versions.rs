@@ -40,16 +40,76 @@ pub async fn post_versions(
     keyring: &eventstore::seal::Keyring,
     post: Uuid,
 ) -> Result<Vec<PostVersion>, eventstore::runtime::ProjectionError> {
+    let mut versions: Vec<PostVersion> = Vec::new();
+    walk(db, keyring, post, |step| {
+        if let Step::Version(version) = step {
+            versions.push(version.clone());
+        }
+    })
+    .await?;
+    Ok(versions)
+}
+
+/// The versions of a post that readers saw: each published version made while the post was
+/// shown, and the one it showed again when staff stopped hiding it; oldest first. A version
+/// made and replaced while the post was hidden was never public and is not among them, nor is
+/// anything from before publication (drafts, previews).
+pub async fn public_versions(
+    db: &PgPool,
+    keyring: &eventstore::seal::Keyring,
+    post: Uuid,
+) -> Result<Vec<PostVersion>, eventstore::runtime::ProjectionError> {
+    let mut public: Vec<PostVersion> = Vec::new();
+    let mut hidden = false;
+    let mut current: Option<PostVersion> = None;
+    walk(db, keyring, post, |step| match step {
+        Step::Version(version) if version.deleted => current = None,
+        Step::Version(version) => {
+            if !hidden {
+                public.push(version.clone());
+            }
+            current = Some(version.clone());
+        }
+        Step::Hidden => hidden = true,
+        Step::Shown => {
+            hidden = false;
+            let unseen = current
+                .as_ref()
+                .filter(|v| public.last().is_none_or(|last| last.sequence < v.sequence));
+            if let Some(version) = unseen {
+                public.push(version.clone());
+            }
+        }
+    })
+    .await?;
+    Ok(public)
+}
+
+/// What one of a post's events did to what readers see.
+enum Step<'a> {
+    /// A new version: published, edited or deleted.
+    Version(&'a PostVersion),
+    /// Staff hid the post, or showed it again.
+    Hidden,
+    Shown,
+}
+
+/// Replays a post's events, oldest first, as [`Step`]s.
+async fn walk(
+    db: &PgPool,
+    keyring: &eventstore::seal::Keyring,
+    post: Uuid,
+    mut step: impl FnMut(Step<'_>),
+) -> Result<(), eventstore::runtime::ProjectionError> {
     use domain::post::{Post, PostEvent};
     let mut conn = db.acquire().await?;
     let events = eventstore::log::appended(&mut conn, keyring, "Post", &post.to_string(), 0).await?;
-    let mut versions: Vec<PostVersion> = Vec::with_capacity(events.len());
+    let mut previous: Option<PostVersion> = None;
     for event in &events {
         let decoded = event
             .decode::<Post>()
             .map_err(|e| eventstore::runtime::ProjectionError::decode(event, e))?;
-        let previous = versions.last();
-        let version = match (decoded, previous) {
+        let version = match (decoded, &previous) {
             (
                 PostEvent::PostPublished {
                     author,
@@ -82,12 +142,18 @@ pub async fn post_versions(
                 deleted: true,
                 ..previous.clone()
             },
-            // Hiding changes who sees the post, not what it says: no new version. Its draft
-            // was not the post yet: versions start at publication.
+            // Hiding changes who sees the post, not what it says: no new version.
+            (PostEvent::PostHidden { .. }, _) => {
+                step(Step::Hidden);
+                continue;
+            }
+            (PostEvent::PostUnhidden { .. }, _) => {
+                step(Step::Shown);
+                continue;
+            }
+            // Its draft was not the post yet: versions start at publication.
             (
-                PostEvent::PostHidden { .. }
-                | PostEvent::PostUnhidden { .. }
-                | PostEvent::DraftSaved { .. }
+                PostEvent::DraftSaved { .. }
                 | PostEvent::DraftDiscarded { .. }
                 | PostEvent::PublishScheduled { .. }
                 | PostEvent::ScheduleCancelled { .. }
@@ -98,9 +164,10 @@ pub async fn post_versions(
             // An edit or deletion before publication cannot be stored; skip rather than fail.
             (_, None) => continue,
         };
-        versions.push(version);
+        step(Step::Version(&version));
+        previous = Some(version);
     }
-    Ok(versions)
+    Ok(())
 }
 
 /// How a post's favorites stood at a point of the log: how many, and whether `viewer` was

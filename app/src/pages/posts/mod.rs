@@ -2,10 +2,11 @@
 //!
 //! Reading a post with its comments is in `view`; the form that writes and edits one, with its
 //! preview and cover upload, in `editor`; the list of drafts, their autosave, preview links and
-//! schedules in `drafts`.
+//! schedules in `drafts`; the public revisions of a published post in `revisions`.
 
 mod drafts;
 mod editor;
+mod revisions;
 mod view;
 
 use axum::Router;
@@ -51,6 +52,10 @@ pub fn router() -> Router<AppState> {
         .route("/preview/{secret}", get(drafts::preview_page))
         .route("/posts/{slug}", get(show_post))
         .route("/posts/{slug}/delete", get(confirm_delete).post(delete_post))
+        .route("/posts/{slug}/revisions", get(revisions::list))
+        .route("/posts/{slug}/revisions/compare", get(revisions::compare))
+        .route("/posts/{slug}/revisions/{n}", get(revisions::show))
+        .route("/posts/{slug}/revisions/{n}/restore", post(revisions::restore))
         .route("/posts/{slug}/favorite", post(favorite_post))
         .route("/posts/{slug}/unfavorite", post(unfavorite_post))
 }

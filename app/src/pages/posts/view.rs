@@ -11,6 +11,7 @@ use projections::users::UserRow;
 use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
+use crate::usecases::blog;
 use crate::web::auth::MaybeUser;
 use crate::web::error::AppError;
 use crate::web::forms::FormErrors;
@@ -32,6 +33,8 @@ pub(super) struct PostView {
     published: Date,
     /// Set when the post was edited after publishing.
     edited: Option<Date>,
+    /// How many times, and where its revisions are (set by [`PostView::with_edits`]).
+    revisions: Option<RevisionsLink>,
     author: AuthorView,
     comments_count: i32,
     favorites_count: i32,
@@ -44,7 +47,22 @@ pub(super) struct PostView {
     moderate_url: Option<String>,
 }
 
+#[derive(Serialize)]
+struct RevisionsLink {
+    edits: i64,
+    url: String,
+}
+
 impl PostView {
+    /// Links the post's public revisions, when it was edited since it was published.
+    fn with_edits(mut self, edits: i64) -> Self {
+        self.revisions = (edits > 0).then(|| RevisionsLink {
+            edits,
+            url: format!("{}/revisions", self.url),
+        });
+        self
+    }
+
     pub(super) fn new(post: PostDetail, viewer: Option<&UserRow>) -> Self {
         let hidden = post.hidden.clone();
         let moderate_url = viewer
@@ -55,6 +73,7 @@ impl PostView {
         Self {
             url: format!("/posts/{}", p.slug),
             edited: (p.updated_at > p.created_at).then(|| p.updated_at.into()),
+            revisions: None,
             published: p.created_at.into(),
             author: (&p.author).into(),
             tags: p.tags.iter().map(|t| TagLink::new(t)).collect(),
@@ -167,6 +186,12 @@ pub(in crate::pages) async fn post_page(
         .filter(|post| post.visible_to(viewer))
         .ok_or(AppError::NotFound)?;
     let (post_id, author_id) = (post.summary.id, post.summary.author.author_id);
+    // Only an edited post has revisions to count (from its own events, a handful).
+    let edits = if post.summary.updated_at > post.summary.created_at {
+        blog::edits(&state.commands, post_id).await?
+    } else {
+        0
+    };
     let mut rows = comments::for_post(&mut *db, post_id, viewer_id, after, COMMENTS_PER_PAGE + 1).await?;
     drop(db);
     let more_comments_url = (rows.len() as i64 > COMMENTS_PER_PAGE).then(|| {
@@ -185,7 +210,7 @@ pub(in crate::pages) async fn post_page(
             .into_iter()
             .map(|c| CommentView::new(c, slug, author_id, viewer))
             .collect(),
-        post: PostView::new(post, viewer),
+        post: PostView::new(post, viewer).with_edits(edits),
         more_comments_url,
         comment_form,
         errors,

@@ -3,14 +3,15 @@
 //! Each validates its input into domain values, runs one command and maps refusals to
 //! what a person or a client can act on.
 //!
-//! The use cases are in `drafts`, `posts`, `comments`, `relations` (favorites and follows) and
-//! `subscriptions`; the errors
+//! The use cases are in `drafts`, `posts`, `revisions`, `comments`, `relations` (favorites and
+//! follows) and `subscriptions`; the errors
 //! they share, and how a refused command becomes one, are here.
 
 mod comments;
 mod drafts;
 mod posts;
 mod relations;
+mod revisions;
 mod subscriptions;
 
 use domain::Metadata;
@@ -26,6 +27,7 @@ pub use drafts::{
 };
 pub use posts::{PostInput, delete, edit, editable, publish, publish_as};
 pub use relations::{favorite, follow};
+pub use revisions::{Revisions, edits, restore, revisions};
 pub use subscriptions::{Standing, Subscriber, confirm, subscribe, unsubscribe, unsubscribe_by_link};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +54,7 @@ pub enum Missing {
     Draft,
     Profile,
     Subscription,
+    Revision,
 }
 
 impl std::fmt::Display for Missing {
@@ -62,6 +65,7 @@ impl std::fmt::Display for Missing {
             Self::Draft => "draft",
             Self::Profile => "profile",
             Self::Subscription => "subscription",
+            Self::Revision => "revision",
         })
     }
 }

@@ -216,6 +216,38 @@ pub async fn edit(
     Ok(())
 }
 
+/// Makes `content` (an earlier version of the post at `slug`) its text again, as its author's
+/// edit; the pictures it shows are claimed again, as when they were first used.
+pub(super) async fn replace_content(
+    commands: &Commands,
+    user: &UserRow,
+    slug: &str,
+    content: PostContent,
+    request_id: &str,
+) -> Result<(), BlogError> {
+    let post_id = editable(commands, user, slug).await?;
+    if let Some(cover) = &content.cover {
+        claim_upload(commands, cover.as_str()).await?;
+    }
+    claim_images_in(commands, content.body.as_str()).await?;
+    let changes = PostChanges {
+        title: Some(content.title),
+        description: Some(content.description),
+        body: Some(content.body),
+        tags: Some(content.tags),
+        cover: Some(content.cover),
+    };
+    let command = PostCommand::Edit {
+        by: UserId(user.id),
+        changes,
+    };
+    commands
+        .execute::<Post>(&post_id.to_string(), command, &(), &metadata(user, request_id))
+        .await
+        .map_err(|e| command_error(e, post_refusal))?;
+    Ok(())
+}
+
 /// Deletes the post at `slug`: its author or staff may.
 pub async fn delete(
     commands: &Commands,

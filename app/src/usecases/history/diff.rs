@@ -1,5 +1,6 @@
-//! Line diffs of a field between two versions, for history pages.
+//! Line diffs of a field between two versions, for history and revision pages.
 
+use domain::post::PostContent;
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
@@ -54,6 +55,29 @@ pub fn field_diff(field: &'static str, old: &str, new: &str) -> Option<FieldDiff
         field,
         lines: diff_lines(old, new),
     })
+}
+
+/// What changed in a post between two of its versions, field by field; the unchanged fields
+/// are left out.
+pub fn content_diff(old: &PostContent, new: &PostContent) -> Vec<FieldDiff> {
+    [
+        field_diff("Title", old.title.as_str(), new.title.as_str()),
+        field_diff("Description", old.description.as_str(), new.description.as_str()),
+        field_diff(
+            "Tags",
+            &old.tags.as_strs().join(", "),
+            &new.tags.as_strs().join(", "),
+        ),
+        field_diff(
+            "Cover",
+            old.cover.as_ref().map_or("", |c| c.as_str()),
+            new.cover.as_ref().map_or("", |c| c.as_str()),
+        ),
+        field_diff("Body", old.body.as_str(), new.body.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 #[cfg(test)]

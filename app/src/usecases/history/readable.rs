@@ -13,7 +13,7 @@ use eventstore::Stored;
 use eventstore::store::decode_payload;
 use projections::audit::{AuditEvent, PostVersion};
 
-use super::diff::{FieldDiff, field_diff};
+use super::diff::{FieldDiff, content_diff, field_diff};
 
 /// One event, readable.
 #[derive(Debug, Default)]
@@ -84,27 +84,7 @@ fn post_event(event: PostEvent, sequence: i64, versions: &[PostVersion]) -> Read
         PostEvent::PostEdited { content: new } => {
             let previous = versions.iter().rev().find(|v| v.sequence < sequence);
             let diffs = match previous {
-                Some(old) => {
-                    let old = &old.content;
-                    [
-                        field_diff("Title", old.title.as_str(), new.title.as_str()),
-                        field_diff("Description", old.description.as_str(), new.description.as_str()),
-                        field_diff(
-                            "Tags",
-                            &old.tags.as_strs().join(", "),
-                            &new.tags.as_strs().join(", "),
-                        ),
-                        field_diff(
-                            "Cover",
-                            old.cover.as_ref().map_or("", |c| c.as_str()),
-                            new.cover.as_ref().map_or("", |c| c.as_str()),
-                        ),
-                        field_diff("Body", old.body.as_str(), new.body.as_str()),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .collect()
-                }
+                Some(old) => content_diff(&old.content, &new),
                 None => Vec::new(),
             };
             Readable {

@@ -205,6 +205,24 @@ async fn the_errors_documented_are_the_errors_answered() {
     );
     let answer = anonymous.get("/api/articles/how-to-train-your-cat").await;
     doc.assert_exactly("get", slug, StatusCode::NOT_FOUND, &answer);
+    // Revisions: an article or revision that does not exist, another's restore.
+    let revisions = "/api/articles/{slug}/revisions";
+    let answer = anonymous
+        .get("/api/articles/how-to-train-your-cat/revisions")
+        .await;
+    doc.assert_exactly("get", revisions, StatusCode::NOT_FOUND, &answer);
+    let revision = "/api/articles/{slug}/revisions/{n}";
+    let answer = anonymous
+        .get(&format!("{}/revisions/9", doc.url("get", slug)))
+        .await;
+    doc.assert_exactly("get", revision, StatusCode::NOT_FOUND, &answer);
+    let restore = "/api/articles/{slug}/revisions/{n}/restore";
+    let answer = jill.post_empty(&doc.url("post", restore)).await;
+    doc.assert_exactly("post", restore, StatusCode::FORBIDDEN, &answer);
+    let answer = jake
+        .post_empty(&format!("{}/revisions/9/restore", doc.url("get", slug)))
+        .await;
+    doc.assert_exactly("post", restore, StatusCode::NOT_FOUND, &answer);
     let answer = anonymous.get("/api/articles?limit=0").await;
     doc.assert_exactly("get", "/api/articles", StatusCode::UNPROCESSABLE_ENTITY, &answer);
     let comments = "/api/articles/{slug}/comments";

@@ -89,6 +89,22 @@ async fn the_story_of_the_examples_plays_as_they_tell_it() {
         doc.assert_like("get", list, &jill.get(list).await);
     }
     doc.assert_like("get", "/api/tags", &anonymous.get("/api/tags").await);
+    // Anyone reads its revisions, as published and as edited, and what the edit changed.
+    for path in [
+        "/api/articles/{slug}/revisions",
+        "/api/articles/{slug}/revisions/{n}",
+    ] {
+        doc.assert_like("get", path, &anonymous.get(&doc.url("get", path)).await);
+    }
+    let compare = "/api/articles/{slug}/revisions/compare";
+    let compared = anonymous
+        .get(&format!("{}?from=1&to=2", doc.url("get", compare)))
+        .await;
+    doc.assert_exactly("get", compare, StatusCode::OK, &compared);
+    let past = anonymous
+        .get(&format!("{}?from=1&to=3", doc.url("get", compare)))
+        .await;
+    doc.assert_exactly("get", compare, StatusCode::UNPROCESSABLE_ENTITY, &past);
     let version = "/api/articles/{slug}/versions/{n}";
     doc.assert_like("get", version, &jake.get(&doc.url("get", version)).await);
     let history = "/api/audit/articles/{slug}";
@@ -156,6 +172,16 @@ async fn the_story_of_the_examples_plays_as_they_tell_it() {
         "get",
         "/api/audit/chat/rooms/{id}",
         &jill.get(&chat_history).await,
+    );
+
+    // Jake puts his article's first text back: a third revision.
+    let restore = "/api/articles/{slug}/revisions/{n}/restore";
+    doc.assert_like("post", restore, &jake.post_empty(&doc.url("post", restore)).await);
+    let revisions = jill.get(&doc.url("get", "/api/articles/{slug}/revisions")).await;
+    assert_eq!(revisions.body["revisionsCount"], 3);
+    assert_eq!(
+        revisions.body["revisions"][2]["body"],
+        revisions.body["revisions"][0]["body"]
     );
 
     // Staff read the log from the start: the two accounts first.

@@ -135,8 +135,12 @@ async fn drafts_and_what_was_written_while_hidden_are_never_public_revisions() {
         .submit(&moderate, &[("hide", "yes"), ("reason", "Check facts")])
         .await;
     assert!(hidden.status().is_redirection(), "{}", hidden.status());
-    let (status, _) = reader.page(&format!("/posts/{slug}/revisions")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    for path in [
+        format!("/posts/{slug}/revisions"),
+        format!("/api/articles/{slug}/revisions"),
+    ] {
+        assert_eq!(reader.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
     // What the author writes meanwhile was never public; the author sees the public list.
     edit(&ann, &slug, "Being fixed", "half done").await;
     edit(&ann, &slug, "Fixed", "facts checked").await;
@@ -150,6 +154,20 @@ async fn drafts_and_what_was_written_while_hidden_are_never_public_revisions() {
     assert_eq!(listed(&reader, &slug).await, ["Fixed", "Out in the open"]);
     let (_, second) = reader.page(&format!("/posts/{slug}/revisions/2")).await;
     assert_eq!(text(&second, "h1.post-title"), "Fixed");
+    // The API tells the same.
+    let api: serde_json::Value = reader
+        .get(&format!("/api/articles/{slug}/revisions"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let titles: Vec<&str> = api["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Out in the open", "Fixed"]);
     for words in ["secret plans", "Draft", "half done", "Being fixed"] {
         for path in [
             "/revisions",

@@ -1,8 +1,10 @@
-//! `/api/articles`: lists, the feed, and an article's life from publish to delete (RealWorld).
+//! `/api/articles`: lists, the feed, an article's life from publish to delete (RealWorld), and
+//! its public revisions.
 //! Articles are Bocha's posts; every write goes through the blog use cases the pages use.
 
 mod edits;
 mod lists;
+mod revisions;
 
 use axum::Json;
 use axum::extract::State;
@@ -24,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(lists::router())
         .merge(edits::router())
+        .merge(revisions::router())
         .routes(routes!(show_article))
 }
 

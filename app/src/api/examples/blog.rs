@@ -106,6 +106,57 @@ pub fn read_by_jill(favorited: bool) -> Value {
     })
 }
 
+/// Jake's article as it read at one of its two revisions.
+fn revision(number: i64) -> Value {
+    let (description, body, created_at) = match number {
+        1 => (DESCRIPTION, BODY, at::PUBLISHED),
+        _ => (EDITED_DESCRIPTION, EDITED_BODY, at::EDITED),
+    };
+    json!({
+        "number": number,
+        "title": TITLE,
+        "description": description,
+        "body": body,
+        "tagList": tags(),
+        "image": null,
+        "createdAt": created_at,
+    })
+}
+
+/// The article's revisions: as published, and as edited.
+pub fn revisions() -> Value {
+    json!({ "revisions": [revision(1), revision(2)], "revisionsCount": 2 })
+}
+
+pub fn first_revision() -> Value {
+    json!({ "revision": revision(1) })
+}
+
+/// What Jake's edit changed.
+pub fn comparison() -> Value {
+    json!({
+        "from": 1,
+        "to": 2,
+        "changes": [
+            { "field": "Description", "lines": [
+                { "kind": "remove", "text": DESCRIPTION },
+                { "kind": "add", "text": EDITED_DESCRIPTION },
+            ] },
+            { "field": "Body", "lines": [
+                { "kind": "remove", "text": BODY },
+                { "kind": "add", "text": EDITED_BODY },
+            ] },
+        ],
+    })
+}
+
+/// The article once Jake restored its first revision: its first text, changed just now.
+pub fn restored() -> Value {
+    let mut restored = published();
+    restored["article"]["updatedAt"] = json!(at::RESTORED);
+    restored
+}
+
 /// A page of Jill's list or feed.
 pub fn page() -> Value {
     let seen = Seen {

@@ -50,7 +50,9 @@ pub async fn revisions(
     slug: &str,
     viewer: Option<&UserRow>,
 ) -> Result<Revisions, BlogError> {
-    let post = posts::by_slug(commands.pool(), slug, viewer.map(|v| v.id))
+    // A slug of the wrong shape names nothing (and may hold what Postgres cannot look up).
+    let slug = domain::post::Slug::parse(slug).ok_or(BlogError::NotFound(Missing::Post))?;
+    let post = posts::by_slug(commands.pool(), slug.as_str(), viewer.map(|v| v.id))
         .await
         .map_err(|err| BlogError::Internal(err.into()))?
         .filter(|post| post.visible_to(viewer))

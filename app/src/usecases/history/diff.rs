@@ -5,15 +5,19 @@ use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
 /// One line of a diff; `gap` stands for unchanged lines left out.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct DiffLine {
+    /// `same`, `remove`, `add` or `gap`.
+    #[schema(value_type = String, example = "add")]
     pub kind: &'static str,
     pub text: String,
 }
 
 /// How one field changed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldDiff {
+    /// `Title`, `Description`, `Tags`, `Cover` or `Body`.
+    #[schema(value_type = String, example = "Body")]
     pub field: &'static str,
     pub lines: Vec<DiffLine>,
 }

@@ -8,7 +8,7 @@ use crate::blog::post_form;
 use crate::chat::{Socket, open_room};
 use crate::helpers::*;
 
-async fn publish(browser: &Browser, title: &str, body: &str) -> String {
+pub(crate) async fn publish(browser: &Browser, title: &str, body: &str) -> String {
     let fields = [
         ("title", title),
         ("description", "about it"),
@@ -21,7 +21,7 @@ async fn publish(browser: &Browser, title: &str, body: &str) -> String {
     location(&response).trim_start_matches("/posts/").to_owned()
 }
 
-async fn edit(browser: &Browser, slug: &str, title: &str, body: &str) {
+pub(crate) async fn edit(browser: &Browser, slug: &str, title: &str, body: &str) {
     let fields = [
         ("title", title),
         ("description", "about it"),

@@ -3,33 +3,8 @@
 
 use reqwest::StatusCode;
 
-use crate::blog::post_form;
 use crate::helpers::*;
-
-async fn publish(browser: &Browser, title: &str, body: &str) -> String {
-    let fields = [
-        ("title", title),
-        ("description", "about it"),
-        ("body", body),
-        ("tags", "words"),
-        ("action", "publish"),
-    ];
-    let response = post_form(browser, "/posts/new", &fields, None).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    location(&response).trim_start_matches("/posts/").to_owned()
-}
-
-async fn edit(browser: &Browser, slug: &str, title: &str, body: &str) {
-    let fields = [
-        ("title", title),
-        ("description", "about it"),
-        ("body", body),
-        ("tags", "words"),
-        ("action", "publish"),
-    ];
-    let response = post_form(browser, &format!("/posts/{slug}/edit"), &fields, None).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-}
+use crate::history::{edit, publish};
 
 /// The revision titles the list shows, newest first.
 async fn listed(browser: &Browser, slug: &str) -> Vec<String> {

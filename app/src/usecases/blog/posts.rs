@@ -205,15 +205,7 @@ pub async fn edit(
         tags: parsed.tags,
         cover: parsed.cover,
     };
-    let command = PostCommand::Edit {
-        by: UserId(user.id),
-        changes,
-    };
-    commands
-        .execute::<Post>(&post_id.to_string(), command, &(), &metadata(user, request_id))
-        .await
-        .map_err(|e| command_error(e, post_refusal))?;
-    Ok(())
+    run_edit(commands, user, post_id, changes, request_id).await
 }
 
 /// Makes `content` (an earlier version of the post at `slug`) its text again, as its author's
@@ -237,6 +229,17 @@ pub(super) async fn replace_content(
         tags: Some(content.tags),
         cover: Some(content.cover),
     };
+    run_edit(commands, user, post_id, changes, request_id).await
+}
+
+/// Runs `user`'s edit of the post `post_id`.
+async fn run_edit(
+    commands: &Commands,
+    user: &UserRow,
+    post_id: Uuid,
+    changes: PostChanges,
+    request_id: &str,
+) -> Result<(), BlogError> {
     let command = PostCommand::Edit {
         by: UserId(user.id),
         changes,

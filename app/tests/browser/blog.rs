@@ -306,11 +306,14 @@ async fn a_reader_follows_the_edits_of_a_post_and_its_author_restores_the_first_
     author.fill("#description", "Notes").await;
     author.fill("#body", "Steep at 80 degrees.").await;
     author.click("button[name=action][value=publish]").await;
+    assert_eq!(author.text("h1.post-title").await, "Green tea");
     let post_path = author.path().await;
-    author.click("a.post-edit").await;
-    author.fill("#body", "Steep at 100 degrees.").await;
-    author.click("button[name=action][value=publish]").await;
-    author.wait_for_text(".post-body", "100 degrees").await;
+    for body in ["Steep at 100 degrees.", "Steep at 100 degrees, briefly."] {
+        author.click("a.post-edit").await;
+        author.fill("#body", body).await;
+        author.click("button[name=action][value=publish]").await;
+        author.wait_for_text(".post-body", body).await;
+    }
 
     // A reader sees that it changed, and what changed.
     reader.goto(&app.url(&post_path)).await;
@@ -323,6 +326,17 @@ async fn a_reader_follows_the_edits_of_a_post_and_its_author_restores_the_first_
     assert!(reader.text(".diff-remove").await.contains("80 degrees"));
     let found = accessibility::violations(&reader).await;
     assert!(found.is_empty(), "two revisions compared: {found:#?}");
+    // Any two, chosen on the list.
+    reader.goto(&app.url(&format!("{post_path}/revisions"))).await;
+    assert_eq!(
+        reader
+            .script("return document.querySelector('#compare-to').value")
+            .await,
+        "3"
+    );
+    reader.click(".revisions-compare button[type=submit]").await;
+    assert!(reader.text(".diff-add").await.contains("briefly"));
+    assert!(reader.text("h1").await.contains("From revision 1 to revision 3"));
     reader.click("a[href$='/revisions/1']").await;
     assert!(reader.text(".post-body").await.contains("80 degrees"));
     assert!(!reader.exists("form[action$='/restore']").await);
@@ -337,7 +351,7 @@ async fn a_reader_follows_the_edits_of_a_post_and_its_author_restores_the_first_
     author.press("\u{E007}").await;
     author.wait_for_path(&post_path).await;
     assert!(author.text(".post-body").await.contains("80 degrees"));
-    assert_eq!(author.text(".byline-edited a").await, "edited 2 times");
+    assert_eq!(author.text(".byline-edited a").await, "edited 3 times");
 
     author.quit().await;
     reader.quit().await;

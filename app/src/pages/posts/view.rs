@@ -186,14 +186,15 @@ pub(in crate::pages) async fn post_page(
         .filter(|post| post.visible_to(viewer))
         .ok_or(AppError::NotFound)?;
     let (post_id, author_id) = (post.summary.id, post.summary.author.author_id);
-    // Only an edited post has revisions to count (from its own events, a handful).
+    let mut rows = comments::for_post(&mut *db, post_id, viewer_id, after, COMMENTS_PER_PAGE + 1).await?;
+    drop(db);
+    // Only an edited post has revisions to count (from its own events, a handful). After the
+    // connection above went back: a request never holds two.
     let edits = if post.summary.updated_at > post.summary.created_at {
         blog::edits(&state.commands, post_id).await?
     } else {
         0
     };
-    let mut rows = comments::for_post(&mut *db, post_id, viewer_id, after, COMMENTS_PER_PAGE + 1).await?;
-    drop(db);
     let more_comments_url = (rows.len() as i64 > COMMENTS_PER_PAGE).then(|| {
         rows.truncate(COMMENTS_PER_PAGE as usize);
         let last = rows.last().map_or(0, |c| c.id);

@@ -105,8 +105,7 @@ pub fn article_at(
     favorited: bool,
 ) -> ArticleResponse {
     let content = &version.content;
-    let mut tag_list: Vec<String> = content.tags.as_strs().into_iter().map(str::to_owned).collect();
-    tag_list.sort();
+    let tag_list = sorted_tags(content);
     ArticleResponse {
         article: Article {
             body: content.body.as_str().to_owned(),
@@ -123,6 +122,13 @@ pub fn article_at(
             },
         },
     }
+}
+
+/// A version's tags as articles list them: sorted.
+fn sorted_tags(content: &domain::post::PostContent) -> Vec<String> {
+    let mut tags: Vec<String> = content.tags.as_strs().into_iter().map(str::to_owned).collect();
+    tags.sort();
+    tags
 }
 
 /// The article at `raw_slug` as `viewer` sees it; a slug of the wrong shape names nothing, and

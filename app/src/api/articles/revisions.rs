@@ -10,12 +10,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ArticleResponse, article_response, find};
+use super::{ArticleResponse, article_response, find, sorted_tags};
 use crate::api::error::ErrorBody;
 use crate::api::{ApiError, ApiPath, ApiQuery, ApiUser, MaybeApiUser};
 use crate::state::AppState;
-use crate::usecases::blog::{self, Revisions};
-use crate::usecases::history::diff::FieldDiff;
+use crate::usecases::blog::{self, Comparison, Revisions};
 use crate::web::request::{RequestId, SiteUrl};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -47,15 +46,13 @@ pub struct Revision {
 impl Revision {
     fn new(number: i64, version: &PostVersion, site: &SiteUrl) -> Self {
         let content = &version.content;
-        let mut tag_list: Vec<String> = content.tags.as_strs().into_iter().map(str::to_owned).collect();
-        tag_list.sort();
         Self {
             number,
             title: content.title.as_str().to_owned(),
             description: content.description.as_str().to_owned(),
             body: content.body.as_str().to_owned(),
-            tag_list,
-            image: site.absolute_opt(content.cover.as_ref().map(|c| c.as_str().to_owned()).as_ref()),
+            tag_list: sorted_tags(content),
+            image: content.cover.as_ref().map(|c| site.absolute(c.as_str())),
             created_at: timestamp(version.recorded_at),
         }
     }
@@ -74,15 +71,6 @@ pub struct RevisionResponse {
     revision: Revision,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ComparisonResponse {
-    from: i64,
-    to: i64,
-    /// Each field that differs, as lines kept (`same`, a little around each change), removed
-    /// and added; `gap` stands for unchanged lines left out. Empty when the two read the same.
-    changes: Vec<FieldDiff>,
-}
-
 async fn revisions_of(
     state: &AppState,
     slug: &str,
@@ -91,14 +79,6 @@ async fn revisions_of(
     blog::revisions(&state.commands, slug, viewer)
         .await
         .map_err(|err| ApiError::blog(err, "article"))
-}
-
-/// A revision number from the path: anything but a whole number from 1 names nothing.
-fn number(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| ApiError::not_found("revision"))
 }
 
 /// An article's revisions
@@ -166,8 +146,9 @@ async fn show_revision(
     MaybeApiUser(viewer): MaybeApiUser,
 ) -> Result<Json<RevisionResponse>, ApiError> {
     let revisions = revisions_of(&state, &slug, viewer.as_ref()).await?;
-    let n = number(&n)?;
-    let version = revisions.get(n).ok_or_else(|| ApiError::not_found("revision"))?;
+    let (n, version) = revisions
+        .named(&n)
+        .ok_or_else(|| ApiError::not_found("revision"))?;
     Ok(Json(RevisionResponse {
         revision: Revision::new(n, version, &site),
     }))
@@ -195,7 +176,7 @@ struct CompareQuery {
     params(("slug" = String, Path, description = "The article's slug", example = json!(crate::api::examples::SLUG)), CompareQuery),
     security((), ("token" = [])),
     responses(
-        (status = 200, description = "What changed", body = ComparisonResponse,
+        (status = 200, description = "What changed", body = Comparison,
             example = json!(crate::api::examples::blog::comparison())),
         (status = 401, description = "The token is not valid", body = ErrorBody,
             example = json!({"errors": {"token": ["is invalid"]}})),
@@ -210,24 +191,17 @@ async fn compare_revisions(
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<CompareQuery>,
     MaybeApiUser(viewer): MaybeApiUser,
-) -> Result<Json<ComparisonResponse>, ApiError> {
+) -> Result<Json<Comparison>, ApiError> {
     let revisions = revisions_of(&state, &slug, viewer.as_ref()).await?;
-    let which = |raw: Option<&str>, field: &'static str| {
-        raw.and_then(|raw| raw.parse::<i64>().ok())
-            .filter(|n| revisions.get(*n).is_some())
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    field,
-                    format!("must be a revision number from 1 to {}", revisions.count()),
-                )
-            })
-    };
-    let from = which(query.from.as_deref(), "from")?;
-    let to = which(query.to.as_deref(), "to")?;
-    let changes = revisions
-        .diff(from, to)
-        .ok_or_else(|| ApiError::not_found("revision"))?;
-    Ok(Json(ComparisonResponse { from, to, changes }))
+    let comparison = revisions
+        .compare(query.from.as_deref(), query.to.as_deref())
+        .map_err(|wrong| {
+            ApiError::invalid(
+                wrong.field,
+                format!("must be a revision number from 1 to {}", wrong.count),
+            )
+        })?;
+    Ok(Json(comparison))
 }
 
 /// Restore a revision
@@ -261,8 +235,7 @@ async fn restore_revision(
     ApiPath((slug, n)): ApiPath<(String, String)>,
     RequestId(request_id): RequestId,
 ) -> Result<Json<ArticleResponse>, ApiError> {
-    let n = number(&n)?;
-    blog::restore(&state.commands, &user, &slug, n, &request_id)
+    blog::restore(&state.commands, &user, &slug, &n, &request_id)
         .await
         .map_err(|err| ApiError::blog(err, "article"))?;
     let post = find(&state, &slug, Some(&user)).await?;

@@ -46,7 +46,7 @@ pub mod at {
     pub const JILL_SIGNED_UP: &str = "2026-11-24T08:33:47.905Z";
     pub const PUBLISHED: &str = "2026-11-24T08:41:21.123Z";
     pub const EDITED: &str = "2026-11-24T09:12:54.630Z";
-    /// Jake put the first text back (not in the main story: after it, the article reads as edited).
+    /// Jake put the first text back (late in the story, after the other examples of the article).
     pub const RESTORED: &str = "2026-11-24T09:20:03.118Z";
     pub const FAVORITED: &str = "2026-11-24T10:02:37.881Z";
     pub const COMMENTED: &str = "2026-11-24T10:05:12.274Z";

@@ -4,12 +4,11 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use projections::audit::PostVersion;
 use projections::markdown;
 use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
-use crate::usecases::blog::{self, Revisions};
+use crate::usecases::blog::{self, Comparison, Revisions};
 use crate::usecases::history::diff::FieldDiff;
 use crate::web::auth::{CurrentUser, MaybeUser};
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -101,23 +100,14 @@ struct RevisionView {
     when: Date,
 }
 
-/// A revision number from the address: anything but a whole number from 1 names nothing.
-fn number(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 1)
-        .ok_or(AppError::NotFound)
-}
-
 pub(super) async fn show(
     State(state): State<AppState>,
     Path((slug, n)): Path<(String, String)>,
     MaybeUser(viewer): MaybeUser,
     layout: Layout,
 ) -> Result<Response, AppError> {
-    let n = number(&n)?;
     let revisions = blog::revisions(&state.commands, &slug, viewer.as_ref()).await?;
-    let version: &PostVersion = revisions.get(n).ok_or(AppError::NotFound)?;
+    let (n, version) = revisions.named(&n).ok_or(AppError::NotFound)?;
     let (post_url, list_url) = urls(&revisions);
     let author = viewer.as_ref().is_some_and(|v| v.id == version.author);
     let content = &version.content;
@@ -167,19 +157,14 @@ pub(super) async fn compare(
     layout: Layout,
 ) -> Result<Response, AppError> {
     let revisions = blog::revisions(&state.commands, &slug, viewer.as_ref()).await?;
-    let which = |raw: Option<&str>, field: &str| {
-        raw.and_then(|raw| raw.parse::<i64>().ok())
-            .filter(|n| revisions.get(*n).is_some())
-            .ok_or_else(|| {
-                AppError::BadRequest(format!(
-                    "Choose the revisions to compare: “{field}” must be a number from 1 to {}.",
-                    revisions.count()
-                ))
-            })
-    };
-    let from = which(query.from.as_deref(), "from")?;
-    let to = which(query.to.as_deref(), "to")?;
-    let diffs = revisions.diff(from, to).ok_or(AppError::NotFound)?;
+    let Comparison { from, to, changes } = revisions
+        .compare(query.from.as_deref(), query.to.as_deref())
+        .map_err(|wrong| {
+            AppError::BadRequest(format!(
+                "Choose the revisions to compare: “{}” must be a number from 1 to {}.",
+                wrong.field, wrong.count
+            ))
+        })?;
     let (post_url, list_url) = urls(&revisions);
     let title = revisions
         .get(to)
@@ -192,7 +177,7 @@ pub(super) async fn compare(
         from,
         to,
         of: revisions.count(),
-        diffs,
+        diffs: changes,
     };
     Ok(state
         .templates
@@ -207,8 +192,7 @@ pub(super) async fn restore(
     RequestId(request_id): RequestId,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let n = number(&n)?;
-    blog::restore(&state.commands, &user, &slug, n, &request_id).await?;
+    let n = blog::restore(&state.commands, &user, &slug, &n, &request_id).await?;
     flash.info(format!("Revision {n} is the post's text again."));
     Ok(Redirect::to(&format!("/posts/{slug}")).into_response())
 }

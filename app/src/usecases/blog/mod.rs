@@ -27,7 +27,7 @@ pub use drafts::{
 };
 pub use posts::{PostInput, delete, edit, editable, publish, publish_as};
 pub use relations::{favorite, follow};
-pub use revisions::{Revisions, edits, restore, revisions};
+pub use revisions::{Comparison, NoSuchRevision, Revisions, edits, restore, revisions};
 pub use subscriptions::{Standing, Subscriber, confirm, subscribe, unsubscribe, unsubscribe_by_link};
 
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,7 @@ use eventstore::Commands;
 use projections::audit::{self, PostVersion};
 use projections::posts;
 use projections::users::UserRow;
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::{BlogError, Missing};
@@ -16,7 +17,6 @@ use crate::usecases::history::diff::{FieldDiff, content_diff};
 
 /// The public revisions of one post, oldest first.
 pub struct Revisions {
-    pub post: Uuid,
     pub slug: String,
     versions: Vec<PostVersion>,
 }
@@ -38,10 +38,46 @@ impl Revisions {
         self.versions.get(index)
     }
 
-    /// What changed from revision `from` to revision `to`, or `None` when either is not one.
-    pub fn diff(&self, from: i64, to: i64) -> Option<Vec<FieldDiff>> {
-        Some(content_diff(&self.get(from)?.content, &self.get(to)?.content))
+    /// The revision a number written in an address or a form names, with that number: anything
+    /// but a whole number from 1 to [`count`](Self::count) names none.
+    pub fn named(&self, raw: &str) -> Option<(i64, &PostVersion)> {
+        let number = raw.parse::<i64>().ok()?;
+        Some((number, self.get(number)?))
     }
+
+    /// What changed from revision `from` to revision `to`, as written in a request.
+    pub fn compare(&self, from: Option<&str>, to: Option<&str>) -> Result<Comparison, NoSuchRevision> {
+        let named = |raw: Option<&str>, field| {
+            raw.and_then(|raw| self.named(raw)).ok_or(NoSuchRevision {
+                field,
+                count: self.count(),
+            })
+        };
+        let (from, old) = named(from, "from")?;
+        let (to, new) = named(to, "to")?;
+        Ok(Comparison {
+            from,
+            to,
+            changes: content_diff(&old.content, &new.content),
+        })
+    }
+}
+
+/// What changed between two revisions.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Comparison {
+    pub from: i64,
+    pub to: i64,
+    /// Each field that differs, as lines kept (`same`, a little around each change), removed
+    /// and added; `gap` stands for unchanged lines left out. Empty when the two read the same.
+    pub changes: Vec<FieldDiff>,
+}
+
+/// A comparison's `field` (`from` or `to`) names no revision: there are `count`.
+#[derive(Debug)]
+pub struct NoSuchRevision {
+    pub field: &'static str,
+    pub count: i64,
 }
 
 /// The public revisions of the post `slug` names, if `viewer` may read the post.
@@ -61,7 +97,6 @@ pub async fn revisions(
         .await
         .map_err(|err| BlogError::Internal(err.into()))?;
     Ok(Revisions {
-        post: post.summary.id,
         slug: post.summary.slug,
         versions,
     })
@@ -76,18 +111,20 @@ pub async fn edits(commands: &Commands, post: Uuid) -> Result<i64, BlogError> {
     Ok((versions.len() as i64 - 1).max(0))
 }
 
-/// Makes revision `number` of the post `slug` its current text again, as `author`'s edit.
-/// Restoring the revision it reads as now changes nothing.
+/// Makes the revision `number` names (as written in an address) the post `slug`'s current
+/// text again, as `author`'s edit; returns its number. Restoring the revision it reads as now
+/// changes nothing.
 pub async fn restore(
     commands: &Commands,
     author: &UserRow,
     slug: &str,
-    number: i64,
+    number: &str,
     request_id: &str,
-) -> Result<(), BlogError> {
+) -> Result<i64, BlogError> {
     let revisions = revisions(commands, slug, Some(author)).await?;
-    let version = revisions
-        .get(number)
+    let (number, version) = revisions
+        .named(number)
         .ok_or(BlogError::NotFound(Missing::Revision))?;
-    super::posts::replace_content(commands, author, slug, version.content.clone(), request_id).await
+    super::posts::replace_content(commands, author, slug, version.content.clone(), request_id).await?;
+    Ok(number)
 }

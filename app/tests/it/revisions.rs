@@ -129,6 +129,9 @@ async fn drafts_and_what_was_written_while_hidden_are_never_public_revisions() {
     assert_eq!(listed(&reader, &slug).await, ["Fixed", "Out in the open"]);
     let (_, second) = reader.page(&format!("/posts/{slug}/revisions/2")).await;
     assert_eq!(text(&second, "h1.post-title"), "Fixed");
+    // The post counts the same: one edit its readers saw, not two.
+    let (_, page) = reader.page(&format!("/posts/{slug}")).await;
+    assert_eq!(text(&page, ".byline-edited a"), "edited 1 time");
     // The API tells the same.
     let api: serde_json::Value = reader
         .get(&format!("/api/articles/{slug}/revisions"))

@@ -13,7 +13,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-pub use versions::{PostVersion, favorites_at, post_by_slug, post_versions, public_versions};
+pub use versions::{PostVersion, favorites_at, post_by_slug, post_versions, public_edits, public_versions};
 
 /// One event as the audit shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]

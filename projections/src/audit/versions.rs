@@ -59,30 +59,83 @@ pub async fn public_versions(
     keyring: &eventstore::seal::Keyring,
     post: Uuid,
 ) -> Result<Vec<PostVersion>, eventstore::runtime::ProjectionError> {
-    let mut public: Vec<PostVersion> = Vec::new();
-    let mut hidden = false;
-    let mut current: Option<PostVersion> = None;
+    let mut public = Public::default();
     walk(db, keyring, post, |step| match step {
-        Step::Version(version) if version.deleted => current = None,
-        Step::Version(version) => {
-            if !hidden {
-                public.push(version.clone());
-            }
-            current = Some(version.clone());
-        }
-        Step::Hidden => hidden = true,
-        Step::Shown => {
-            hidden = false;
-            let unseen = current
-                .as_ref()
-                .filter(|v| public.last().is_none_or(|last| last.sequence < v.sequence));
-            if let Some(version) = unseen {
-                public.push(version.clone());
-            }
-        }
+        Step::Version(version) if version.deleted => public.deleted(),
+        Step::Version(version) => public.version(version.clone()),
+        Step::Hidden => public.hidden(),
+        Step::Shown => public.shown(),
     })
     .await?;
-    Ok(public)
+    Ok(public.seen)
+}
+
+/// How many times readers saw a post change: its public versions (see [`public_versions`])
+/// but the first. Told from the kinds of its events alone, without reading what they say.
+pub async fn public_edits(db: &PgPool, post: Uuid) -> Result<i64, sqlx::Error> {
+    let kinds = sqlx::query_scalar!(
+        "select event_type from events where aggregate_type = 'Post' and aggregate_id = $1 order by sequence",
+        post.to_string(),
+    )
+    .fetch_all(db)
+    .await?;
+    let mut public = Public::default();
+    for kind in &kinds {
+        match kind.as_str() {
+            "PostPublished" | "PostEdited" => public.version(()),
+            "PostDeleted" => public.deleted(),
+            "PostHidden" => public.hidden(),
+            "PostUnhidden" => public.shown(),
+            _ => {}
+        }
+    }
+    Ok((public.seen.len() as i64 - 1).max(0))
+}
+
+/// The rule for which versions were public, fed a post's versions and its hiding in order.
+struct Public<T> {
+    seen: Vec<T>,
+    hidden: bool,
+    /// The version the post reads as now (none once deleted), and whether readers saw it.
+    current: Option<T>,
+    current_seen: bool,
+}
+
+impl<T> Default for Public<T> {
+    fn default() -> Self {
+        Self {
+            seen: Vec::new(),
+            hidden: false,
+            current: None,
+            current_seen: false,
+        }
+    }
+}
+
+impl<T: Clone> Public<T> {
+    fn version(&mut self, version: T) {
+        if !self.hidden {
+            self.seen.push(version.clone());
+        }
+        self.current_seen = !self.hidden;
+        self.current = Some(version);
+    }
+
+    fn deleted(&mut self) {
+        self.current = None;
+    }
+
+    fn hidden(&mut self) {
+        self.hidden = true;
+    }
+
+    fn shown(&mut self) {
+        self.hidden = false;
+        if let Some(version) = self.current.as_ref().filter(|_| !self.current_seen) {
+            self.seen.push(version.clone());
+            self.current_seen = true;
+        }
+    }
 }
 
 /// What one of a post's events did to what readers see.

@@ -105,10 +105,7 @@ pub async fn revisions(
 /// How many times the post `post` was edited as its readers saw it: its public revisions but
 /// the first.
 pub async fn edits(commands: &Commands, post: Uuid) -> Result<i64, BlogError> {
-    let versions = audit::public_versions(commands.pool(), commands.keyring(), post)
-        .await
-        .map_err(|err| BlogError::Internal(err.into()))?;
-    Ok((versions.len() as i64 - 1).max(0))
+    Ok(audit::public_edits(commands.pool(), post).await?)
 }
 
 /// Makes the revision `number` names (as written in an address) the post `slug`'s current

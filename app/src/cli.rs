@@ -85,6 +85,9 @@ enum EventsCommand {
         #[command(flatten)]
         subject: maintenance::Subject,
     },
+    /// Re-derive every event's hash chain and the log's Merkle tree and check them against every
+    /// signed checkpoint; names the first event that does not match.
+    Verify,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -105,13 +108,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Events {
-            command: EventsCommand::Export { subject },
-            database,
-        } => {
+        Command::Events { command, database } => {
             let (pool, keyring) =
                 startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
-            maintenance::export(&pool, &keyring, &subject, &mut std::io::stdout().lock()).await
+            match command {
+                EventsCommand::Export { subject } => {
+                    maintenance::export(&pool, &keyring, &subject, &mut std::io::stdout().lock()).await
+                }
+                EventsCommand::Verify => maintenance::verify(&pool, &database.signer()?.public()).await,
+            }
         }
         Command::Demo {
             database,

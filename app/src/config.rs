@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use eventstore::ledger::Signer;
 use eventstore::seal::Keyring;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,6 +39,17 @@ pub struct DatabaseArgs {
     #[arg(long, env = "MASTER_KEY_FILE", default_value = ".bocha/master-key")]
     pub master_key_file: PathBuf,
 
+    /// Signs the checkpoints of the event log (Ed25519, derived from it); at least 32
+    /// characters, the same on every instance. Required in production; in development, when
+    /// unset, one is made once and kept in `LEDGER_KEY_FILE`. Changing it makes every earlier
+    /// checkpoint fail `bocha events verify` as signed by another key.
+    #[arg(long, env = "LEDGER_KEY", hide_env_values = true)]
+    pub ledger_key: Option<String>,
+
+    /// Where development keeps the ledger key it made.
+    #[arg(long, env = "LEDGER_KEY_FILE", default_value = ".bocha/ledger-key")]
+    pub ledger_key_file: PathBuf,
+
     /// `production` requires MASTER_KEY and SECRET_KEY, makes cookies Secure and sends HSTS.
     /// (With the database's settings, as every command reads the log with the master key.)
     #[arg(long = "env", env = "BOCHA_ENV", value_enum, default_value = "development")]
@@ -65,6 +77,31 @@ impl DatabaseArgs {
             }
         };
         Keyring::from_secret(&secret).map_err(|_| ConfigError::ShortMasterKey)
+    }
+}
+
+impl DatabaseArgs {
+    /// The key the log's checkpoints are signed with. As with the master key, a missing one
+    /// never falls back to a random one: checkpoints signed with it could not be checked later.
+    pub fn signer(&self) -> Result<Signer, ConfigError> {
+        let secret = match &self.ledger_key {
+            Some(key) if key.len() >= 32 => key.clone(),
+            Some(_) => return Err(ConfigError::ShortLedgerKey),
+            None if self.environment == Environment::Production => return Err(ConfigError::MissingLedgerKey),
+            None => {
+                let key = kept_secret(&self.ledger_key_file).map_err(|err| ConfigError::LedgerKeyFile {
+                    file: self.ledger_key_file.clone(),
+                    err,
+                })?;
+                tracing::warn!(
+                    file = %self.ledger_key_file.display(),
+                    "LEDGER_KEY is not set; using the development key kept in this file \
+                     (set LEDGER_KEY in production, the same on every instance)"
+                );
+                key
+            }
+        };
+        Ok(Signer::from_secret(&secret))
     }
 }
 
@@ -126,6 +163,10 @@ pub struct Config {
     /// least 3, as the socket pings three times within it.
     #[arg(long = "ws-timeout-seconds", env = "WS_TIMEOUT_SECONDS", default_value = "60", value_parser = silence_limit)]
     pub ws_timeout: std::time::Duration,
+
+    /// Milliseconds between signed checkpoints of the event log, while it grows.
+    #[arg(long, env = "CHECKPOINT_EVERY_MS", default_value_t = 10_000)]
+    pub checkpoint_every_ms: u64,
 
     /// Take the client address from the last X-Forwarded-For entry (behind a load balancer).
     #[arg(long, env = "TRUST_PROXY", default_value_t = false)]
@@ -285,6 +326,12 @@ pub enum ConfigError {
     ShortMasterKey,
     #[error("MASTER_KEY is not set and the development key in {file} could not be kept: {err}")]
     MasterKeyFile { file: PathBuf, err: std::io::Error },
+    #[error("LEDGER_KEY is required when BOCHA_ENV=production")]
+    MissingLedgerKey,
+    #[error("LEDGER_KEY must be at least 32 characters")]
+    ShortLedgerKey,
+    #[error("LEDGER_KEY is not set and the development key in {file} could not be kept: {err}")]
+    LedgerKeyFile { file: PathBuf, err: std::io::Error },
 }
 
 impl Config {

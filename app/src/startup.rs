@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use eventstore::db::PoolSettings;
+use eventstore::ledger::Ledger;
 use eventstore::{Commands, Projections, Projector};
 use projections::chat::{BlocksProjector, ChatProjector, RequestsProjector, StaffReadsProjector};
 use projections::comments::CommentsProjector;
@@ -112,6 +113,13 @@ impl App {
         )
         .await?;
         let commands = commands(&pool, &keyring).await?;
+        let ledger = Arc::new(Ledger::new(
+            pool.clone(),
+            keyring.clone(),
+            config.database.signer()?,
+            Duration::from_millis(config.checkpoint_every_ms.max(1)),
+        ));
+        ledger.register().await?;
         let redis = Redis::new(&config.redis_url, &config.redis_prefix)?;
         let assets = Assets::load();
         let media = Media::from_config(&config.media)?;
@@ -161,6 +169,7 @@ impl App {
             media,
             redis,
             commands,
+            ledger,
             sitemap: crate::web::reused::Reused::new(crate::pages::SITEMAP_FRESH),
             page_cache,
             db: pool,
@@ -201,6 +210,7 @@ impl App {
         let stop = CancellationToken::new();
         let projections = self.state.commands.projections().clone();
         let worker = tokio::spawn(projections.run(stop.clone().cancelled_owned()));
+        let sealer = tokio::spawn(self.state.ledger.clone().run(stop.clone().cancelled_owned()));
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), stop.clone()));
         let mail = tokio::spawn(self.state.mail.clone().run(stop.clone()));
         let notices = tokio::spawn(mail::notices::run(self.state.clone(), stop.clone()));
@@ -245,7 +255,7 @@ impl App {
 
         stop.cancel();
         self.watcher.cancel();
-        let _ = tokio::join!(worker, housekeeping, mail, notices, schedule, pages);
+        let _ = tokio::join!(worker, sealer, housekeeping, mail, notices, schedule, pages);
         if let Some(metrics) = metrics {
             let _ = metrics.await;
         }

@@ -28,6 +28,8 @@ pub struct Shared {
     pub config: Arc<Config>,
     pub db: PgPool,
     pub commands: Commands,
+    /// Seals the log and signs its checkpoints (see `eventstore::ledger`).
+    pub ledger: Arc<eventstore::ledger::Ledger>,
     pub templates: Templates,
     pub assets: Assets,
     pub keys: Keys,

@@ -16,6 +16,7 @@
 
 pub mod commands;
 pub mod db;
+pub mod ledger;
 pub mod log;
 pub mod runtime;
 pub mod seal;

@@ -13,6 +13,8 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::ledger::chain::to_hash;
+use crate::ledger::tree::Hash;
 use crate::runtime::ProjectionError;
 use crate::seal::{Keyring, Opener, SealError, identity};
 use crate::store::Stored;
@@ -56,6 +58,8 @@ pub struct StoredEvent {
     pub payload: Value,
     pub metadata: Value,
     pub recorded_at: DateTime<Utc>,
+    /// Its hash in its aggregate's chain (see [`crate::ledger`]).
+    pub hash: Hash,
 }
 
 impl StoredEvent {
@@ -110,6 +114,7 @@ struct LogRow {
     payload: Value,
     metadata: Value,
     recorded_at: DateTime<Utc>,
+    hash: Vec<u8>,
     key: Option<Vec<u8>>,
 }
 
@@ -122,7 +127,7 @@ macro_rules! select_events {
             LogRow,
             r#"select position, transaction_id::text::bigint as "transaction_id!", aggregate_type, aggregate_id,
                       sequence, event_type, event_version, payload, metadata, recorded_at as "recorded_at: _",
-                      k.wrapped as "key?"
+                      hash, k.wrapped as "key?"
                  from events
                  left join person_keys k on k.person = (events.payload->'_sealed'->>'by')::uuid "#
                 + $rest
@@ -227,6 +232,7 @@ fn open(keyring: &Keyring, rows: Vec<LogRow>) -> Result<Vec<StoredEvent>, SealEr
                 event_version: row.event_version,
                 metadata: row.metadata,
                 recorded_at: row.recorded_at,
+                hash: to_hash(&row.hash).ok_or(SealError::Corrupt("an event's hash is not 32 bytes"))?,
             })
         })
         .collect()

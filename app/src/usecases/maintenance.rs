@@ -1,9 +1,13 @@
-//! Operator commands over the log and the read models: status, rebuild, export.
+//! Operator commands over the log and the read models: status, rebuild, export, verify.
 
 use std::io::Write;
 
+use std::time::Instant;
+
 use clap::Args;
+use eventstore::ledger::{self, PublicKey};
 use eventstore::seal::Keyring;
+use indicatif::{ProgressBar, ProgressStyle};
 use projections::audit::Scope;
 use projections::{audit, rebuild, users};
 use sqlx::PgPool;
@@ -21,6 +25,8 @@ pub async fn status(pool: &PgPool) -> anyhow::Result<()> {
     for status in statuses {
         let note = if status.name == "live" {
             "  (live publisher)"
+        } else if status.name == "ledger" {
+            "  (sealer)"
         } else if known.contains(&status.name.as_str()) {
             ""
         } else {
@@ -108,4 +114,66 @@ pub async fn export(
     };
     exports::write(pool, keyring, scope, out).await?;
     Ok(())
+}
+
+/// A progress bar on standard error (drawn only on a terminal).
+struct Bar(ProgressBar);
+
+impl ledger::Progress for Bar {
+    fn phase(&self, name: &'static str, total: u64) {
+        self.0.reset();
+        self.0.set_length(total);
+        self.0.set_message(name);
+    }
+
+    fn advance(&self, done: u64) {
+        self.0.set_position(done);
+    }
+}
+
+/// Verifies the whole log against the log's key: every chain, the tree and every checkpoint.
+/// Fails (and so exits non-zero) when anything does not match, naming the first problem.
+pub async fn verify(pool: &PgPool, key: &PublicKey) -> anyhow::Result<()> {
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)")?
+            .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let mut conn = pool.acquire().await?;
+    let found = ledger::verify(&mut conn, key, &Bar(bar.clone())).await?;
+    bar.finish_and_clear();
+    println!(
+        "checked {} events in {} aggregates, {} leaves and {} checkpoints (key {}) in {:.1} s",
+        found.events,
+        found.aggregates,
+        found.leaves,
+        found.checkpoints,
+        key.id(),
+        started.elapsed().as_secs_f64()
+    );
+    if found.unsealed > 0 {
+        println!("{} newest events are not sealed yet", found.unsealed);
+    }
+    if found.is_clean() {
+        println!("the log verifies");
+        return Ok(());
+    }
+    for problem in &found.problems {
+        println!("  {problem}");
+    }
+    if found.problem_count > found.problems.len() as u64 {
+        println!(
+            "  … and {} more",
+            found.problem_count - found.problems.len() as u64
+        );
+    }
+    let first = found
+        .problems
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    anyhow::bail!(
+        "the log does not verify ({} problems); the first: {first}",
+        found.problem_count
+    )
 }

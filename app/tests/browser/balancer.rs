@@ -46,6 +46,7 @@ impl Instance {
             .env("REDIS_PREFIX", prefix)
             .env("SECRET_KEY", SECRET)
             .env("MASTER_KEY", crate::helpers::MASTER_KEY)
+            .env("LEDGER_KEY", crate::helpers::LEDGER_KEY)
             .env("BOCHA_ENV", "production")
             .env("TRUST_PROXY", "true")
             .env("ALLOWED_HOSTS", "localhost")

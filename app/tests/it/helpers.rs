@@ -33,6 +33,9 @@ pub struct TestApp {
 /// The master key of every test app (the one `eventstore::testing::keyring` derives from).
 pub const MASTER_KEY: &str = "a master key for tests only, not for anything real";
 
+/// The key every test app signs the log's checkpoints with.
+pub const LEDGER_KEY: &str = "a ledger key for tests only, not for anything real";
+
 pub fn test_config(db: &TestDb) -> Config {
     Config {
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -42,6 +45,8 @@ pub fn test_config(db: &TestDb) -> Config {
             db_pool_size: 10,
             master_key: Some(MASTER_KEY.to_owned()),
             master_key_file: PathBuf::from("/nonexistent/master-key"),
+            ledger_key: Some(LEDGER_KEY.to_owned()),
+            ledger_key_file: PathBuf::from("/nonexistent/ledger-key"),
             environment: Environment::Development,
         },
         redis_url: std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned()),
@@ -55,6 +60,8 @@ pub fn test_config(db: &TestDb) -> Config {
         realworld_compat: false,
         chat_sends_per_minute: 10_000,
         ws_timeout: Duration::from_secs(60),
+        // Often, so a test sees its events in a checkpoint within moments.
+        checkpoint_every_ms: 50,
         media: MediaArgs {
             media_dir: std::env::temp_dir()
                 .join("bocha-test-media")

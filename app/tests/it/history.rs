@@ -51,7 +51,7 @@ async fn read_models(app: &TestApp) -> Vec<(String, Value)> {
 }
 
 /// A history touching every aggregate and every kind of event.
-async fn busy_history(app: &TestApp) -> (Browser, Browser, String, String) {
+pub(crate) async fn busy_history(app: &TestApp) -> (Browser, Browser, String, String) {
     let ann = app.signed_in("ann").await;
     let ben = app.signed_in("ben").await;
     let cat = app.signed_in("cat").await;

@@ -29,6 +29,7 @@ mod frame;
 mod helpers;
 mod history;
 mod hostile;
+mod ledger;
 mod mail;
 mod mail_smtp;
 mod media;

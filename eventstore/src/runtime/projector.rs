@@ -48,6 +48,8 @@ pub enum ProjectionError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Seal(#[from] crate::seal::SealError),
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
     #[error("event at position {position} does not decode: {source}")]
     Decode {
         position: i64,

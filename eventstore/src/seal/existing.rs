@@ -153,6 +153,15 @@ async fn seal_aggregates<A: Stored>(
     )
     .execute(&mut *tx)
     .await?;
+    // Sealing changes stored payloads, so the chains of these aggregates are computed anew
+    // (see migration `0020_ledger`): this runs before the sealer has put any of them in the tree.
+    sqlx::query!(
+        "select events_rechain($1, id) from unnest($2::text[]) as id",
+        A::TYPE,
+        ids,
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(sealed)
 }

@@ -94,7 +94,7 @@ impl<A: Stored> EventStore<A> {
                 select $1, e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload, e.metadata
                   from unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
                        as e(aggregate_id, sequence, event_type, event_version, payload, metadata)
-                returning position, transaction_id, aggregate_id, sequence, recorded_at
+                returning position, transaction_id, aggregate_id, sequence, recorded_at, hash
             ), snapshot as (
                 insert into snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload)
                 select $1, s.aggregate_id, s.last_sequence, s.count, s.payload
@@ -115,7 +115,7 @@ impl<A: Stored> EventStore<A> {
                   from unnest($15::text[], $16::text[], $17::text[]) as n(kind, value, aggregate_id)
             )
             select position, transaction_id::text::bigint as "transaction_id!", aggregate_id, sequence,
-                   recorded_at as "recorded_at: DateTime<Utc>"
+                   recorded_at as "recorded_at: DateTime<Utc>", hash as "hash!"
               from inserted
             "#,
             A::TYPE,
@@ -168,6 +168,7 @@ impl<A: Stored> EventStore<A> {
         let mut appended = Vec::with_capacity(commits.len());
         for commit in commits {
             let mut stored = Vec::with_capacity(commit.events.len());
+
             for (((aggregate_id, sequence), (event_type, event_version)), (payload, metadata)) in
                 rows.by_ref().take(commit.events.len())
             {
@@ -185,6 +186,8 @@ impl<A: Stored> EventStore<A> {
                     payload,
                     metadata,
                     recorded_at: row.recorded_at,
+                    hash: crate::ledger::chain::to_hash(&row.hash)
+                        .ok_or(StoreError::Database(sqlx::Error::RowNotFound))?,
                 });
             }
             appended.push(
@@ -273,6 +276,9 @@ impl<A: Stored> EventStore<A> {
             loaded.snapshot_count += 1;
         }
         loaded.sequence = appended.sequence;
+        if let Some(newest) = appended.events.last() {
+            loaded.hash = newest.hash;
+        }
     }
 
     /// The payloads as stored: each event that holds someone's personal data sealed with their

@@ -23,6 +23,7 @@ use domain::{Claim, Claims, Personal};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::ledger::tree::Hash;
 use crate::log::{Cursor, StoredEvent};
 use crate::seal::{Keyring, SealError};
 
@@ -117,6 +118,14 @@ pub enum StoreError {
     Decode(#[from] serde_json::Error),
     #[error(transparent)]
     Seal(#[from] SealError),
+    /// A stored event no longer fits its aggregate's hash chain: the log was altered.
+    #[error("the stored history of {aggregate_type} {aggregate_id} is broken at event {sequence}: {what}")]
+    Broken {
+        aggregate_type: &'static str,
+        aggregate_id: String,
+        sequence: i64,
+        what: crate::ledger::chain::Break,
+    },
 }
 
 /// Why a commit did not happen.
@@ -138,6 +147,8 @@ pub struct Loaded<A> {
     pub aggregate: A,
     /// Sequence of the last event applied.
     pub sequence: u64,
+    /// The hash of the event at `sequence`, which the next one must follow.
+    hash: Hash,
     /// Sequence covered by the stored snapshot, and how many snapshots were written.
     snapshot_sequence: u64,
     snapshot_count: u64,

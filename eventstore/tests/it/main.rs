@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod batch;
+mod ledger;
 mod runtime;
 mod seal;
 mod store;

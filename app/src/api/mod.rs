@@ -24,6 +24,7 @@ mod examples;
 mod extract;
 mod favorites;
 mod json;
+mod log;
 mod moderation;
 mod openapi;
 mod paging;
@@ -60,6 +61,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(tags::router())
         .merge(chat::router())
         .merge(audit::router())
+        .merge(log::router())
         .merge(moderation::router())
         .merge(openapi::router())
 }

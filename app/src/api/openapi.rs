@@ -45,6 +45,7 @@ use crate::state::AppState;
         (name = "Chat", description = "Requests, rooms and messages; a room that is not yours is 404"),
         (name = "Moderation", description = "Reports, staff actions on accounts, posts and comments, and the public moderation log; staff routes are 404 to anyone else"),
         (name = "Audit", description = "History from the event log: articles and their versions, chats, and the global log for staff"),
+        (name = "Log", description = "The event log's signed checkpoints, and proofs that an event is in one and that one extends another (RFC 9162)"),
         (name = "API", description = "This description of the API"),
     )
 )]

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::state::AppState;
 use crate::usecases::chat::ChatFailure;
 use crate::usecases::history::diff::FieldDiff;
+use crate::usecases::history::proofs::{self, Seal};
 use crate::usecases::history::readable::{self, Readable};
 use crate::usecases::history::{HistoryError, Words};
 use crate::usecases::{exports, history};
@@ -73,9 +74,45 @@ impl Entry {
     }
 }
 
+/// A history's fingerprint as its page shows it.
+#[derive(Serialize)]
+struct FingerprintView {
+    text: String,
+    /// `verified`, `pending` or `broken`.
+    status: &'static str,
+    tree_size: Option<u64>,
+    signed_at: Option<Date>,
+    key_id: Option<String>,
+    proof_url: String,
+}
+
+impl FingerprintView {
+    async fn of(state: &AppState, aggregate_type: &str, id: Uuid) -> Result<Option<Self>, AppError> {
+        let found = proofs::fingerprint(&state.commands, &state.ledger, aggregate_type, id)
+            .await
+            .map_err(AppError::internal)?;
+        Ok(found.map(|f| {
+            let (status, checkpoint) = match f.seal {
+                Seal::Verified(checkpoint) => ("verified", Some(checkpoint)),
+                Seal::Pending => ("pending", None),
+                Seal::Broken => ("broken", None),
+            };
+            Self {
+                text: f.text,
+                status,
+                tree_size: checkpoint.as_ref().map(|c| c.tree_size),
+                signed_at: checkpoint.as_ref().map(|c| c.signed_at.into()),
+                key_id: checkpoint.map(|c| c.key_id),
+                proof_url: format!("/api/log/proofs/inclusion?position={}", f.position),
+            }
+        }))
+    }
+}
+
 #[derive(Serialize)]
 struct PostHistoryView {
     layout: Layout,
+    fingerprint: Option<FingerprintView>,
     slug: String,
     title: String,
     deleted: bool,
@@ -131,8 +168,10 @@ async fn post_history(
         .map(|(event, readable)| Entry::new(event, readable, Some(&versions_url)))
         .collect();
     let latest = post.latest();
+    let fingerprint = FingerprintView::of(&state, "Post", post.id).await?;
     let view = PostHistoryView {
         layout,
+        fingerprint,
         title: latest
             .map(|v| v.content.title.as_str().to_owned())
             .unwrap_or_default(),
@@ -220,6 +259,7 @@ async fn post_history_ndjson(
 #[derive(Serialize)]
 struct ChatHistoryView {
     layout: Layout,
+    fingerprint: Option<FingerprintView>,
     room_url: String,
     download_url: String,
     entries: Vec<Entry>,
@@ -254,6 +294,7 @@ async fn chat_history(
         .collect();
     let view = ChatHistoryView {
         layout,
+        fingerprint: FingerprintView::of(&state, "Chat", id).await?,
         room_url: format!("/chat/{id}"),
         download_url: format!("/chat/{id}/history.ndjson"),
         paging: Paging::new(&format!("/chat/{id}/history"), page.after.max(0), &events),

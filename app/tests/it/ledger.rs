@@ -4,12 +4,18 @@
 //! Each tampering is planted in a transaction that `verify` reads through and that is rolled
 //! back afterwards, so all of them run against one populated database.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use eventstore::ledger::chain::Break;
 use eventstore::ledger::verify::{CheckpointFault, LeafFault};
 use eventstore::ledger::{self, Problem, PublicKey, Signer, Verification};
+use reqwest::StatusCode;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 use sqlx::Connection;
 
 use crate::helpers::{LEDGER_KEY, MASTER_KEY, TestApp};
+use crate::rfc9162;
 
 /// A site with posts, edits, comments, follows, a deleted post and a chat, its log sealed and
 /// signed.
@@ -335,4 +341,238 @@ async fn the_running_site_seals_its_log_and_signs_checkpoints_on_its_own() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(covered >= events, "{covered} of {events} events in a checkpoint");
+}
+
+/// An event's hash, computed from its stored fields as the API documents it.
+fn event_hash(event: &Value) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(b64(&event["prevHash"]));
+    hasher.update([1]);
+    for field in [
+        "aggregateType",
+        "aggregateId",
+        "eventType",
+        "eventVersion",
+        "payload",
+        "metadata",
+    ] {
+        let text = event[field].as_str().unwrap();
+        hasher.update((text.len() as u32).to_be_bytes());
+        hasher.update(text.as_bytes());
+    }
+    hasher.update(event["recordedAt"].as_i64().unwrap().to_be_bytes());
+    hasher.finalize().into()
+}
+
+fn b64(value: &Value) -> [u8; 32] {
+    STANDARD
+        .decode(value.as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap()
+}
+
+fn path(answer: &Value) -> Vec<[u8; 32]> {
+    answer["path"].as_array().unwrap().iter().map(b64).collect()
+}
+
+/// The checkpoint's signature, checked from its published fields.
+fn assert_signed(checkpoint: &Value) {
+    let note = format!(
+        "{}\n{}\n{}\n{}\n",
+        checkpoint["origin"].as_str().unwrap(),
+        checkpoint["treeSize"],
+        checkpoint["root"].as_str().unwrap(),
+        chrono::DateTime::parse_from_rfc3339(checkpoint["signedAt"].as_str().unwrap())
+            .unwrap()
+            .timestamp_millis()
+    );
+    let key: [u8; 32] = b64(&checkpoint["publicKey"]);
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&key).unwrap();
+    let signature: [u8; 64] = STANDARD
+        .decode(checkpoint["signature"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    key.verify_strict(note.as_bytes(), &ed25519_dalek::Signature::from_bytes(&signature))
+        .unwrap();
+    assert_eq!(checkpoint["keyId"], key_id());
+}
+
+fn key_id() -> String {
+    key().id()
+}
+
+#[tokio::test]
+async fn proofs_from_the_api_verify_with_an_independent_implementation_for_those_who_may_see() {
+    let app = TestApp::spawn().await;
+    let (ann, ben, slug, room) = crate::history::busy_history(&app).await;
+    let first = app.state.ledger.seal().await.unwrap().unwrap();
+    // More history after the first checkpoint, so there are two to join.
+    crate::history::edit(&ann, &slug, "Final title", "line one\nline two again").await;
+    app.state.ledger.seal().await.unwrap().unwrap();
+    let anyone = app.browser();
+
+    let latest: Value = anyone
+        .get("/api/log/checkpoints/latest")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let latest = &latest["checkpoint"];
+    assert_signed(latest);
+    let size = latest["treeSize"].as_u64().unwrap();
+    let root = b64(&latest["root"]);
+    let listed: Value = anyone.get("/api/log/checkpoints").await.json().await.unwrap();
+    let listed = listed["checkpoints"].as_array().unwrap().clone();
+    assert_eq!(&listed[0], latest);
+    assert!(listed.iter().any(|c| c["treeSize"] == first.tree_size));
+
+    // Every event of the post's history, as its author sees it.
+    let history: Value = ann
+        .get(&format!("/api/audit/articles/{slug}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let positions: Vec<i64> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["position"].as_i64().unwrap())
+        .collect();
+    assert!(positions.len() > 5);
+    for position in &positions {
+        let answer = ann
+            .get(&format!("/api/log/proofs/inclusion?position={position}"))
+            .await;
+        assert_eq!(answer.status(), StatusCode::OK, "event {position}");
+        let answer: Value = answer.json().await.unwrap();
+        assert_eq!(answer["event"]["position"], *position);
+        assert_eq!(answer["treeSize"], size);
+        let hash = event_hash(&answer["event"]);
+        assert_eq!(hash, b64(&answer["event"]["hash"]), "event {position}");
+        let proof = path(&answer);
+        assert!(
+            rfc9162::verify_inclusion(
+                &rfc9162::leaf_hash(&hash),
+                answer["leafIndex"].as_u64().unwrap(),
+                size,
+                &proof,
+                &root
+            ),
+            "event {position}"
+        );
+        // A few hundred bytes: one hash per level of the tree.
+        assert!(proof.len() <= 64 - size.leading_zeros() as usize);
+    }
+
+    // Every checkpoint is extended by the newest.
+    for checkpoint in &listed[1..] {
+        let from = checkpoint["treeSize"].as_u64().unwrap();
+        let answer: Value = anyone
+            .get(&format!("/api/log/proofs/consistency?from={from}&to={size}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            rfc9162::verify_consistency(from, size, &b64(&checkpoint["root"]), &root, &path(&answer)),
+            "{from} to {size}"
+        );
+    }
+    let beyond = anyone
+        .get(&format!("/api/log/proofs/consistency?from=1&to={}", size + 5))
+        .await;
+    assert_eq!(beyond.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Who may ask: the post's publication and edits are public; its comments' histories are
+    // the author's to audit; a chat's events are its two people's.
+    let published = positions[0];
+    let public = anyone
+        .get(&format!("/api/log/proofs/inclusion?position={published}"))
+        .await;
+    assert_eq!(public.status(), StatusCode::OK);
+    let private = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["aggregate_type"] == "Comment")
+        .unwrap()["position"]
+        .as_i64()
+        .unwrap();
+    let stranger = app.signed_in("dan").await;
+    for outsider in [&anyone, &stranger] {
+        let answer = outsider
+            .get(&format!("/api/log/proofs/inclusion?position={private}"))
+            .await;
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    }
+    let chat_event = app
+        .count(&format!(
+            "select max(position) from events where aggregate_type = 'Chat' and aggregate_id = '{room}'"
+        ))
+        .await;
+    let asked = format!("/api/log/proofs/inclusion?position={chat_event}");
+    assert_eq!(ben.get(&asked).await.status(), StatusCode::OK);
+    assert_eq!(stranger.get(&asked).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(anyone.get(&asked).await.status(), StatusCode::NOT_FOUND);
+
+    // An event newer than the checkpoint asked about, and a checkpoint that does not exist.
+    let newer = ann
+        .get(&format!(
+            "/api/log/proofs/inclusion?position={}&treeSize={}",
+            positions.last().unwrap(),
+            first.tree_size
+        ))
+        .await;
+    assert_eq!(newer.status(), StatusCode::CONFLICT);
+    let none = ann
+        .get(&format!(
+            "/api/log/proofs/inclusion?position={published}&treeSize={}",
+            size + 1_000_000
+        ))
+        .await;
+    assert_eq!(none.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn history_pages_show_a_fingerprint_both_people_of_a_chat_see_alike() {
+    let app = TestApp::spawn().await;
+    let (ann, ben, slug, room) = crate::history::busy_history(&app).await;
+    app.state.ledger.seal().await.unwrap();
+    let fingerprint = |html: &scraper::Html| crate::helpers::text(html, ".fingerprint-text");
+    let status = |html: &scraper::Html| crate::helpers::text(html, ".fingerprint-status");
+
+    let (_, anns) = ann.page(&format!("/chat/{room}/history")).await;
+    let (_, bens) = ben.page(&format!("/chat/{room}/history")).await;
+    assert_eq!(fingerprint(&anns), fingerprint(&bens));
+    assert_eq!(fingerprint(&anns).len(), 79, "{}", fingerprint(&anns));
+    assert!(status(&anns).contains("Verified"), "{}", status(&anns));
+
+    let (_, post) = ann.page(&format!("/posts/{slug}/history")).await;
+    assert!(status(&post).contains("Verified"), "{}", status(&post));
+    assert_ne!(fingerprint(&post), fingerprint(&anns));
+
+    // A new event moves the fingerprint on; until it is sealed the page says so.
+    crate::history::edit(&ann, &slug, "Final title", "a new line").await;
+    app.state.ledger.seal().await.unwrap();
+    let (_, later) = ann.page(&format!("/posts/{slug}/history")).await;
+    assert_ne!(fingerprint(&later), fingerprint(&post));
+    assert!(status(&later).contains("Verified"));
+
+    // An altered newest event: the page no longer vouches for it.
+    sqlx::query(&format!(
+        "update events set metadata = '{{}}' where aggregate_type = 'Chat' and aggregate_id = '{room}' \
+         and sequence = (select max(sequence) from events where aggregate_type = 'Chat' and aggregate_id = '{room}')"
+    ))
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let (_, altered) = ann.page(&format!("/chat/{room}/history")).await;
+    assert!(
+        status(&altered).contains("does not verify"),
+        "{}",
+        status(&altered)
+    );
 }

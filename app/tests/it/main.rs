@@ -42,6 +42,7 @@ mod postgres_server;
 mod redis_server;
 mod revisions;
 mod revocation;
+mod rfc9162;
 mod security;
 mod serve;
 mod sessions;

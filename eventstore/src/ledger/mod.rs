@@ -13,6 +13,7 @@
 
 pub mod chain;
 pub mod proofs;
+pub mod record;
 mod sealer;
 pub mod signing;
 pub mod store;

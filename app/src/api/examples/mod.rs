@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod blog;
 pub mod chat;
+pub mod log;
 
 use serde_json::{Value, json};
 

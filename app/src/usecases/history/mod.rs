@@ -3,6 +3,7 @@
 //! the API alike; anyone else is told the history does not exist.
 
 pub mod diff;
+pub mod proofs;
 pub mod readable;
 pub mod redact;
 

@@ -86,8 +86,19 @@ enum EventsCommand {
         subject: maintenance::Subject,
     },
     /// Re-derive every event's hash chain and the log's Merkle tree and check them against every
-    /// signed checkpoint; names the first event that does not match.
-    Verify,
+    /// signed checkpoint; names the first event that does not match. With `--export`, check a
+    /// downloaded history against a checkpoint instead, with no database.
+    Verify {
+        /// A history downloaded as NDJSON (from a post's or chat's history page, or your data).
+        #[arg(long, requires = "checkpoint")]
+        export: Option<std::path::PathBuf>,
+        /// The checkpoint its proofs name, as `/api/log/checkpoints/{treeSize}` serves it.
+        #[arg(long, requires = "export")]
+        checkpoint: Option<std::path::PathBuf>,
+        /// The id of the key the site publishes: the checkpoint must be signed by it.
+        #[arg(long, requires = "export")]
+        key: Option<String>,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -108,6 +119,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Events {
+            command:
+                EventsCommand::Verify {
+                    export: Some(export),
+                    checkpoint: Some(checkpoint),
+                    key,
+                },
+            ..
+        } => maintenance::verify_export(&export, &checkpoint, key.as_deref()),
         Command::Events { command, database } => {
             let (pool, keyring) =
                 startup::database(&database, PoolSettings::unbounded(database.db_pool_size)).await?;
@@ -115,7 +135,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 EventsCommand::Export { subject } => {
                     maintenance::export(&pool, &keyring, &subject, &mut std::io::stdout().lock()).await
                 }
-                EventsCommand::Verify => maintenance::verify(&pool, &database.signer()?.public()).await,
+                EventsCommand::Verify { .. } => {
+                    maintenance::verify(&pool, &database.signer()?.public()).await
+                }
             }
         }
         Command::Demo {

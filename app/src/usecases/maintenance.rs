@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use clap::Args;
-use eventstore::ledger::{self, PublicKey};
+use eventstore::ledger::{self, PublicKey, offline};
 use eventstore::seal::Keyring;
 use indicatif::{ProgressBar, ProgressStyle};
 use projections::audit::Scope;
@@ -175,5 +175,52 @@ pub async fn verify(pool: &PgPool, key: &PublicKey) -> anyhow::Result<()> {
     anyhow::bail!(
         "the log does not verify ({} problems); the first: {first}",
         found.problem_count
+    )
+}
+
+/// Checks a downloaded history against a checkpoint, with no database (see
+/// `eventstore::ledger::offline`). Fails when anything does not check out.
+pub fn verify_export(
+    export: &std::path::Path,
+    checkpoint: &std::path::Path,
+    key: Option<&str>,
+) -> anyhow::Result<()> {
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", path.display()))
+    };
+    let (checkpoint, public) = offline::open_checkpoint(&read(checkpoint)?, key)?;
+    let lines = read(export)?;
+    let report = offline::check(checkpoint, public, lines.lines());
+    println!(
+        "checkpoint: {} events, signed {} by key {}",
+        report.checkpoint.tree_size,
+        report.checkpoint.signed_at.to_rfc3339(),
+        report.key.id()
+    );
+    if report.unproven > 0 {
+        println!(
+            "{} events were newer than the checkpoint when downloaded and are not proven",
+            report.unproven
+        );
+    }
+    if report.faults.is_empty() {
+        println!(
+            "all {} events are in the log as signed{}",
+            report.events - report.unproven,
+            if key.is_none() {
+                " (compare the key id with the one the site publishes)"
+            } else {
+                ""
+            }
+        );
+        return Ok(());
+    }
+    for fault in &report.faults {
+        println!("  {fault}");
+    }
+    anyhow::bail!(
+        "the export does not verify ({} problems); the first: {}",
+        report.faults.len(),
+        report.faults[0]
     )
 }

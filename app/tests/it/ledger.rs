@@ -576,3 +576,116 @@ async fn history_pages_show_a_fingerprint_both_people_of_a_chat_see_alike() {
         status(&altered)
     );
 }
+
+/// `bocha events verify --export … --checkpoint …`, with no database.
+fn verify_offline(export: &str, checkpoint: &str, key: Option<&str>) -> (bool, String) {
+    let dir = std::env::temp_dir().join(format!("bocha-offline-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("history.ndjson"), export).unwrap();
+    std::fs::write(dir.join("checkpoint.json"), checkpoint).unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bocha"));
+    command
+        .args(["events", "verify", "--export"])
+        .arg(dir.join("history.ndjson"))
+        .arg("--checkpoint")
+        .arg(dir.join("checkpoint.json"))
+        // Nothing to reach: the check must not need a database.
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none");
+    if let Some(key) = key {
+        command.args(["--key", key]);
+    }
+    let output = command.output().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), said)
+}
+
+/// `export` with line `n` (from 1) changed by `change`, or dropped when it returns `None`.
+fn with_line(export: &str, n: usize, change: impl Fn(Value) -> Option<Value>) -> String {
+    export
+        .lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            if i + 1 == n {
+                change(serde_json::from_str(line).unwrap()).map(|v| v.to_string())
+            } else {
+                Some(line.to_owned())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn a_downloaded_chat_history_verifies_offline_and_any_change_to_it_is_named() {
+    let app = TestApp::spawn().await;
+    let (_ann, ben, _slug, room) = crate::history::busy_history(&app).await;
+    app.state.ledger.seal().await.unwrap();
+    let export = ben
+        .get(&format!("/chat/{room}/history.ndjson"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<Value> = export.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.len() > 8);
+    let size = lines[0]["proof"]["treeSize"].as_u64().unwrap();
+    assert!(lines.iter().all(|l| l["proof"]["treeSize"] == size));
+    // What the reader may not see (a deleted message's words) is not in what proves it: the
+    // stored form holds it sealed.
+    assert!(!export.contains("message 2"), "{export}");
+    let checkpoint = ben
+        .get(&format!("/api/log/checkpoints/{size}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    let (clean, said) = verify_offline(&export, &checkpoint, Some(&key_id()));
+    assert!(clean, "{said}");
+    assert!(
+        said.contains(&format!("all {} events are in the log as signed", lines.len())),
+        "{said}"
+    );
+
+    let changed = with_line(&export, 3, |mut line| {
+        line["stored"]["metadata"] = Value::String("{}".to_owned());
+        Some(line)
+    });
+    let (clean, said) = verify_offline(&changed, &checkpoint, None);
+    assert!(!clean);
+    assert!(
+        said.contains("line 3: the event at position") && said.contains("was changed"),
+        "{said}"
+    );
+
+    let dropped = with_line(&export, 3, |_| None);
+    let (clean, said) = verify_offline(&dropped, &checkpoint, None);
+    assert!(!clean);
+    assert!(
+        said.contains("line 3: an event before the one at position"),
+        "{said}"
+    );
+
+    let shown_otherwise = with_line(&export, 2, |mut line| {
+        line["position"] = Value::from(1);
+        Some(line)
+    });
+    let (clean, said) = verify_offline(&shown_otherwise, &checkpoint, None);
+    assert!(
+        !clean && said.contains("line 2: the event shown is not the event"),
+        "{said}"
+    );
+
+    let mut forged: Value = serde_json::from_str(&checkpoint).unwrap();
+    forged["checkpoint"]["root"] = Value::String(STANDARD.encode([7u8; 32]));
+    let (clean, said) = verify_offline(&export, &forged.to_string(), None);
+    assert!(!clean && said.contains("signature does not verify"), "{said}");
+
+    let (clean, said) = verify_offline(&export, &checkpoint, Some("0123456789abcdef"));
+    assert!(!clean && said.contains("not 0123456789abcdef"), "{said}");
+}

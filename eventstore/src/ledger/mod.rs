@@ -12,6 +12,7 @@
 //! hashes cover the box, so erasing someone, which only destroys their key, breaks no proof.
 
 pub mod chain;
+pub mod offline;
 pub mod proofs;
 pub mod record;
 mod sealer;

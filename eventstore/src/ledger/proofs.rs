@@ -64,6 +64,47 @@ pub async fn inclusion(
     }))
 }
 
+/// The inclusion proofs of many events in the tree of `tree_size` leaves, in three reads
+/// whatever their number: the events (by position, with their hashes) that tree holds get one.
+pub async fn inclusions(
+    conn: &mut PgConnection,
+    events: &[(i64, Hash)],
+    tree_size: u64,
+) -> Result<Vec<Option<Inclusion>>, ProofError> {
+    let positions: Vec<i64> = events.iter().map(|(position, _)| *position).collect();
+    let leaves = store::leaves_of(conn, &positions).await?;
+    let mut plans = Vec::with_capacity(events.len());
+    for (position, _) in events {
+        plans.push(match leaves.get(position) {
+            Some(&index) if index < tree_size => Some((index, Plan::inclusion(index, tree_size)?)),
+            _ => None,
+        });
+    }
+    let mut wanted: Vec<_> = plans
+        .iter()
+        .flatten()
+        .flat_map(|(_, plan)| plan.nodes())
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let found = store::nodes(conn, &wanted).await?;
+    plans
+        .into_iter()
+        .zip(events)
+        .map(|(plan, (_, event_hash))| {
+            plan.map(|(leaf_index, plan)| {
+                Ok(Inclusion {
+                    leaf_index,
+                    tree_size,
+                    event_hash: *event_hash,
+                    path: plan.assemble(|node| found.get(&node).copied())?,
+                })
+            })
+            .transpose()
+        })
+        .collect()
+}
+
 /// The consistency proof that the tree of `new` leaves extends the tree of `old`.
 pub async fn consistency(conn: &mut PgConnection, old: u64, new: u64) -> Result<Vec<Hash>, ProofError> {
     let size = size(conn).await?;

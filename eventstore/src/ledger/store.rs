@@ -140,6 +140,24 @@ pub async fn leaf_of(conn: &mut PgConnection, position: i64) -> Result<Option<u6
         .transpose()
 }
 
+/// Where each of the events at `positions` is in the tree, for those sealed.
+pub async fn leaves_of(conn: &mut PgConnection, positions: &[i64]) -> Result<HashMap<i64, u64>, LedgerError> {
+    let rows = sqlx::query!(
+        "select position, index from ledger_leaves where position = any($1)",
+        positions,
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok((
+                row.position,
+                u64::try_from(row.index).map_err(|_| LedgerError::Malformed)?,
+            ))
+        })
+        .collect()
+}
+
 struct CheckpointRow {
     tree_size: i64,
     root: Vec<u8>,

@@ -90,6 +90,7 @@ struct Cli {
 
 const SECRET: &str = "bench-secret-key-shared-by-every-instance-0123456789";
 const MASTER: &str = "bench-master-key-shared-by-every-instance-0123456789";
+const LEDGER: &str = "bench-ledger-key-shared-by-every-instance-0123456789";
 const PORTS: [u16; 3] = [18181, 18182, 18183];
 const CEILING_PORT: u16 = 18190;
 
@@ -280,6 +281,11 @@ async fn site(cli: &Cli, env: &ServerEnv, parts: &[Part], results: &mut Results)
     let (sealed, took) = seed::seal(&pool, &keyring).await?;
     step(&format!("{sealed} events sealed in {:.1} s", took.as_secs_f64()));
     let (caught_up, took) = seed::catch_up(&pool, &keyring).await?;
+    let (in_tree, sealing) = seed::seal_log(&pool, &keyring, LEDGER).await?;
+    step(&format!(
+        "{in_tree} events put in the log's tree in {:.1} s",
+        sealing.as_secs_f64()
+    ));
     results.seed = Some(report::Seed {
         events: site.events,
         write_seconds,
@@ -644,8 +650,37 @@ async fn rebuild(cli: &Cli, env: &ServerEnv, results: &mut Results) -> anyhow::R
          rebuilding every read model",
         took.as_secs_f64()
     ));
-    sqlx::query("vacuum analyze events").execute(&pool).await?;
+    // The sealer over the whole log, as after an upgrade: how many events a second it puts
+    // in the tree; then `bocha events verify` over all of it.
+    let (_, sealing) =
+        seed::seal_log(&pool, &eventstore::seal::Keyring::from_secret(MASTER)?, LEDGER).await?;
+    step(&format!(
+        "rebuild: {events} events sealed in the tree in {:.1} s; verifying",
+        sealing.as_secs_f64()
+    ));
+    sqlx::query("vacuum analyze").execute(&pool).await?;
     pool.close().await;
+    let started = Instant::now();
+    let verified = tokio::process::Command::new(&env.bocha)
+        .args(["events", "verify"])
+        .env("DATABASE_URL", &env.database_url)
+        .env("MASTER_KEY", &env.master_key)
+        .env("LEDGER_KEY", LEDGER)
+        .env("RUST_LOG", "warn")
+        .output()
+        .await?;
+    let verify_seconds = started.elapsed().as_secs_f64();
+    let said = String::from_utf8_lossy(&verified.stdout).into_owned();
+    eprint!("{said}{}", String::from_utf8_lossy(&verified.stderr));
+    anyhow::ensure!(verified.status.success(), "the log did not verify");
+    results.ledger = Some(report::LedgerResult {
+        events,
+        seal_seconds: sealing.as_secs_f64(),
+        seal_events_per_sec: events as f64 / sealing.as_secs_f64(),
+        verify_seconds,
+        verify_events_per_sec: events as f64 / verify_seconds,
+        said: said.lines().map(str::to_owned).collect(),
+    });
     let started = Instant::now();
     let output = tokio::process::Command::new(&env.bocha)
         .args(["projections", "rebuild", "--all"])

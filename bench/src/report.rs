@@ -23,6 +23,8 @@ pub struct Results {
     pub idle: Option<IdleSockets>,
     pub history: Option<Vec<HistoryCase>>,
     pub rebuild: Option<Rebuild>,
+    #[serde(default)]
+    pub ledger: Option<LedgerResult>,
     pub memory: Memory,
     #[serde(default)]
     pub hostile: Option<Hostile>,
@@ -91,6 +93,18 @@ pub struct WriteResult {
     pub name: String,
     pub concurrency: usize,
     pub summary: Summary,
+}
+
+/// The proving log over the rebuild's log: sealing it whole, and verifying it whole.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LedgerResult {
+    pub events: u64,
+    pub seal_seconds: f64,
+    pub seal_events_per_sec: f64,
+    pub verify_seconds: f64,
+    pub verify_events_per_sec: f64,
+    /// What `bocha events verify` printed.
+    pub said: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -375,6 +389,27 @@ impl Results {
             );
             let _ = writeln!(out, "```");
             for line in &rebuild.lines {
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = writeln!(out, "```\n");
+        }
+        if let Some(ledger) = &self.ledger {
+            let _ = writeln!(out, "## The proving log\n");
+            let _ = writeln!(
+                out,
+                "Over the same {} events: the sealer put them all in the tree in {:.1} s, **{:.0} events/s** \
+                 (target ≥ 3,000 {}); `bocha events verify` re-derived every chain and the tree and checked \
+                 the checkpoints in **{:.1} s** ({:.0} events/s; target < 30 s {}). It printed:\n",
+                ledger.events,
+                ledger.seal_seconds,
+                ledger.seal_events_per_sec,
+                verdict(ledger.seal_events_per_sec >= 3_000.0),
+                ledger.verify_seconds,
+                ledger.verify_events_per_sec,
+                verdict(ledger.verify_seconds < 30.0)
+            );
+            let _ = writeln!(out, "```");
+            for line in &ledger.said {
                 let _ = writeln!(out, "{line}");
             }
             let _ = writeln!(out, "```\n");

@@ -510,13 +510,44 @@ pub async fn seal(pool: &PgPool, keyring: &eventstore::seal::Keyring) -> anyhow:
     Ok((sealed, started.elapsed()))
 }
 
+/// Puts the whole log in the tree and signs it, in process, with the production sealer, as a
+/// running site keeps it (so the measured servers start with nothing to seal). Returns how many
+/// events that was and how long it took.
+pub async fn seal_log(
+    pool: &PgPool,
+    keyring: &eventstore::seal::Keyring,
+    key: &str,
+) -> anyhow::Result<(u64, Duration)> {
+    let ledger = eventstore::ledger::Ledger::new(
+        pool.clone(),
+        keyring.clone(),
+        eventstore::ledger::Signer::from_secret(key),
+        Duration::from_secs(3600),
+    );
+    ledger.register().await?;
+    let events: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(pool)
+        .await?;
+    let started = Instant::now();
+    loop {
+        ledger.seal().await?;
+        let sealed: i64 = sqlx::query_scalar("select count(*) from ledger_leaves")
+            .fetch_one(pool)
+            .await?;
+        if sealed >= events {
+            break;
+        }
+    }
+    Ok((u64::try_from(events).unwrap_or_default(), started.elapsed()))
+}
+
 /// Lets the read models catch up with the log, in process, with the production runtime.
 /// Returns how many events that was and how long it took.
 pub async fn catch_up(pool: &PgPool, keyring: &eventstore::seal::Keyring) -> anyhow::Result<(u64, Duration)> {
     let projections = eventstore::Projections::new(pool.clone(), keyring.clone(), app::startup::projectors());
     projections.register().await?;
     let before: i64 = sqlx::query_scalar(
-        "select count(*) from events where position > (select coalesce(min(position), 0) from projector_checkpoints where name <> 'live')",
+        "select count(*) from events where position > (select coalesce(min(position), 0) from projector_checkpoints where name not in ('live', 'ledger'))",
     )
     .fetch_one(pool)
     .await?;

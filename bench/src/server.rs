@@ -53,6 +53,7 @@ impl Server {
             .env("REDIS_PREFIX", &env.redis_prefix)
             .env("SECRET_KEY", &env.secret_key)
             .env("MASTER_KEY", &env.master_key)
+            .env("LEDGER_KEY", crate::LEDGER)
             .env("BOCHA_ENV", "development")
             .env("ALLOWED_HOSTS", "*")
             .envs(vars.iter().copied())

@@ -52,6 +52,13 @@ async fn one_person_publishes_with_markdown_another_comments_then_the_author_edi
     author.click("button[name=action][value=publish]").await;
     author.wait_for_text(".post-body", "30 seconds").await;
 
+    // The post's history shows the fingerprint of its events, and passes axe.
+    author.goto(&app.url(&format!("{post_path}/history"))).await;
+    assert_eq!(author.text(".fingerprint-text").await.len(), 79);
+    let found = accessibility::violations(&author).await;
+    assert!(found.is_empty(), "history: {found:#?}");
+    author.goto(&app.url(&post_path)).await;
+
     author.click("a.post-delete").await;
     author.click("form[action$='/delete'] button[type=submit]").await;
     author.wait_for_path("/").await;

@@ -306,7 +306,9 @@ impl<A: Stored> EventStore<A> {
         )
         .fetch_all(&self.pool)
         .await?;
-        let payloads = checked::<A>(&self.keyring, aggregate_id, &mut GENESIS.clone(), &rows)?;
+        // The whole history: its chain starts from nothing.
+        let mut prev = GENESIS;
+        let payloads = checked::<A>(&self.keyring, aggregate_id, &mut prev, &rows)?;
         rows.into_iter()
             .zip(payloads)
             .map(|(row, payload)| {

@@ -644,11 +644,8 @@ async fn rebuild(cli: &Cli, env: &ServerEnv, results: &mut Results) -> anyhow::R
     let started = Instant::now();
     let events = seed::big_log(&pool, &phc, cli.rebuild_events).await?;
     let seed_seconds = started.elapsed().as_secs_f64();
-    let (sealed, took) = seed::seal(&pool, &eventstore::seal::Keyring::from_secret(MASTER)?).await?;
     step(&format!(
-        "rebuild: {events} events written in {seed_seconds:.1} s, {sealed} of them sealed in {:.1} s; \
-         rebuilding every read model",
-        took.as_secs_f64()
+        "rebuild: {events} events written in {seed_seconds:.1} s; sealing them in the log's tree"
     ));
     // The sealer over the whole log, as after an upgrade: how many events a second it puts
     // in the tree; then `bocha events verify` over all of it.
@@ -659,7 +656,6 @@ async fn rebuild(cli: &Cli, env: &ServerEnv, results: &mut Results) -> anyhow::R
         sealing.as_secs_f64()
     ));
     sqlx::query("vacuum analyze").execute(&pool).await?;
-    pool.close().await;
     let started = Instant::now();
     let verified = tokio::process::Command::new(&env.bocha)
         .args(["events", "verify"])
@@ -681,6 +677,14 @@ async fn rebuild(cli: &Cli, env: &ServerEnv, results: &mut Results) -> anyhow::R
         verify_events_per_sec: events as f64 / verify_seconds,
         said: said.lines().map(str::to_owned).collect(),
     });
+    save(cli, results)?;
+    let (sealed, took) = seed::seal(&pool, &eventstore::seal::Keyring::from_secret(MASTER)?).await?;
+    step(&format!(
+        "rebuild: {sealed} events' personal data sealed in {:.1} s; rebuilding every read model",
+        took.as_secs_f64()
+    ));
+    sqlx::query("vacuum analyze events").execute(&pool).await?;
+    pool.close().await;
     let started = Instant::now();
     let output = tokio::process::Command::new(&env.bocha)
         .args(["projections", "rebuild", "--all"])

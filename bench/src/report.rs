@@ -397,7 +397,7 @@ impl Results {
             let _ = writeln!(out, "## The proving log\n");
             let _ = writeln!(
                 out,
-                "Over the same {} events: the sealer put them all in the tree in {:.1} s, **{:.0} events/s** \
+                "Over a log of {} events: the sealer put them all in the tree in {:.1} s, **{:.0} events/s** \
                  (target ≥ 3,000 {}); `bocha events verify` re-derived every chain and the tree and checked \
                  the checkpoints in **{:.1} s** ({:.0} events/s; target < 30 s {}). It printed:\n",
                 ledger.events,

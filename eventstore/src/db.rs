@@ -87,8 +87,13 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgPool, DbErro
         }
     }
     let mut options = options(url).map_err(unreachable)?;
-    if let Some(timeout) = settings.statement_timeout {
-        options = options.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]);
+    match settings.statement_timeout {
+        Some(timeout) => {
+            options = options.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]);
+        }
+        // A long job's statements are long by design (a verify reads the whole log in one):
+        // warning about each would only bury what it prints.
+        None => options = options.log_slow_statements(tracing::log::LevelFilter::Off, Duration::ZERO),
     }
     PgPoolOptions::new()
         .max_connections(settings.max_connections)

@@ -148,6 +148,48 @@ pub async fn read_after(
     read_between(conn, keyring, after, Cursor::END, limit).await
 }
 
+/// Like [`read_after`], but only the events' places, identities and hashes: payloads and
+/// metadata are left `null`, unread and unopened, for consumers that need no more (the sealer).
+pub async fn read_places_after(
+    conn: &mut PgConnection,
+    after: Cursor,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, SealError> {
+    let rows = sqlx::query!(
+        r#"
+        select position, transaction_id::text::bigint as "transaction_id!", aggregate_type, aggregate_id,
+               sequence, event_type, event_version, recorded_at as "recorded_at: DateTime<Utc>", hash
+          from events
+         where (transaction_id, position) > ($1::text::xid8, $2)
+           and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         order by events.transaction_id, events.position
+         limit $3
+        "#,
+        after.transaction_id.to_string(),
+        after.position,
+        limit,
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(StoredEvent {
+                position: row.position,
+                transaction_id: row.transaction_id,
+                aggregate_type: row.aggregate_type,
+                aggregate_id: row.aggregate_id,
+                sequence: row.sequence,
+                event_type: row.event_type,
+                event_version: row.event_version,
+                payload: Value::Null,
+                metadata: Value::Null,
+                recorded_at: row.recorded_at,
+                hash: to_hash(&row.hash).ok_or(SealError::Corrupt("an event's hash is not 32 bytes"))?,
+            })
+        })
+        .collect()
+}
+
 /// The newest event's cursor, final or not: the head a reader is catching up to.
 pub async fn head(conn: &mut PgConnection) -> Result<Cursor, sqlx::Error> {
     let head = sqlx::query!(

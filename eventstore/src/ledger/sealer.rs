@@ -50,6 +50,12 @@ impl Projector for Sealer {
         &["ledger_leaves", "ledger_nodes"]
     }
 
+    /// The tree needs each event's place and hash only: reading and opening the payloads
+    /// (personal data decrypted for nothing) would cost the writers' CPU.
+    fn reads_payloads(&self) -> bool {
+        false
+    }
+
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
         self.apply_all(conn, &[event]).await
     }

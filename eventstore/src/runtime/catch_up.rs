@@ -75,7 +75,11 @@ impl Projections {
         }
         let mut checkpoints = checkpoints(&mut tx, &self.names()).await?;
         let from = checkpoints.values().copied().min().unwrap_or(Cursor::START);
-        let events = log::read_after(&mut tx, &self.keyring, from, BATCH).await?;
+        let events = if self.projectors.iter().any(|p| p.reads_payloads()) {
+            log::read_after(&mut tx, &self.keyring, from, BATCH).await?
+        } else {
+            log::read_places_after(&mut tx, from, BATCH).await?
+        };
         let Some(last) = events.last().map(StoredEvent::cursor) else {
             // Everything is applied (by another process, perhaps): the read models stand at
             // `from`, as this process now knows.

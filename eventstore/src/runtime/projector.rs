@@ -23,6 +23,12 @@ pub trait Projector: Send + Sync {
         &[]
     }
 
+    /// Whether `apply` reads the events' payloads and metadata. A group whose projectors all
+    /// answer no is fed the events without them (see [`crate::log::read_places_after`]).
+    fn reads_payloads(&self) -> bool {
+        true
+    }
+
     /// Applies one event inside the catch-up's transaction. Events of aggregate types the
     /// projector does not read should be ignored cheaply.
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError>;

@@ -534,6 +534,22 @@ async fn proofs_from_the_api_verify_with_an_independent_implementation_for_those
         ))
         .await;
     assert_eq!(none.status(), StatusCode::NOT_FOUND);
+    // Sizes past any count Postgres keeps name nothing, and are told so.
+    let huge = "9223372036854775808";
+    assert_eq!(
+        anyone.get(&format!("/api/log/checkpoints/{huge}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let answer = ann
+        .get(&format!(
+            "/api/log/proofs/inclusion?position={published}&treeSize={huge}"
+        ))
+        .await;
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    let answer = anyone
+        .get(&format!("/api/log/proofs/consistency?from={huge}&to={huge}"))
+        .await;
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
@@ -688,4 +704,44 @@ async fn a_downloaded_chat_history_verifies_offline_and_any_change_to_it_is_name
 
     let (clean, said) = verify_offline(&export, &checkpoint, Some("0123456789abcdef"));
     assert!(!clean && said.contains("not 0123456789abcdef"), "{said}");
+}
+
+#[tokio::test]
+async fn erasing_a_person_breaks_no_chain_proof_or_checkpoint() {
+    let app = TestApp::spawn().await;
+    let (ann, ben, _slug, room) = crate::history::busy_history(&app).await;
+    app.state.ledger.seal().await.unwrap();
+    let before: Value = ben
+        .get(&format!("/api/log/proofs/inclusion?position={}", {
+            app.count(&format!(
+                "select min(position) from events where aggregate_type = 'Chat' and aggregate_id = '{room}' \
+                 and event_type = 'MessageSent'"
+            ))
+            .await
+        }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Ann deletes her account: her key is destroyed, and with it every word of hers in the log.
+    let deleted = ann
+        .submit("/settings/delete", &[("password", crate::helpers::PASSWORD)])
+        .await;
+    assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+    app.state.ledger.seal().await.unwrap();
+
+    let found = planted(&app, &[]).await;
+    assert!(found.is_clean(), "{:?}", found.problems);
+    // The message she sent is proven as it was stored, box and all, though no one can open it.
+    let after: Value = ben
+        .get(&format!(
+            "/api/log/proofs/inclusion?position={}&treeSize={}",
+            before["event"]["position"], before["treeSize"]
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["event"], before["event"]);
+    assert_eq!(after["path"], before["path"]);
 }

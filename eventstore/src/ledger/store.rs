@@ -210,11 +210,15 @@ pub async fn latest_checkpoint(conn: &mut PgConnection) -> Result<Option<Checkpo
 
 /// The checkpoint of a tree of exactly `tree_size` leaves, if one was signed.
 pub async fn checkpoint(conn: &mut PgConnection, tree_size: u64) -> Result<Option<Checkpoint>, LedgerError> {
+    // No tree grows past what Postgres counts; a larger size names nothing.
+    let Ok(tree_size) = i64::try_from(tree_size) else {
+        return Ok(None);
+    };
     sqlx::query_as!(
         CheckpointRow,
         r#"select tree_size, root, signed_at as "signed_at: _", key_id, signature
              from ledger_checkpoints where tree_size = $1"#,
-        to_i64(tree_size)?,
+        tree_size,
     )
     .fetch_optional(conn)
     .await?

@@ -171,7 +171,7 @@ async fn may_see(log: &Commands, viewer: Option<&UserRow>, record: &Record) -> R
 
 /// Whether the event at `position` is one of `scope`'s.
 async fn in_scope(log: &Commands, scope: Scope, position: i64) -> Result<bool, ProofError> {
-    let first = audit::page(log.pool(), log.keyring(), scope, position - 1, 1)
+    let first = audit::page(log.pool(), log.keyring(), scope, position.saturating_sub(1), 1)
         .await
         .map_err(super::HistoryError::from)?;
     Ok(first.first().is_some_and(|event| event.position == position))

@@ -57,51 +57,55 @@ pub struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
-    /// The keyring the log is sealed and opened with. Unlike the secret key, a missing master
-    /// key never falls back to a random one: what it sealed would be unreadable after a restart.
+    /// The keyring the log is sealed and opened with.
     pub fn keyring(&self) -> Result<Keyring, ConfigError> {
-        let secret = match &self.master_key {
-            Some(key) => key.clone(),
-            None if self.environment == Environment::Production => return Err(ConfigError::MissingMasterKey),
-            None => {
-                let key = kept_secret(&self.master_key_file).map_err(|err| ConfigError::MasterKeyFile {
-                    file: self.master_key_file.clone(),
-                    err,
-                })?;
-                tracing::warn!(
-                    file = %self.master_key_file.display(),
-                    "MASTER_KEY is not set; using the development key kept in this file \
-                     (set MASTER_KEY in production, the same on every instance)"
-                );
-                key
-            }
-        };
-        Keyring::from_secret(&secret).map_err(|_| ConfigError::ShortMasterKey)
+        let secret = durable_key(
+            "MASTER_KEY",
+            self.master_key.as_deref(),
+            &self.master_key_file,
+            self.environment,
+        )?;
+        Keyring::from_secret(&secret).map_err(|_| ConfigError::ShortKey("MASTER_KEY"))
+    }
+
+    /// The key the log's checkpoints are signed with.
+    pub fn signer(&self) -> Result<Signer, ConfigError> {
+        let secret = durable_key(
+            "LEDGER_KEY",
+            self.ledger_key.as_deref(),
+            &self.ledger_key_file,
+            self.environment,
+        )?;
+        Ok(Signer::from_secret(&secret))
     }
 }
 
-impl DatabaseArgs {
-    /// The key the log's checkpoints are signed with. As with the master key, a missing one
-    /// never falls back to a random one: checkpoints signed with it could not be checked later.
-    pub fn signer(&self) -> Result<Signer, ConfigError> {
-        let secret = match &self.ledger_key {
-            Some(key) if key.len() >= 32 => key.clone(),
-            Some(_) => return Err(ConfigError::ShortLedgerKey),
-            None if self.environment == Environment::Production => return Err(ConfigError::MissingLedgerKey),
-            None => {
-                let key = kept_secret(&self.ledger_key_file).map_err(|err| ConfigError::LedgerKeyFile {
-                    file: self.ledger_key_file.clone(),
-                    err,
-                })?;
-                tracing::warn!(
-                    file = %self.ledger_key_file.display(),
-                    "LEDGER_KEY is not set; using the development key kept in this file \
-                     (set LEDGER_KEY in production, the same on every instance)"
-                );
-                key
-            }
-        };
-        Ok(Signer::from_secret(&secret))
+/// A key that never falls back to a random one, unlike the secret key: what it sealed would be
+/// unreadable after a restart, and checkpoints it signed could not be checked. The configured
+/// key, or in development the one made once and kept in `file`.
+fn durable_key(
+    name: &'static str,
+    configured: Option<&str>,
+    file: &std::path::Path,
+    environment: Environment,
+) -> Result<String, ConfigError> {
+    match configured {
+        Some(key) if key.len() >= 32 => Ok(key.to_owned()),
+        Some(_) => Err(ConfigError::ShortKey(name)),
+        None if environment == Environment::Production => Err(ConfigError::MissingKey(name)),
+        None => {
+            let key = kept_secret(file).map_err(|err| ConfigError::KeyFile {
+                name,
+                file: file.to_owned(),
+                err,
+            })?;
+            tracing::warn!(
+                file = %file.display(),
+                "{name} is not set; using the development key kept in this file \
+                 (set {name} in production, the same on every instance)"
+            );
+            Ok(key)
+        }
     }
 }
 
@@ -316,22 +320,16 @@ impl std::fmt::Debug for MediaArgs {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("SECRET_KEY is required when BOCHA_ENV=production")]
-    MissingSecret,
-    #[error("SECRET_KEY must be at least 32 characters")]
-    ShortSecret,
-    #[error("MASTER_KEY is required when BOCHA_ENV=production")]
-    MissingMasterKey,
-    #[error("MASTER_KEY must be at least 32 characters")]
-    ShortMasterKey,
-    #[error("MASTER_KEY is not set and the development key in {file} could not be kept: {err}")]
-    MasterKeyFile { file: PathBuf, err: std::io::Error },
-    #[error("LEDGER_KEY is required when BOCHA_ENV=production")]
-    MissingLedgerKey,
-    #[error("LEDGER_KEY must be at least 32 characters")]
-    ShortLedgerKey,
-    #[error("LEDGER_KEY is not set and the development key in {file} could not be kept: {err}")]
-    LedgerKeyFile { file: PathBuf, err: std::io::Error },
+    #[error("{0} is required when BOCHA_ENV=production")]
+    MissingKey(&'static str),
+    #[error("{0} must be at least 32 characters")]
+    ShortKey(&'static str),
+    #[error("{name} is not set and the development key in {file} could not be kept: {err}")]
+    KeyFile {
+        name: &'static str,
+        file: PathBuf,
+        err: std::io::Error,
+    },
 }
 
 impl Config {
@@ -344,8 +342,8 @@ impl Config {
     pub fn secret(&self) -> Result<String, ConfigError> {
         match &self.secret_key {
             Some(key) if key.len() >= 32 => Ok(key.clone()),
-            Some(_) => Err(ConfigError::ShortSecret),
-            None if self.is_production() => Err(ConfigError::MissingSecret),
+            Some(_) => Err(ConfigError::ShortKey("SECRET_KEY")),
+            None if self.is_production() => Err(ConfigError::MissingKey("SECRET_KEY")),
             None => match kept_secret(&self.secret_key_file) {
                 Ok(key) => {
                     tracing::warn!(

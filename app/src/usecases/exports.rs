@@ -17,7 +17,6 @@ use base64::engine::general_purpose::STANDARD;
 use eventstore::ledger::offline::ExportProof;
 use eventstore::ledger::proofs;
 use eventstore::ledger::record::{self, Record};
-use eventstore::ledger::tree::Hash;
 use eventstore::ledger::{LedgerError, store};
 use eventstore::seal::{Keyring, SealError};
 use futures_util::{StreamExt, stream};
@@ -51,12 +50,13 @@ async fn next_chunk(
     let stored = record::records(&mut conn, &positions).await?;
     let proofs = match tree_size {
         Some(size) => {
-            let hashed: Vec<(i64, Hash)> = stored
+            let hashed: Vec<i64> = stored
                 .iter()
-                .filter_map(|r| Some((r.position, r.hashes()?.1)))
+                .filter(|r| r.hashes().is_some())
+                .map(|r| r.position)
                 .collect();
             let proofs = proofs::inclusions(&mut conn, &hashed, size).await?;
-            hashed.iter().map(|(p, _)| *p).zip(proofs).collect()
+            hashed.into_iter().zip(proofs).collect()
         }
         None => HashMap::new(),
     };

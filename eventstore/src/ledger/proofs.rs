@@ -11,8 +11,6 @@ use super::tree::{Hash, Plan, TreeError};
 pub struct Inclusion {
     pub leaf_index: u64,
     pub tree_size: u64,
-    /// The event's hash in its chain; the leaf is SHA-256(0x00 ‖ it).
-    pub event_hash: Hash,
     /// The audit path, leaf to root.
     pub path: Vec<Hash>,
 }
@@ -38,7 +36,6 @@ async fn size(conn: &mut PgConnection) -> Result<u64, LedgerError> {
 pub async fn inclusion(
     conn: &mut PgConnection,
     position: i64,
-    event_hash: Hash,
     tree_size: u64,
 ) -> Result<Option<Inclusion>, ProofError> {
     let size = size(conn).await?;
@@ -59,22 +56,20 @@ pub async fn inclusion(
     Ok(Some(Inclusion {
         leaf_index,
         tree_size,
-        event_hash,
         path,
     }))
 }
 
 /// The inclusion proofs of many events in the tree of `tree_size` leaves, in three reads
-/// whatever their number: the events (by position, with their hashes) that tree holds get one.
+/// whatever their number: the events (by position) that tree holds get one.
 pub async fn inclusions(
     conn: &mut PgConnection,
-    events: &[(i64, Hash)],
+    positions: &[i64],
     tree_size: u64,
 ) -> Result<Vec<Option<Inclusion>>, ProofError> {
-    let positions: Vec<i64> = events.iter().map(|(position, _)| *position).collect();
-    let leaves = store::leaves_of(conn, &positions).await?;
-    let mut plans = Vec::with_capacity(events.len());
-    for (position, _) in events {
+    let leaves = store::leaves_of(conn, positions).await?;
+    let mut plans = Vec::with_capacity(positions.len());
+    for position in positions {
         plans.push(match leaves.get(position) {
             Some(&index) if index < tree_size => Some((index, Plan::inclusion(index, tree_size)?)),
             _ => None,
@@ -90,13 +85,11 @@ pub async fn inclusions(
     let found = store::nodes(conn, &wanted).await?;
     plans
         .into_iter()
-        .zip(events)
-        .map(|(plan, (_, event_hash))| {
+        .map(|plan| {
             plan.map(|(leaf_index, plan)| {
                 Ok(Inclusion {
                     leaf_index,
                     tree_size,
-                    event_hash: *event_hash,
                     path: plan.assemble(|node| found.get(&node).copied())?,
                 })
             })

@@ -178,7 +178,7 @@ async fn the_sealer_builds_the_tree_of_the_log_and_signs_it() {
     .unwrap();
     for (position, hash) in &positions {
         let hash: [u8; 32] = hash.as_slice().try_into().unwrap();
-        let proof = proofs::inclusion(&mut conn, *position, hash, newest.tree_size)
+        let proof = proofs::inclusion(&mut conn, *position, newest.tree_size)
             .await
             .unwrap()
             .unwrap();

@@ -107,9 +107,8 @@ pub async fn inclusion(
         return Err(ProofError::NoEvent);
     }
     let checkpoint = checkpoint(log, ledger, tree_size).await?;
-    let (_, hash) = record.hashes().ok_or(ProofError::NoEvent)?;
     let mut conn = log.pool().acquire().await?;
-    let proof = proofs::inclusion(&mut conn, position, hash, checkpoint.tree_size)
+    let proof = proofs::inclusion(&mut conn, position, checkpoint.tree_size)
         .await?
         .ok_or(ProofError::NotSealed)?;
     Ok(Inclusion {
@@ -220,7 +219,7 @@ pub async fn fingerprint(
         _ if !intact => Seal::Broken,
         None => Seal::Pending,
         Some(checkpoint) if checkpoint.verify(&key).is_err() => Seal::Broken,
-        Some(checkpoint) => match proofs::inclusion(&mut conn, position, hash, checkpoint.tree_size).await? {
+        Some(checkpoint) => match proofs::inclusion(&mut conn, position, checkpoint.tree_size).await? {
             None => Seal::Pending,
             Some(proof)
                 if tree::verify_inclusion(

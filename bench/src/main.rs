@@ -255,6 +255,19 @@ async fn sign_in(base: &str, username: &str) -> anyhow::Result<String> {
         "signing in answered {}",
         answer.status()
     );
+    // The page signing in leads to, as a browser follows it: it shows (and so clears) the
+    // message left for it, which no later request carries.
+    let next = answer
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|location| location.to_str().ok())
+        .unwrap_or("/");
+    let next = if next.starts_with('/') {
+        format!("{base}{next}")
+    } else {
+        next.to_owned()
+    };
+    client.get(next).send().await?.error_for_status()?;
     let cookies = jar
         .cookies(&base.parse()?)
         .ok_or_else(|| anyhow::anyhow!("no cookies after signing in"))?;

@@ -1,12 +1,16 @@
-//! When the pages a signed-out visitor sees may have changed.
+//! When the pages a signed-out visitor sees, or one signed-in person sees, may have changed.
 //!
-//! Instances keep whole anonymous pages and reuse them until this version moves (see the app's
-//! page cache). [`PagesProjector`] moves it in the catch-up that projects an event such a page
-//! shows, so the version and the read models change together; a rebuild moves it when it swaps
-//! its tables in. Events only their author or staff see (drafts, sign-ins, addresses, settings,
-//! chats, reports) leave it alone, so they never cost a page its reuse.
+//! Instances keep whole pages and reuse them until their version moves (see the app's page
+//! cache). [`PagesProjector`] moves the public version in the catch-up that projects an event
+//! such a page shows, so the version and the read models change together; a rebuild moves it
+//! when it swaps its tables in. Events only their author or staff see (drafts, sign-ins,
+//! addresses, settings, chats, reports) leave it alone, so they never cost a page its reuse.
+//! Such an event moves instead the version of each person whose own pages may show it (its
+//! actor, the account it is about, the two people of a chat), or, when those are not known
+//! from the event, the private version every signed-in page is kept under.
 
 use async_trait::async_trait;
+use domain::chat::{Chat, ChatEvent};
 use domain::comment::Comment;
 use domain::post::Post;
 use domain::relation::{Favorite, Follow};
@@ -14,6 +18,7 @@ use domain::user::User;
 use eventstore::log::StoredEvent;
 use eventstore::runtime::{ProjectionError, Projector};
 use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
 
 /// Post events about a draft: nobody but its author sees one before it is published.
 const DRAFT_EVENTS: &[&str] = &[
@@ -55,9 +60,58 @@ pub fn shown_publicly(event: &StoredEvent) -> bool {
     }
 }
 
-/// Moves the version when a run of events holds one that pages show. Live only, like mail: its
-/// row is not a read model, and a rebuild moves it once, when it swaps (see [`changed`]).
+/// Moves the versions of the pages a run of events may change. Live only, like mail: its rows
+/// are not a read model, and a rebuild moves the public version once, when it swaps (see
+/// [`changed`]), which every kept page, signed in or not, is made under.
 pub struct PagesProjector;
+
+/// Whom the private events of a run concern.
+#[derive(Default)]
+struct Concerned {
+    people: Vec<Uuid>,
+    chats: Vec<Uuid>,
+    /// An event whose people are not known from it.
+    unknown: bool,
+}
+
+impl Concerned {
+    fn of(events: &[&StoredEvent]) -> Self {
+        let mut concerned = Self::default();
+        for event in events.iter().filter(|event| !shown_publicly(event)) {
+            let actor = event
+                .metadata
+                .get("actor")
+                .and_then(|actor| actor.as_str()?.parse::<Uuid>().ok());
+            concerned.people.extend(actor);
+            let subject = event.aggregate_id.parse::<Uuid>().ok();
+            if event.is::<User>() {
+                concerned.people.extend(subject);
+            } else if event.is::<Chat>() {
+                concerned.chat(event, subject);
+            } else if !(event.is::<Post>() && actor.is_some()) {
+                // A draft is its author's alone; reports, subscriptions and events of kinds
+                // added later may show on anyone's page (a staff member's, say).
+                concerned.unknown = true;
+            }
+        }
+        concerned
+    }
+
+    /// The people of a chat's event: named in those that can begin a chat, else read from the
+    /// chat's read models, projected before this.
+    fn chat(&mut self, event: &StoredEvent, chat: Option<Uuid>) {
+        let named = match event.event_type.as_str() {
+            "ChatRequested" | "Blocked" | "Unblocked" | "RoomOpened" => event.decode::<Chat>().ok(),
+            _ => None,
+        };
+        match named {
+            Some(ChatEvent::ChatRequested { from: a, to: b, .. })
+            | Some(ChatEvent::Blocked { by: a, whom: b } | ChatEvent::Unblocked { by: a, whom: b })
+            | Some(ChatEvent::RoomOpened { participants: [a, b] }) => self.people.extend([a.0, b.0]),
+            _ => self.chats.extend(chat),
+        }
+    }
+}
 
 #[async_trait]
 impl Projector for PagesProjector {
@@ -66,7 +120,7 @@ impl Projector for PagesProjector {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["page_version"]
+        &["page_version", "page_people"]
     }
 
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
@@ -81,11 +135,40 @@ impl Projector for PagesProjector {
         if events.iter().any(|event| shown_publicly(event)) {
             changed(conn).await?;
         }
+        let concerned = Concerned::of(events);
+        if concerned.unknown {
+            sqlx::query!("update page_version set private_version = private_version + 1")
+                .execute(&mut *conn)
+                .await?;
+        }
+        if !concerned.people.is_empty() || !concerned.chats.is_empty() {
+            sqlx::query!(
+                r#"
+                with concerned as (
+                    select unnest($1::uuid[]) as person
+                    union
+                    select p.person
+                      from chat_requests r, lateral (values (r.from_id), (r.to_id)) as p(person)
+                     where r.chat_id = any($2)
+                    union
+                    select user_id from chat_members where room_id = any($2)
+                )
+                insert into page_people (person, version)
+                select person, 1 from concerned
+                on conflict (person) do update set version = page_people.version + 1
+                "#,
+                &concerned.people,
+                &concerned.chats,
+            )
+            .execute(conn)
+            .await?;
+        }
         Ok(())
     }
 }
 
-/// Moves the version: every page kept so far is made again when next asked for.
+/// Moves the public version: every page kept so far, signed in or not, is made again when next
+/// asked for.
 pub async fn changed(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     sqlx::query!("update page_version set version = version + 1")
         .execute(conn)
@@ -98,4 +181,27 @@ pub async fn version(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!("select version from page_version")
         .fetch_one(db)
         .await
+}
+
+/// What one signed-in person's pages are made from, as it stands now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PersonalVersion {
+    pub public: i64,
+    pub private: i64,
+    pub own: i64,
+}
+
+/// The versions `person`'s pages are kept under now.
+pub async fn personal_version(db: impl PgExecutor<'_>, person: Uuid) -> Result<PersonalVersion, sqlx::Error> {
+    sqlx::query_as!(
+        PersonalVersion,
+        r#"
+        select v.version as public, v.private_version as private,
+               coalesce((select version from page_people where person = $1), 0) as "own!"
+          from page_version v
+        "#,
+        person,
+    )
+    .fetch_one(db)
+    .await
 }

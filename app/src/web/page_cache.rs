@@ -1,4 +1,4 @@
-//! Whole pages for signed-out visitors, made once for each version of what they show.
+//! Whole pages, made once for each version of what they show.
 //!
 //! A visitor with no session and no message waiting sees what every such visitor sees, but for
 //! the CSRF token in the page's forms. The home, tag, post and profile pages are kept for them
@@ -11,13 +11,19 @@
 //! serves after its read models moved (a catch-up it ran, or a write of its own that another
 //! instance projected): a page asked for here after a command answered here shows the command,
 //! whoever asks. A reader on another instance sees it within [`LOOK_EVERY`], about as long as
-//! a wake-up of the background catch-up. Signed-in people never get a kept page (theirs shows
-//! their own marks and is made for them).
+//! a wake-up of the background catch-up.
+//!
+//! A signed-in person's pages show their own marks and nav, so theirs are kept for them alone,
+//! under their id and the versions their pages are made from (the public one, the private one
+//! and their own), read afresh with each request: whatever they did, on any instance, and
+//! whatever reached them (a message, a request) shows on their next page. A page with a
+//! message waiting is never kept.
 //!
 //! The API's public reads are kept the same way for callers with neither a token nor a session
-//! (see [`serve_api`]), and so are the feeds and the sitemap. Answers carry an `ETag` made from the page and the visitor's token; a
-//! request naming it gets `304 Not Modified`. Memory: at most [`CAPACITY`] bytes of pages
-//! (about 500 home pages).
+//! (see [`serve_api`]), and so are the feeds and the sitemap. Answers carry an `ETag` made from
+//! the page and the visitor's token; a request naming it gets `304 Not Modified`. Memory: at
+//! most [`CAPACITY`] bytes of pages for signed-out visitors (about 500 home pages) and as much
+//! again for signed-in people.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,12 +34,15 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use eventstore::log::Cursor;
+use projections::pages::PersonalVersion;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 use crate::services::crypto::random_token;
 use crate::state::AppState;
+use crate::web::auth::MaybeUser;
 use crate::web::csrf::CsrfToken;
 use crate::web::request::SiteUrl;
 
@@ -65,7 +74,7 @@ const KEPT_API_ROUTES: &[&str] = &[
     "/api/tags",
 ];
 
-/// The most bytes of pages kept.
+/// The most bytes of pages kept for signed-out visitors, and again for signed-in people.
 pub const CAPACITY: u64 = 16 * 1024 * 1024;
 
 /// The counter of requests for kept pages, by outcome.
@@ -74,10 +83,6 @@ pub const REQUESTS: &str = "bocha_page_cache_requests_total";
 /// How often an instance reads the version when its own catch-ups have not moved it.
 pub const LOOK_EVERY: Duration = Duration::from_millis(250);
 
-/// The cookies that make a visitor's page their own: a session (signed in, or on the way) and a
-/// message for the next page.
-const PERSONAL_COOKIES: &[&str] = &[crate::web::session::COOKIE, crate::web::flash::COOKIE];
-
 pub struct PageCache {
     /// How far this process has seen the read models go (see `Projections::progress`).
     progress: watch::Receiver<Cursor>,
@@ -85,14 +90,26 @@ pub struct PageCache {
     known: Mutex<(Cursor, i64)>,
     /// Random for each process, so no text a person writes can be taken for it.
     stand_in: String,
-    pages: quick_cache::sync::Cache<PageKey, Arc<KeptPage>, ByBytes>,
+    pages: Pages,
+    /// Signed-in people's, apart, so that theirs never push out the pages everyone shares.
+    personal: Pages,
 }
+
+type Pages = quick_cache::sync::Cache<PageKey, Arc<KeptPage>, ByBytes>;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct PageKey {
-    version: i64,
+    made_for: MadeFor,
     site: String,
     target: String,
+}
+
+/// Whom a page is kept for, and under which versions.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum MadeFor {
+    /// Anyone signed out, under the public version.
+    Anyone(i64),
+    Person(Uuid, PersonalVersion),
 }
 
 /// A page as kept: cut at each stand-in token.
@@ -126,13 +143,14 @@ impl PageCache {
             progress,
             known: Mutex::new((Cursor::START, -1)),
             stand_in: random_token(24),
-            pages: quick_cache::sync::Cache::with_weighter(estimated_pages, CAPACITY, ByBytes),
+            pages: Pages::with_weighter(estimated_pages, CAPACITY, ByBytes),
+            personal: Pages::with_weighter(estimated_pages, CAPACITY, ByBytes),
         }
     }
 
     /// Bytes of pages kept now.
     pub fn weight(&self) -> u64 {
-        self.pages.weight()
+        self.pages.weight() + self.personal.weight()
     }
 
     /// Reads the version every [`LOOK_EVERY`] until `stop`, for changes other instances project.
@@ -182,11 +200,11 @@ impl PageCache {
     }
 }
 
-/// Middleware on the pages' routes: answers a signed-out visitor's `GET` of a kept route from
-/// the kept page, making it first when there is none for the current version.
+/// Middleware on the pages' routes: answers a `GET` of a kept route from the kept page, making
+/// it first when there is none for the current versions.
 pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if keepable(&request, KEPT_FEEDS) {
-        return keep(&state, request, next, "").await;
+    if keepable(&request, KEPT_FEEDS) && !has_cookie(request.headers(), crate::web::session::COOKIE) {
+        return keep(&state, request, next, "", None).await;
     }
     if !keepable(&request, KEPT_ROUTES) {
         return next.run(request).await;
@@ -197,29 +215,53 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
         Ok(CsrfToken(token)) => token,
         Err(err) => return err.into_response(),
     };
-    keep(&state, Request::from_parts(parts, body), next, &token).await
+    let person = if has_cookie(&parts.headers, crate::web::session::COOKIE) {
+        // Resolved once: the handler finds who it is in the request when the page is made.
+        match MaybeUser::from_request_parts(&mut parts, &state).await {
+            Ok(MaybeUser(Some(user))) => Some(user.id),
+            // A session nobody is signed in to (on the way to signing in, say): made each time.
+            Ok(MaybeUser(None)) => return next.run(Request::from_parts(parts, body)).await,
+            Err(err) => return err.into_response(),
+        }
+    } else {
+        None
+    };
+    keep(&state, Request::from_parts(parts, body), next, &token, person).await
 }
 
 /// The same for the API's public reads, called without a token: inside the CORS layer, which
 /// adds its headers to every answer, kept or not.
 pub async fn serve_api(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !keepable(&request, KEPT_API_ROUTES) || request.headers().contains_key(header::AUTHORIZATION) {
+    if !keepable(&request, KEPT_API_ROUTES)
+        || request.headers().contains_key(header::AUTHORIZATION)
+        || has_cookie(request.headers(), crate::web::session::COOKIE)
+    {
         return next.run(request).await;
     }
-    keep(&state, request, next, "").await
+    keep(&state, request, next, "", None).await
 }
 
-/// The kept answer for `request`, with `token` where the stand-in is.
-async fn keep(state: &AppState, request: Request, next: Next, token: &str) -> Response {
+/// The kept answer for `request`, with `token` where the stand-in is: the one everyone signed
+/// out shares, or `person`'s own.
+async fn keep(state: &AppState, request: Request, next: Next, token: &str, person: Option<Uuid>) -> Response {
     let cache = &state.page_cache;
-    let version = cache.version(&state.db).await;
-    if version < 0 {
-        return next.run(request).await;
-    }
+    let (made_for, pages) = match person {
+        None => match cache.version(&state.db).await {
+            version if version < 0 => return next.run(request).await,
+            version => (MadeFor::Anyone(version), &cache.pages),
+        },
+        Some(person) => match projections::pages::personal_version(&state.db, person).await {
+            Ok(version) => (MadeFor::Person(person, version), &cache.personal),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the versions of a person's pages");
+                return next.run(request).await;
+            }
+        },
+    };
     let (mut parts, body) = request.into_parts();
     let Ok(SiteUrl(site)) = SiteUrl::from_request_parts(&mut parts, state).await;
     let key = PageKey {
-        version,
+        made_for,
         site,
         target: parts.uri.path_and_query().map_or_else(
             || parts.uri.path().to_owned(),
@@ -227,7 +269,7 @@ async fn keep(state: &AppState, request: Request, next: Next, token: &str) -> Re
         ),
     };
     let asked = parts.headers.get(header::IF_NONE_MATCH).cloned();
-    let page = match cache.pages.get_value_or_guard_async(&key).await {
+    let page = match pages.get_value_or_guard_async(&key).await {
         Ok(page) => {
             metrics::counter!(REQUESTS, "outcome" => "hit").increment(1);
             page
@@ -254,25 +296,24 @@ async fn keep(state: &AppState, request: Request, next: Next, token: &str) -> Re
     page.answer(token, asked.as_ref())
 }
 
-/// A `GET` of one of `routes` by a visitor whose page is nobody's own.
+/// A `GET` of one of `routes` by a visitor with no message waiting for their next page.
 fn keepable(request: &Request, routes: &[&str]) -> bool {
     let kept_route = request
         .extensions()
         .get::<MatchedPath>()
         .is_some_and(|route| routes.contains(&route.as_str()));
-    request.method() == Method::GET && kept_route && !has_personal_cookie(request.headers())
+    request.method() == Method::GET && kept_route && !has_cookie(request.headers(), crate::web::flash::COOKIE)
 }
 
-fn has_personal_cookie(headers: &HeaderMap) -> bool {
+fn has_cookie(headers: &HeaderMap, wanted: &str) -> bool {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.split_once('=').map(|(name, _)| name.trim()))
-        .any(|name| PERSONAL_COOKIES.contains(&name))
+        .any(|name| name == wanted)
 }
-
 impl KeptPage {
     /// The handler's answer, cut at the stand-in token, and what came with it.
     async fn made(
@@ -407,16 +448,16 @@ mod tests {
     }
 
     #[test]
-    fn sessions_and_messages_make_a_page_personal() {
+    fn cookies_are_found_by_their_whole_name() {
         let with = |cookie: &str| {
             let mut headers = HeaderMap::new();
             headers.insert(header::COOKIE, HeaderValue::from_str(cookie).unwrap());
-            has_personal_cookie(&headers)
+            has_cookie(&headers, "bocha_session")
         };
         assert!(with("bocha_csrf=abc; bocha_session=xyz"));
-        assert!(with("bocha_flash=abc"));
+        assert!(!with("bocha_flash=abc"));
         assert!(!with("bocha_csrf=abc; theme=dark"));
         assert!(!with("my_bocha_session=1"));
-        assert!(!has_personal_cookie(&HeaderMap::new()));
+        assert!(!has_cookie(&HeaderMap::new(), "bocha_session"));
     }
 }

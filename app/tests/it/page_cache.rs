@@ -1,12 +1,12 @@
-//! Pages kept for signed-out visitors: reused until what they show changes, each visitor with
-//! their own token, never a signed-in person's page, and answered `304` when unchanged.
+//! Kept pages: reused until what they show changes, each visitor with their own token, each
+//! signed-in person with their own page, and answered `304` when unchanged.
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::api_client::{publish, register, staff_api};
+use crate::api_client::{Api, publish, register, staff_api};
 use crate::helpers::*;
 
 /// The page at `path` for `visitor`, once it contains `expected` (or panics after a few
@@ -79,7 +79,7 @@ async fn a_kept_page_is_reused_until_an_event_moves_its_version() {
         let shown = visitor.get(page).await.text().await.unwrap();
         assert!(shown.contains("Kept title"), "{page} was made again");
     }
-    // A signed-in reader's page is made for them.
+    // A signed-in reader's page is made for them (the first time).
     let reader = app.signed_in("reader").await;
     let own = reader.get(&path).await.text().await.unwrap();
     assert!(own.contains("Changed without an event"));
@@ -350,4 +350,143 @@ async fn feeds_are_kept_without_a_cookie_and_answered_not_modified() {
         .await
         .unwrap();
     assert!(feed.contains("Later in the feed"));
+}
+
+/// An API token for someone who signed up in a browser, on `app`.
+async fn token_for(app: &TestApp, name: &str) -> Api {
+    let answer = Api::new(app)
+        .post(
+            "/api/users/login",
+            json!({ "user": { "email": format!("{name}@example.com"), "password": PASSWORD } }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    Api::with_token(app, answer.body["user"]["token"].as_str().unwrap())
+}
+
+async fn page_of(visitor: &Browser, path: &str) -> String {
+    let response = visitor.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_signed_in_persons_pages_are_theirs_alone_and_kept_until_something_of_theirs_changes() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let ann = register(&app, "ann").await;
+    let slug = publish(&ann, "Kept title", &["kept"]).await;
+    let post = format!("/posts/{slug}");
+    let (reader, writer) = (app.signed_in("reader").await, app.signed_in("writer").await);
+    let pages = [post.as_str(), "/", "/tags/kept", "/@ann"];
+    for person in [&reader, &writer] {
+        // The message signing up left is shown once, on a page made for it.
+        assert!(page_of(person, "/").await.contains("confirmed"));
+    }
+    for page in pages {
+        let mine = page_of(&reader, page).await;
+        assert!(mine.contains("@reader") && !mine.contains("@writer"), "{page}");
+        let theirs = page_of(&writer, page).await;
+        assert!(
+            theirs.contains("@writer") && !theirs.contains("@reader"),
+            "{page}"
+        );
+    }
+
+    // Changed behind the log's back (no event): each is sent the page kept for them.
+    sqlx::query("update posts set title = 'Changed without an event' where slug = $1")
+        .bind(&slug)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    for page in pages {
+        for person in [&reader, &writer] {
+            assert!(
+                page_of(person, page).await.contains("Kept title"),
+                "{page} was made again"
+            );
+        }
+    }
+    // Each person's tag names their page only; `304` while it stands.
+    let etag = reader.get("/").await.headers()["etag"].clone();
+    assert_eq!(
+        revalidate(&reader, "/", &etag).await.status(),
+        StatusCode::NOT_MODIFIED
+    );
+    assert_eq!(revalidate(&writer, "/", &etag).await.status(), StatusCode::OK);
+
+    // What reaches one person, from another instance, is on their very next page here, and
+    // nobody else's page is made again for it: a chat request,
+    let ann_there = Api::with_token(&other, ann.token.as_deref().unwrap());
+    let asked = ann_there
+        .post("/api/chat/requests", json!({ "request": { "to": "reader" } }))
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.body);
+    let home = page_of(&reader, "/").await;
+    assert!(home.contains("<title>(1) ") && home.contains("Changed without an event"));
+    assert!(page_of(&writer, "/").await.contains("Kept title"));
+    assert!(page_of(&reader, "/@ann").await.contains("ann asked to chat"));
+    // its answer, a message, and reading it.
+    let reader_there = token_for(&other, "reader").await;
+    let request = asked.body["request"]["id"].as_str().unwrap();
+    let approved = reader_there
+        .post_empty(&format!("/api/chat/requests/{request}/approve"))
+        .await;
+    assert!(approved.status.is_success(), "{}", approved.body);
+    assert!(!page_of(&reader, "/").await.contains("<title>("));
+    assert!(page_of(&reader, "/@ann").await.contains("Open chat"));
+    let room = approved.body["room"]["id"].as_str().unwrap();
+    let sent = ann_there
+        .post(
+            &format!("/api/chat/rooms/{room}/messages"),
+            json!({ "message": { "body": "Hello", "client_id": uuid::Uuid::new_v4() } }),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+    assert!(page_of(&reader, &post).await.contains("<title>(1) "));
+    let read = reader_there
+        .post(&format!("/api/chat/rooms/{room}/read"), json!({ "seq": 1 }))
+        .await;
+    assert!(read.status.is_success(), "{}", read.body);
+    assert!(!page_of(&reader, &post).await.contains("<title>("));
+    assert!(page_of(&writer, &post).await.contains("Kept title"));
+
+    // What they do themselves, from another instance: a favorite, a follow, a block.
+    let favorited = reader_there
+        .post(&format!("/api/articles/{slug}/favorite"), json!({}))
+        .await;
+    assert_eq!(favorited.status, StatusCode::OK, "{}", favorited.body);
+    assert!(page_of(&reader, "/tags/kept").await.contains("including yours"));
+    assert!(!page_of(&writer, "/tags/kept").await.contains("including yours"));
+    reader_there.post("/api/profiles/ann/follow", json!({})).await;
+    assert!(page_of(&reader, "/@ann").await.contains("Unfollow"));
+    assert!(!page_of(&writer, "/@ann").await.contains("Unfollow"));
+    let blocked = reader_there.post_empty("/api/profiles/ann/block").await;
+    assert_eq!(blocked.status, StatusCode::OK, "{}", blocked.body);
+    assert!(page_of(&reader, "/@ann").await.contains(">Unblock<span"));
+    assert!(!page_of(&writer, "/@ann").await.contains(">Unblock<span"));
+
+    // A draft is its author's alone: it moves their pages' version, not everyone's.
+    let (public, own) = (
+        app.count("select version from page_version").await,
+        app.count(
+            "select version from page_people where person = (select id from users where username = 'ann')",
+        )
+        .await,
+    );
+    let draft = ann
+        .put(
+            &format!("/api/drafts/{}", uuid::Uuid::now_v7()),
+            json!({ "draft": { "title": "Not yet", "body": "Soon", "tagList": [] } }),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::OK, "{}", draft.body);
+    assert_eq!(app.count("select version from page_version").await, public);
+    assert!(
+        app.count(
+            "select version from page_people where person = (select id from users where username = 'ann')"
+        )
+        .await
+            > own
+    );
 }

@@ -7,7 +7,8 @@
 //! addresses, settings, chats, reports) leave it alone, so they never cost a page its reuse.
 //! Such an event moves instead the version of each person whose own pages may show it (its
 //! actor, the account it is about, the two people of a chat), or, when those are not known
-//! from the event, the private version every signed-in page is kept under.
+//! from the event, the private version every signed-in page is kept under. Chat messages and
+//! read receipts move nothing: a person's pages are kept under their rooms' progress too.
 
 use async_trait::async_trait;
 use domain::chat::{Chat, ChatEvent};
@@ -100,6 +101,11 @@ impl Concerned {
     /// The people of a chat's event: named in those that can begin a chat, else read from the
     /// chat's read models, projected before this.
     fn chat(&mut self, event: &StoredEvent, chat: Option<Uuid>) {
+        // Messages and read receipts, most of a chat's events, move nothing here: the pages
+        // see them through the person's rooms, read with the versions (`personal_version`).
+        if matches!(event.event_type.as_str(), "MessageSent" | "MessagesRead") {
+            return;
+        }
         let named = match event.event_type.as_str() {
             "ChatRequested" | "Blocked" | "Unblocked" | "RoomOpened" => event.decode::<Chat>().ok(),
             _ => None,
@@ -183,12 +189,15 @@ pub async fn version(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// What one signed-in person's pages are made from, as it stands now.
+/// What one signed-in person's pages are made from, as it stands now. Each part only grows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PersonalVersion {
     pub public: i64,
     pub private: i64,
     pub own: i64,
+    /// The last message of each of their rooms and how far they have read it, summed: moved
+    /// by every message to them and every read receipt of theirs (the unread badge).
+    pub chat: i64,
 }
 
 /// The versions `person`'s pages are kept under now.
@@ -197,7 +206,10 @@ pub async fn personal_version(db: impl PgExecutor<'_>, person: Uuid) -> Result<P
         PersonalVersion,
         r#"
         select v.version as public, v.private_version as private,
-               coalesce((select version from page_people where person = $1), 0) as "own!"
+               coalesce((select version from page_people where person = $1), 0) as "own!",
+               coalesce((select sum(r.last_seq + m.last_read_seq)
+                           from chat_members m join chat_rooms r on r.id = m.room_id
+                          where m.user_id = $1), 0)::bigint as "chat!"
           from page_version v
         "#,
         person,

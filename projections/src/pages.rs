@@ -78,7 +78,10 @@ struct Concerned {
 impl Concerned {
     fn of(events: &[&StoredEvent]) -> Self {
         let mut concerned = Self::default();
-        for event in events.iter().filter(|event| !shown_publicly(event)) {
+        for event in events
+            .iter()
+            .filter(|event| !shown_publicly(event) && !seen_in_rooms(event))
+        {
             let actor = event
                 .metadata
                 .get("actor")
@@ -101,11 +104,6 @@ impl Concerned {
     /// The people of a chat's event: named in those that can begin a chat, else read from the
     /// chat's read models, projected before this.
     fn chat(&mut self, event: &StoredEvent, chat: Option<Uuid>) {
-        // Messages and read receipts, most of a chat's events, move nothing here: the pages
-        // see them through the person's rooms, read with the versions (`personal_version`).
-        if matches!(event.event_type.as_str(), "MessageSent" | "MessagesRead") {
-            return;
-        }
         let named = match event.event_type.as_str() {
             "ChatRequested" | "Blocked" | "Unblocked" | "RoomOpened" => event.decode::<Chat>().ok(),
             _ => None,
@@ -117,6 +115,12 @@ impl Concerned {
             _ => self.chats.extend(chat),
         }
     }
+}
+
+/// Messages and read receipts, most of a chat's events, move no version: the pages see them
+/// through the person's rooms, read with the versions (see [`personal_version`]).
+fn seen_in_rooms(event: &StoredEvent) -> bool {
+    event.is::<Chat>() && matches!(event.event_type.as_str(), "MessageSent" | "MessagesRead")
 }
 
 #[async_trait]

@@ -436,6 +436,9 @@ async fn a_signed_in_persons_pages_are_theirs_alone_and_kept_until_something_of_
     assert!(!page_of(&reader, "/").await.contains("<title>("));
     assert!(page_of(&reader, "/@ann").await.contains("Open chat"));
     let room = approved.body["room"]["id"].as_str().unwrap();
+    // Messages and read receipts move no version (the pages read the rooms' progress instead).
+    let versions = "select coalesce(sum(version), 0)::bigint from page_people";
+    let before = app.count(versions).await;
     let sent = ann_there
         .post(
             &format!("/api/chat/rooms/{room}/messages"),
@@ -450,6 +453,7 @@ async fn a_signed_in_persons_pages_are_theirs_alone_and_kept_until_something_of_
     assert!(read.status.is_success(), "{}", read.body);
     assert!(!page_of(&reader, &post).await.contains("<title>("));
     assert!(page_of(&writer, &post).await.contains("Kept title"));
+    assert_eq!(app.count(versions).await, before);
 
     // What they do themselves, from another instance: a favorite, a follow, a block.
     let favorited = reader_there

@@ -14,8 +14,9 @@
 //! a wake-up of the background catch-up.
 //!
 //! A signed-in person's pages show their own marks and nav, so theirs are kept for them alone,
-//! under their id and the versions their pages are made from (the public one, the private one
-//! and their own), read afresh with each request: whatever they did, on any instance, and
+//! under their id and what their pages are made from (the public version, the private one,
+//! their own, and their rooms' progress; see `projections::pages::personal_version`), read
+//! afresh with each request: whatever they did, on any instance, and
 //! whatever reached them (a message, a request) shows on their next page. A page with a
 //! message waiting is never kept.
 //!

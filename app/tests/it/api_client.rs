@@ -116,6 +116,11 @@ pub async fn publish(api: &Api, title: &str, tags: &[&str]) -> String {
 /// A token for a staff member (made the way `bocha createsuperuser` makes one).
 pub async fn staff_api(app: &TestApp, username: &str) -> Api {
     app.staff(username).await;
+    log_in(app, username).await
+}
+
+/// A token for `username`, who has an account with the test password, logging in on `app`.
+pub async fn log_in(app: &TestApp, username: &str) -> Api {
     let answer = Api::new(app)
         .post(
             "/api/users/login",

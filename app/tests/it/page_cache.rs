@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::api_client::{Api, publish, register, staff_api};
+use crate::api_client::{Api, log_in, publish, register, staff_api};
 use crate::helpers::*;
 
 /// The page at `path` for `visitor`, once it contains `expected` (or panics after a few
@@ -235,13 +235,7 @@ async fn every_kind_of_change_reaches_kept_pages_on_every_instance() {
 
     // Drafts are their author's alone: saving one keeps every page.
     let version = app.count("select version from page_version").await;
-    let draft = ann
-        .put(
-            &format!("/api/drafts/{}", uuid::Uuid::now_v7()),
-            json!({ "draft": { "title": "Not yet", "body": "Soon", "tagList": [] } }),
-        )
-        .await;
-    assert_eq!(draft.status, StatusCode::OK, "{}", draft.body);
+    save_draft(&ann).await;
     assert_eq!(app.count("select version from page_version").await, version);
 }
 
@@ -352,16 +346,15 @@ async fn feeds_are_kept_without_a_cookie_and_answered_not_modified() {
     assert!(feed.contains("Later in the feed"));
 }
 
-/// An API token for someone who signed up in a browser, on `app`.
-async fn token_for(app: &TestApp, name: &str) -> Api {
-    let answer = Api::new(app)
-        .post(
-            "/api/users/login",
-            json!({ "user": { "email": format!("{name}@example.com"), "password": PASSWORD } }),
+/// Saves a new draft as `author`.
+async fn save_draft(author: &Api) {
+    let draft = author
+        .put(
+            &format!("/api/drafts/{}", uuid::Uuid::now_v7()),
+            json!({ "draft": { "title": "Not yet", "body": "Soon", "tagList": [] } }),
         )
         .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    Api::with_token(app, answer.body["user"]["token"].as_str().unwrap())
+    assert_eq!(draft.status, StatusCode::OK, "{}", draft.body);
 }
 
 async fn page_of(visitor: &Browser, path: &str) -> String {
@@ -427,7 +420,7 @@ async fn a_signed_in_persons_pages_are_theirs_alone_and_kept_until_something_of_
     assert!(page_of(&writer, "/").await.contains("Kept title"));
     assert!(page_of(&reader, "/@ann").await.contains("ann asked to chat"));
     // its answer, a message, and reading it.
-    let reader_there = token_for(&other, "reader").await;
+    let reader_there = log_in(&other, "reader").await;
     let request = asked.body["request"]["id"].as_str().unwrap();
     let approved = reader_there
         .post_empty(&format!("/api/chat/requests/{request}/approve"))
@@ -471,26 +464,12 @@ async fn a_signed_in_persons_pages_are_theirs_alone_and_kept_until_something_of_
     assert!(!page_of(&writer, "/@ann").await.contains(">Unblock<span"));
 
     // A draft is its author's alone: it moves their pages' version, not everyone's.
+    let anns = "select version from page_people where person = (select id from users where username = 'ann')";
     let (public, own) = (
         app.count("select version from page_version").await,
-        app.count(
-            "select version from page_people where person = (select id from users where username = 'ann')",
-        )
-        .await,
+        app.count(anns).await,
     );
-    let draft = ann
-        .put(
-            &format!("/api/drafts/{}", uuid::Uuid::now_v7()),
-            json!({ "draft": { "title": "Not yet", "body": "Soon", "tagList": [] } }),
-        )
-        .await;
-    assert_eq!(draft.status, StatusCode::OK, "{}", draft.body);
+    save_draft(&ann).await;
     assert_eq!(app.count("select version from page_version").await, public);
-    assert!(
-        app.count(
-            "select version from page_people where person = (select id from users where username = 'ann')"
-        )
-        .await
-            > own
-    );
+    assert!(app.count(anns).await > own);
 }

@@ -204,8 +204,23 @@ pub struct PersonalVersion {
     pub chat: i64,
 }
 
-/// The versions `person`'s pages are kept under now.
-pub async fn personal_version(db: impl PgExecutor<'_>, person: Uuid) -> Result<PersonalVersion, sqlx::Error> {
+/// What a browser session stood on when it was last checked in full: its person and their
+/// credentials version then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing<'a> {
+    /// The session's id, as the session table keys it.
+    pub session: &'a str,
+    pub person: Uuid,
+    pub credentials_version: i32,
+}
+
+/// The versions the pages of the person `standing` names are kept under now, in the one
+/// statement that also confirms it still stands: the session is live, the account is there
+/// under the same credentials and not suspended. `None` when it no longer stands.
+pub async fn personal_version(
+    db: impl PgExecutor<'_>,
+    standing: Standing<'_>,
+) -> Result<Option<PersonalVersion>, sqlx::Error> {
     sqlx::query_as!(
         PersonalVersion,
         r#"
@@ -215,9 +230,17 @@ pub async fn personal_version(db: impl PgExecutor<'_>, person: Uuid) -> Result<P
                            from chat_members m join chat_rooms r on r.id = m.room_id
                           where m.user_id = $1), 0)::bigint as "chat!"
           from page_version v
+         where exists (select 1 from tower_sessions.session s
+                        where s.id = $3 and s.expiry_date > now())
+           and exists (select 1 from users u
+                        where u.id = $1 and u.credentials_version = $2
+                          and (u.suspended_at is null
+                               or (u.suspended_until is not null and u.suspended_until <= now())))
         "#,
-        person,
+        standing.person,
+        standing.credentials_version,
+        standing.session,
     )
-    .fetch_one(db)
+    .fetch_optional(db)
     .await
 }

@@ -18,7 +18,10 @@
 //! their own, and their rooms' progress; see `projections::pages::personal_version`), read
 //! afresh with each request: whatever they did, on any instance, and
 //! whatever reached them (a message, a request) shows on their next page. A page with a
-//! message waiting is never kept.
+//! message waiting is never kept. A session this instance checked in full today (loaded, its
+//! account read) is remembered by id, at most [`SESSIONS`] of them, so that its next requests
+//! are confirmed in the same statement that reads the versions: ended, expired, suspended or
+//! under old credentials, it fails there and is checked in full again.
 //!
 //! The API's public reads are kept the same way for callers with neither a token nor a session
 //! (see [`serve_api`]), and so are the feeds and the sitemap. Answers carry an `ETag` made from
@@ -31,20 +34,23 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use eventstore::log::Cursor;
-use projections::pages::PersonalVersion;
+use projections::pages::{PersonalVersion, Standing};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use tower_sessions::{Session, session};
 use uuid::Uuid;
 
 use crate::services::crypto::random_token;
 use crate::state::AppState;
 use crate::web::auth::MaybeUser;
 use crate::web::csrf::CsrfToken;
+use crate::web::error::AppError;
 use crate::web::request::SiteUrl;
 
 /// The pages kept: each looks the same to every signed-out visitor.
@@ -81,6 +87,9 @@ pub const CAPACITY: u64 = 16 * 1024 * 1024;
 /// The counter of requests for kept pages, by outcome.
 pub const REQUESTS: &str = "bocha_page_cache_requests_total";
 
+/// The most sessions remembered as checked (about 64 bytes each).
+pub const SESSIONS: u64 = 50_000;
+
 /// How often an instance reads the version when its own catch-ups have not moved it.
 pub const LOOK_EVERY: Duration = Duration::from_millis(250);
 
@@ -94,6 +103,17 @@ pub struct PageCache {
     pages: Pages,
     /// Signed-in people's, apart, so that theirs never push out the pages everyone shares.
     personal: Pages,
+    /// Sessions checked in full, by id.
+    sessions: quick_cache::sync::Cache<session::Id, Checked>,
+}
+
+/// What a session stood on when it was checked in full, and the day it was: the next day it is
+/// checked in full again, which also pushes its expiry back (see `web::session::refresh`).
+#[derive(Clone, Copy)]
+struct Checked {
+    person: Uuid,
+    credentials_version: i32,
+    day: i64,
 }
 
 type Pages = quick_cache::sync::Cache<PageKey, Arc<KeptPage>, ByBytes>;
@@ -146,6 +166,7 @@ impl PageCache {
             stand_in: random_token(24),
             pages: Pages::with_weighter(estimated_pages, CAPACITY, ByBytes),
             personal: Pages::with_weighter(estimated_pages, CAPACITY, ByBytes),
+            sessions: quick_cache::sync::Cache::new(SESSIONS as usize),
         }
     }
 
@@ -217,17 +238,64 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
         Err(err) => return err.into_response(),
     };
     let person = if has_cookie(&parts.headers, crate::web::session::COOKIE) {
-        // Resolved once: the handler finds who it is in the request when the page is made.
-        match MaybeUser::from_request_parts(&mut parts, &state).await {
-            Ok(MaybeUser(Some(user))) => Some(user.id),
+        match signed_in(&state, &mut parts).await {
+            Ok(Some(person)) => Some(person),
             // A session nobody is signed in to (on the way to signing in, say): made each time.
-            Ok(MaybeUser(None)) => return next.run(Request::from_parts(parts, body)).await,
+            Ok(None) => return next.run(Request::from_parts(parts, body)).await,
             Err(err) => return err.into_response(),
         }
     } else {
         None
     };
     keep(&state, Request::from_parts(parts, body), next, &token, person).await
+}
+
+/// Who is signed in to the request's session, and the versions their pages are kept under now;
+/// `None` for a session nobody is signed in to, or when the versions can't be read.
+async fn signed_in(state: &AppState, parts: &mut Parts) -> Result<Option<(Uuid, PersonalVersion)>, AppError> {
+    let Some(id) = parts.extensions.get::<Session>().and_then(Session::id) else {
+        return Ok(None);
+    };
+    let sessions = &state.page_cache.sessions;
+    let today = crate::web::session::today();
+    if let Some(checked) = sessions.get(&id).filter(|checked| checked.day == today) {
+        if let Some(version) = standing_version(state, &id, checked).await {
+            state.presence.seen(checked.person);
+            return Ok(Some((checked.person, version)));
+        }
+        sessions.remove(&id);
+    }
+    // Checked in full: loaded, its account read, ended if it no longer stands.
+    let MaybeUser(Some(user)) = MaybeUser::from_request_parts(parts, state).await? else {
+        return Ok(None);
+    };
+    let checked = Checked {
+        person: user.id,
+        credentials_version: user.credentials_version,
+        day: today,
+    };
+    let Some(version) = standing_version(state, &id, checked).await else {
+        return Ok(None);
+    };
+    sessions.insert(id, checked);
+    Ok(Some((user.id, version)))
+}
+
+/// The versions of `checked`'s person's pages, if the session `id` still stands on it.
+async fn standing_version(state: &AppState, id: &session::Id, checked: Checked) -> Option<PersonalVersion> {
+    let id = id.to_string();
+    let standing = Standing {
+        session: &id,
+        person: checked.person,
+        credentials_version: checked.credentials_version,
+    };
+    match projections::pages::personal_version(&state.db, standing).await {
+        Ok(version) => version,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the versions of a person's pages");
+            None
+        }
+    }
 }
 
 /// The same for the API's public reads, called without a token: inside the CORS layer, which
@@ -244,20 +312,20 @@ pub async fn serve_api(State(state): State<AppState>, request: Request, next: Ne
 
 /// The kept answer for `request`, with `token` where the stand-in is: the one everyone signed
 /// out shares, or `person`'s own.
-async fn keep(state: &AppState, request: Request, next: Next, token: &str, person: Option<Uuid>) -> Response {
+async fn keep(
+    state: &AppState,
+    request: Request,
+    next: Next,
+    token: &str,
+    person: Option<(Uuid, PersonalVersion)>,
+) -> Response {
     let cache = &state.page_cache;
     let (made_for, pages) = match person {
         None => match cache.version(&state.db).await {
             version if version < 0 => return next.run(request).await,
             version => (MadeFor::Anyone(version), &cache.pages),
         },
-        Some(person) => match projections::pages::personal_version(&state.db, person).await {
-            Ok(version) => (MadeFor::Person(person, version), &cache.personal),
-            Err(err) => {
-                tracing::warn!(error = %err, "could not read the versions of a person's pages");
-                return next.run(request).await;
-            }
-        },
+        Some((person, version)) => (MadeFor::Person(person, version), &cache.personal),
     };
     let (mut parts, body) = request.into_parts();
     let Ok(SiteUrl(site)) = SiteUrl::from_request_parts(&mut parts, state).await;
@@ -276,6 +344,14 @@ async fn keep(state: &AppState, request: Request, next: Next, token: &str, perso
             page
         }
         Err(guard) => {
+            if let MadeFor::Person(person, _) = made_for {
+                // The page is made for whoever the handler finds signed in: kept only if that
+                // is still the person it is kept for (the session may have ended meanwhile).
+                let maker = MaybeUser::from_request_parts(&mut parts, state).await;
+                if !matches!(maker, Ok(MaybeUser(Some(user))) if user.id == person) {
+                    return next.run(Request::from_parts(parts, body)).await;
+                }
+            }
             metrics::counter!(REQUESTS, "outcome" => "made").increment(1);
             parts.extensions.insert(StandInToken(cache.stand_in.clone()));
             let response = next.run(Request::from_parts(parts, body)).await;

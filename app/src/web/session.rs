@@ -23,7 +23,8 @@ pub struct SignedIn {
     refreshed_on: i64,
 }
 
-fn today() -> i64 {
+/// Days since the epoch, UTC: sessions are pushed back at most once in each.
+pub fn today() -> i64 {
     Utc::now().timestamp() / 86_400
 }
 

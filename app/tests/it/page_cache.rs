@@ -473,3 +473,93 @@ async fn a_signed_in_persons_pages_are_theirs_alone_and_kept_until_something_of_
     assert_eq!(app.count("select version from page_version").await, public);
     assert!(app.count(anns).await > own);
 }
+
+/// The page at `path` for whoever holds the session cookie `session` and nothing else (a copy
+/// of it, taken), and whether it shows them signed in.
+async fn seen_with(app: &TestApp, session: &str, path: &str) -> bool {
+    let page = reqwest::Client::new()
+        .get(app.url(path))
+        .header("cookie", format!("bocha_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    page.contains("data-signed-in-as=")
+}
+
+#[tokio::test]
+async fn a_kept_page_is_never_sent_on_a_session_that_no_longer_stands() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let ann = register(&app, "ann").await;
+    publish(&ann, "Kept title", &["kept"]).await;
+    let staff = staff_api(&app, "sam").await;
+    let browsers = [
+        app.signed_in("laptop").await,
+        app.signed_in("phone").await,
+        app.signed_in("tablet").await,
+        app.signed_in("desk").await,
+    ];
+    let again = app.browser();
+    assert_eq!(
+        again.log_in("phone", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // Each session has been checked in full here and its pages kept: from now on each page is
+    // confirmed in the statement that reads its versions.
+    let mut sessions = Vec::new();
+    for browser in &browsers {
+        page_of(browser, "/").await;
+        let session = browser.cookie("bocha_session").unwrap();
+        for _ in 0..2 {
+            assert!(seen_with(&app, &session, "/").await);
+            assert!(seen_with(&app, &session, "/tags/kept").await);
+        }
+        sessions.push(session);
+    }
+    let [laptop, phone, tablet, desk] = &sessions[..] else {
+        unreachable!()
+    };
+
+    // Logged out on another instance: a copy of the cookie shows nobody signed in here.
+    assert_eq!(
+        browsers[0].at(&other).submit("/logout", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(!seen_with(&app, laptop, "/").await);
+
+    // A password changed in another session ends this one.
+    let changed = again
+        .at(&other)
+        .submit(
+            "/settings/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new sentence"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert!(!seen_with(&app, phone, "/tags/kept").await);
+    assert_eq!(again.signed_in_as().await.as_deref(), Some("phone"));
+
+    // Suspended by staff.
+    let suspended = staff
+        .post(
+            "/api/moderation/users/tablet/suspension",
+            json!({ "suspension": { "reason": "Spam", "days": 7 } }),
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::OK, "{}", suspended.body);
+    assert!(!seen_with(&app, tablet, "/").await);
+
+    // Expired (the cookie names the session as the store keys it).
+    sqlx::query("update tower_sessions.session set expiry_date = now() - interval '1 second' where id = $1")
+        .bind(desk)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(!seen_with(&app, desk, "/").await);
+}

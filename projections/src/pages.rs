@@ -8,7 +8,8 @@
 //! Such an event moves instead the version of each person whose own pages may show it (its
 //! actor, the account it is about, the two people of a chat), or, when those are not known
 //! from the event, the private version every signed-in page is kept under. Chat messages and
-//! read receipts move nothing: a person's pages are kept under their rooms' progress too.
+//! read receipts move nothing: a person's pages are kept under what waits for them in their
+//! rooms too (see [`PersonalVersion::chat`]).
 
 use async_trait::async_trait;
 use domain::chat::{Chat, ChatEvent};
@@ -193,14 +194,20 @@ pub async fn version(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// What one signed-in person's pages are made from, as it stands now. Each part only grows.
+/// What one signed-in person's pages are made from, as it stands now. Once it has moved on it
+/// never comes back: each part only grows, but for `chat`, which falls only with an event that
+/// also moves `own` (a message deleted unread).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PersonalVersion {
     pub public: i64,
     pub private: i64,
     pub own: i64,
-    /// The last message of each of their rooms and how far they have read it, summed: moved
-    /// by every message to them and every read receipt of theirs (the unread badge).
+    /// What their pages show of their rooms, the messages waiting for them, as a number that
+    /// moves with it: over their rooms, twice how far they have read plus how many wait
+    /// unread. A message to them adds to what waits; reading moves the first term by at least
+    /// the messages it takes off the second (it reads up to a message, theirs included), so
+    /// the sum grows with every message to them and every read receipt of theirs, and not with
+    /// their own messages, which their pages do not show.
     pub chat: i64,
 }
 
@@ -226,9 +233,8 @@ pub async fn personal_version(
         r#"
         select v.version as public, v.private_version as private,
                coalesce((select version from page_people where person = $1), 0) as "own!",
-               coalesce((select sum(r.last_seq + m.last_read_seq)
-                           from chat_members m join chat_rooms r on r.id = m.room_id
-                          where m.user_id = $1), 0)::bigint as "chat!"
+               coalesce((select sum(2 * m.last_read_seq + m.unread)
+                           from chat_members m where m.user_id = $1), 0)::bigint as "chat!"
           from page_version v
          where exists (select 1 from tower_sessions.session s
                         where s.id = $3 and s.expiry_date > now())

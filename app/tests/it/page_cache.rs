@@ -563,3 +563,59 @@ async fn a_kept_page_is_never_sent_on_a_session_that_no_longer_stands() {
         .unwrap();
     assert!(!seen_with(&app, desk, "/").await);
 }
+
+#[tokio::test]
+async fn what_waits_for_a_person_in_their_rooms_is_on_their_next_page_in_any_order() {
+    let app = TestApp::spawn().await;
+    let ann = register(&app, "ann").await;
+    publish(&ann, "Kept title", &["kept"]).await;
+    let reader = app.signed_in("reader").await;
+    let reader_api = log_in(&app, "reader").await;
+    let asked = ann
+        .post("/api/chat/requests", json!({ "request": { "to": "reader" } }))
+        .await;
+    let request = asked.body["request"]["id"].as_str().unwrap();
+    let approved = reader_api
+        .post_empty(&format!("/api/chat/requests/{request}/approve"))
+        .await;
+    assert!(approved.status.is_success(), "{}", approved.body);
+    let room = approved.body["room"]["id"].as_str().unwrap();
+    let messages = format!("/api/chat/rooms/{room}/messages");
+    let title = |page: String| page.split("<title>").nth(1).unwrap_or("").to_owned();
+    assert!(!title(page_of(&reader, "/").await).starts_with('('));
+
+    for body in ["one", "two"] {
+        let sent = ann
+            .post(
+                &messages,
+                json!({ "message": { "body": body, "client_id": uuid::Uuid::new_v4() } }),
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+    }
+    assert!(title(page_of(&reader, "/").await).starts_with("(2) "));
+    let read = reader_api
+        .post(&format!("/api/chat/rooms/{room}/read"), json!({ "seq": 1 }))
+        .await;
+    assert!(read.status.is_success(), "{}", read.body);
+    assert!(title(page_of(&reader, "/").await).starts_with("(1) "));
+    // Deleted before it was read: nothing waits, though the room's sum is back where it stood
+    // with two waiting; the deletion moved the person's own version, so that page is not it.
+    let deleted = ann.delete(&format!("{messages}/2")).await;
+    assert!(deleted.status.is_success(), "{}", deleted.body);
+    assert!(!title(page_of(&reader, "/").await).starts_with('('));
+    // Their own messages leave their pages as kept (the post, changed behind the log's back,
+    // shows as it was).
+    sqlx::query("update posts set title = 'Changed without an event'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let mine = reader_api
+        .post(
+            &messages,
+            json!({ "message": { "body": "three", "client_id": uuid::Uuid::new_v4() } }),
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::CREATED, "{}", mine.body);
+    assert!(page_of(&reader, "/").await.contains("Kept title"));
+}

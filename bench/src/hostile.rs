@@ -81,6 +81,7 @@ pub async fn run(target: Target) -> anyhow::Result<Hostile> {
     bursts.push(measured(&target, slow_clients(&target)).await?);
     bursts.push(measured(&target, chat_burst(&target)).await?);
     bursts.push(measured(&target, export(&target)).await?);
+    bursts.push(measured(&target, unkept_pages(&target)).await?);
     let peak_rss = overall.finish().await;
 
     // Memory coming back: sample once a second for 30 s.
@@ -511,6 +512,72 @@ async fn export(target: &Target) -> anyhow::Result<Burst> {
         note: format!("({lines} events, {:.1} MB)", bytes as f64 / 1_048_576.0),
         ..Burst::default()
     })
+}
+
+/// 64 clients for 10 s, each request a page never asked for before, so that no kept page can
+/// answer it and each is made and kept: the home page under a new query, signed out; a tag
+/// page under a new query, signed in as one of 20 people; a profile page with a session
+/// cookie nobody was given. The kept pages' caches must stay within their bounds.
+async fn unkept_pages(target: &Target) -> anyhow::Result<Burst> {
+    let mut people = Vec::new();
+    for (username, _) in target.users.iter().take(20) {
+        people.push(signed_in(&target.base, username, &target.password).await?.0);
+    }
+    let anonymous = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
+    let (people, outcomes, counter) = (
+        Arc::new(people),
+        Arc::new(Outcomes::default()),
+        Arc::new(AtomicU64::new(0)),
+    );
+    let started = Instant::now();
+    let workers = (0..64).map(|_| {
+        let (people, anonymous) = (people.clone(), anonymous.clone());
+        let (outcomes, counter, base) = (outcomes.clone(), counter.clone(), target.base.clone());
+        let profile = format!("/@{}", target.users[0].0);
+        tokio::spawn(async move {
+            while started.elapsed() < Duration::from_secs(10) {
+                let i = counter.fetch_add(1, Ordering::Relaxed);
+                let request = match i % 3 {
+                    0 => anonymous.get(format!("{base}/?seen={i}")),
+                    1 => people[(i as usize / 3) % people.len()].get(format!("{base}/tags/rust?seen={i}")),
+                    _ => anonymous
+                        .get(format!("{base}{profile}?seen={i}"))
+                        .header("cookie", format!("bocha_session={}", forged_session(i))),
+                };
+                let status = request
+                    .header("x-forwarded-for", address(i))
+                    .send()
+                    .await
+                    .map_or_else(|_| "error".to_owned(), |r| r.status().as_u16().to_string());
+                outcomes.add(status).await;
+            }
+        })
+    });
+    futures_util::future::join_all(workers).await;
+    Ok(Burst {
+        name: "64 clients, 10 s of kept pages under queries never asked before (signed out, \
+               signed in, forged sessions)"
+            .to_owned(),
+        requests: counter.load(Ordering::Relaxed),
+        outcomes: outcomes.take().await,
+        ..Burst::default()
+    })
+}
+
+/// A well-formed session id (22 characters of URL-safe base64) that no session has.
+fn forged_session(i: u64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..22)
+        .map(|k| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // The last character carries 2 bits of the 128: it must be one of A, Q, g, w.
+            let bits = if k == 21 { (x % 4) * 16 } else { x % 64 };
+            ALPHABET[bits as usize] as char
+        })
+        .collect()
 }
 
 /// Fetches `/healthz` and a post page, one after the other, every 20 ms, until stopped.

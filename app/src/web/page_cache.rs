@@ -27,10 +27,11 @@
 //! (see [`serve_api`]), and so are the feeds and the sitemap. Answers carry an `ETag` made from
 //! the page and the visitor's token; a request naming it gets `304 Not Modified`. Memory: at
 //! most [`CAPACITY`] bytes of pages for signed-out visitors (about 500 home pages) and as much
-//! again for signed-in people.
+//! again for signed-in people, each let go when nobody asked for it in [`IDLE_SECONDS`].
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
@@ -93,6 +94,11 @@ pub const SESSIONS: u64 = 50_000;
 /// How often an instance reads the version when its own catch-ups have not moved it.
 pub const LOOK_EVERY: Duration = Duration::from_millis(250);
 
+/// A page nobody has asked for this long is let go: making it again costs one render, while
+/// keeping it would hold memory that a burst of pages each asked for once (a crawler, an
+/// attacker varying the query) fills, for good.
+pub const IDLE_SECONDS: u64 = 15;
+
 pub struct PageCache {
     /// How far this process has seen the read models go (see `Projections::progress`).
     progress: watch::Receiver<Cursor>,
@@ -105,6 +111,8 @@ pub struct PageCache {
     personal: Pages,
     /// Sessions checked in full, by id.
     sessions: quick_cache::sync::Cache<session::Id, Checked>,
+    /// What the pages' last asking times count from.
+    started: Instant,
 }
 
 /// What a session stood on when it was checked in full, and the day it was: the next day it is
@@ -139,6 +147,8 @@ struct KeptPage {
     headers: HeaderMap,
     /// SHA-256 of the page, from which each visitor's `ETag` is made.
     digest: [u8; 32],
+    /// When it was last asked for (see [`PageCache::clock`]).
+    asked_at: AtomicU64,
 }
 
 #[derive(Clone)]
@@ -167,7 +177,22 @@ impl PageCache {
             pages: Pages::with_weighter(estimated_pages, CAPACITY, ByBytes),
             personal: Pages::with_weighter(estimated_pages, CAPACITY, ByBytes),
             sessions: quick_cache::sync::Cache::new(SESSIONS as usize),
+            started: Instant::now(),
         }
+    }
+
+    /// Seconds since this cache began.
+    fn clock(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    /// Lets go of the pages nobody asked for in the [`IDLE_SECONDS`] before `now`.
+    fn forget_idle(&self, now: u64) {
+        let asked = |_: &PageKey, page: &Arc<KeptPage>| {
+            now.saturating_sub(page.asked_at.load(Ordering::Relaxed)) < IDLE_SECONDS
+        };
+        self.pages.retain(asked);
+        self.personal.retain(asked);
     }
 
     /// Bytes of pages kept now.
@@ -175,10 +200,12 @@ impl PageCache {
         self.pages.weight() + self.personal.weight()
     }
 
-    /// Reads the version every [`LOOK_EVERY`] until `stop`, for changes other instances project.
+    /// Reads the version every [`LOOK_EVERY`] until `stop`, for changes other instances project,
+    /// and lets idle pages go.
     pub async fn watch(self: Arc<Self>, db: sqlx::PgPool, stop: CancellationToken) {
         loop {
             self.read_version(&db).await;
+            self.forget_idle(self.clock());
             tokio::select! {
                 () = stop.cancelled() => return,
                 () = tokio::time::sleep(LOOK_EVERY) => {}
@@ -341,6 +368,7 @@ async fn keep(
     let page = match pages.get_value_or_guard_async(&key).await {
         Ok(page) => {
             metrics::counter!(REQUESTS, "outcome" => "hit").increment(1);
+            page.asked_at.store(cache.clock(), Ordering::Relaxed);
             page
         }
         Err(guard) => {
@@ -355,7 +383,7 @@ async fn keep(
             metrics::counter!(REQUESTS, "outcome" => "made").increment(1);
             parts.extensions.insert(StandInToken(cache.stand_in.clone()));
             let response = next.run(Request::from_parts(parts, body)).await;
-            let (head, page) = match KeptPage::made(response, &cache.stand_in).await {
+            let (head, page) = match KeptPage::made(response, &cache.stand_in, cache.clock()).await {
                 Ok(made) => made,
                 Err(response) => return response,
             };
@@ -396,6 +424,7 @@ impl KeptPage {
     async fn made(
         response: Response,
         stand_in: &str,
+        now: u64,
     ) -> Result<(axum::http::response::Parts, Self), Response> {
         let (mut head, body) = response.into_parts();
         let bytes = match axum::body::to_bytes(body, usize::MAX).await {
@@ -420,6 +449,7 @@ impl KeptPage {
             digest: Sha256::digest(&bytes).into(),
             pieces,
             headers,
+            asked_at: AtomicU64::new(now),
         };
         Ok((head, page))
     }
@@ -507,7 +537,7 @@ mod tests {
         let made = Response::new(Body::from(
             "<meta content=\"STANDIN\"><form><input value=\"STANDIN\"></form>",
         ));
-        let (_, page) = KeptPage::made(made, stand_in).await.ok().unwrap();
+        let (_, page) = KeptPage::made(made, stand_in, 0).await.ok().unwrap();
         assert_eq!(page.pieces.len(), 3);
 
         let mine = page.answer("mine", None);
@@ -522,6 +552,30 @@ mod tests {
             StatusCode::NOT_MODIFIED
         );
         assert_eq!(page.answer("theirs", Some(&my_tag)).status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_page_nobody_asks_for_is_let_go() {
+        let cache = PageCache::new(watch::channel(Cursor::START).1);
+        let keep = |target: &str, asked_at: u64| {
+            let key = PageKey {
+                made_for: MadeFor::Anyone(1),
+                site: "http://bocha.test".to_owned(),
+                target: target.to_owned(),
+            };
+            let page = KeptPage {
+                pieces: vec![Bytes::from_static(b"page")],
+                headers: HeaderMap::new(),
+                digest: [0; 32],
+                asked_at: AtomicU64::new(asked_at),
+            };
+            cache.pages.insert(key.clone(), Arc::new(page));
+            key
+        };
+        let (old, recent) = (keep("/old", 0), keep("/recent", 10));
+        cache.forget_idle(IDLE_SECONDS + 5);
+        assert!(cache.pages.get(&old).is_none());
+        assert!(cache.pages.get(&recent).is_some());
     }
 
     #[test]

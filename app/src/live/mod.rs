@@ -2,9 +2,11 @@
 //! Redis fan-out that reaches the sockets on every other instance.
 //!
 //! A chat command's events reach sockets two ways. The instance that ran the command delivers
-//! them to its own sockets at once (so chat within one instance goes on without Redis), and
-//! the log's publisher sends them through Redis to every instance. The hub drops the copy.
+//! them to its own sockets at once (so chat within one instance goes on without Redis) and
+//! forwards those frames through Redis to the others; the log's publisher sends them through
+//! Redis to every instance as well, and alone makes sure they arrive. The hubs drop the copies.
 
+mod forward;
 mod frame;
 mod hub;
 pub mod socket;
@@ -31,6 +33,7 @@ pub struct Live {
     pool: PgPool,
     keyring: Keyring,
     publisher: Arc<Publisher>,
+    forward: forward::Forward,
     redis: Redis,
     channel: String,
     /// Where revocations go to every instance.
@@ -48,6 +51,7 @@ impl Live {
                 redis.connection(),
                 channel.clone(),
             )),
+            forward: forward::Forward::start(redis.connection(), channel.clone()),
             keyring,
             pool,
             revocations: redis.key("revoke"),
@@ -78,8 +82,8 @@ impl Live {
         ]
     }
 
-    /// Delivers a command's just-stored chat events to this instance's sockets, and asks the
-    /// publisher to send them to the others. Returns what was delivered, from which the
+    /// Delivers a command's just-stored chat events to this instance's sockets, sends them on to
+    /// the others, and asks the publisher to send them from the log too. Returns what was delivered, from which the
     /// command's caller answers (the sender's acknowledgement is the frame its peer received).
     pub async fn announce(&self, db: &PgPool, appended: Option<&Appended>) -> Vec<Delivery> {
         match appended {
@@ -104,6 +108,9 @@ impl Live {
         match built {
             Ok(deliveries) => {
                 deliveries.iter().for_each(|d| self.hub.deliver(d));
+                if !deliveries.is_empty() {
+                    self.forward.send(&deliveries);
+                }
                 deliveries
             }
             // The publisher still sends them; they arrive a moment later.

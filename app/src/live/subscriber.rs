@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use eventstore::Cursor;
 use futures_util::StreamExt;
-use projections::live::{self, Delivery};
+use projections::live;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
@@ -73,15 +73,17 @@ pub async fn run(
                     }
                     continue;
                 }
-                match serde_json::from_str::<Delivery>(&payload) {
-                    Ok(delivery) => {
-                        if delivery.transaction_id > 0 {
-                            let cursor = Cursor::new(delivery.transaction_id, delivery.position);
-                            heard = heard.max(Some(cursor));
+                match live::decode(&payload) {
+                    Ok(deliveries) => {
+                        for delivery in &deliveries {
+                            if delivery.transaction_id > 0 {
+                                let cursor = Cursor::new(delivery.transaction_id, delivery.position);
+                                heard = heard.max(Some(cursor));
+                            }
+                            hub.deliver(delivery);
                         }
-                        hub.deliver(&delivery);
                     }
-                    Err(err) => tracing::warn!(error = %err, "unreadable live frame"),
+                    Err(err) => tracing::warn!(error = %err, "unreadable live frames"),
                 }
             }
             Ok::<(), Failure>(())

@@ -187,6 +187,38 @@ async fn two_people_on_two_instances_chat_live_both_ways() {
 }
 
 #[tokio::test]
+async fn a_message_reaches_the_other_instance_without_waiting_for_the_logs_publisher() {
+    let first = TestApp::spawn().await;
+    let second = first.another_instance().await;
+    let ann = first.signed_in("ann").await;
+    let ben = second.signed_in("ben").await;
+    let room = open_room(&ann, &ben, "ben").await;
+    let mut ann_socket = Socket::open(&first, &ann).await;
+    let mut ben_socket = Socket::open(&second, &ben).await;
+
+    // Every instance's publisher waits for this lock, so while it is held only the frames the
+    // writing instance forwards itself can reach the other.
+    let mut held = first.db.pool.begin().await.unwrap();
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(projections::live::LOCK_KEY)
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let sent = ann_socket.say(&room, "straight across").await;
+    let received = tokio::time::timeout(Duration::from_secs(2), ben_socket.next_of("message"))
+        .await
+        .expect("forwarded by the instance that stored it");
+    assert_eq!(received["message"], sent);
+
+    // The publisher's copy follows once it may run, and is dropped.
+    held.rollback().await.unwrap();
+    let later = ann_socket.say(&room, "after the publisher caught up").await;
+    let next = ben_socket.next_of("message").await;
+    assert_eq!(next["message"], later, "the first message came once");
+    assert!(ben_socket.silent_for("message", Duration::from_millis(800)).await);
+}
+
+#[tokio::test]
 async fn concurrent_sends_from_two_instances_reach_every_socket_in_seq_order_once() {
     let first = TestApp::spawn().await;
     let second = first.another_instance().await;

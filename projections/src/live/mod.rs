@@ -45,10 +45,32 @@ pub struct Delivery {
     pub recorded_at: Option<DateTime<Utc>>,
 }
 
+/// The most deliveries one Redis message carries.
+const PER_MESSAGE: usize = 256;
+
+/// The Redis messages that carry `deliveries`: JSON arrays of at most [`PER_MESSAGE`], so that a
+/// busy chat costs Redis and every subscriber one message per batch rather than per frame.
+pub fn encode(deliveries: &[Delivery]) -> serde_json::Result<Vec<String>> {
+    deliveries
+        .chunks(PER_MESSAGE)
+        .map(serde_json::to_string)
+        .collect()
+}
+
+/// The deliveries in one Redis message: an array of them, or one alone (a typing frame).
+pub fn decode(payload: &str) -> serde_json::Result<Vec<Delivery>> {
+    if payload.trim_start().starts_with('[') {
+        serde_json::from_str(payload)
+    } else {
+        serde_json::from_str(payload).map(|one| vec![one])
+    }
+}
+
 /// The read models a frame is built from; the publisher waits for both.
 pub(crate) const SOURCES: [&str; 2] = ["chat", "chat_requests"];
 pub(crate) const CHECKPOINT: &str = "live";
-pub(crate) const LOCK_KEY: i64 = 0x0b0c_4a01;
+/// The advisory lock one publisher at a time holds while it publishes.
+pub const LOCK_KEY: i64 = 0x0b0c_4a01;
 pub(crate) const BATCH: i64 = 500;
 
 /// The frames `events` produce, for each person concerned. The messages, read receipts and
@@ -234,4 +256,36 @@ pub async fn replay(
     let events = log::read_between(&mut conn, keyring, after, upto, limit).await?;
     let reached = events.last().map_or(after, StoredEvent::cursor);
     Ok((deliveries(&mut conn, &events).await?, reached))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typing(n: u128) -> Delivery {
+        Delivery {
+            position: 0,
+            transaction_id: 0,
+            nonce: Some(Uuid::from_u128(n)),
+            user: Uuid::from_u128(1),
+            frame: ServerFrame::Typing {
+                room_id: Uuid::from_u128(2),
+                username: "ann".into(),
+            },
+            recorded_at: None,
+        }
+    }
+
+    #[test]
+    fn frames_travel_in_batches_and_alone_and_arrive_as_sent() {
+        let sent: Vec<Delivery> = (0..PER_MESSAGE as u128 + 3).map(typing).collect();
+        let messages = encode(&sent).unwrap();
+        assert_eq!(messages.len(), 2, "at most {PER_MESSAGE} a message");
+        let received: Vec<Delivery> = messages.iter().flat_map(|m| decode(m).unwrap()).collect();
+        assert_eq!(received, sent);
+
+        let alone = serde_json::to_string(&sent[0]).unwrap();
+        assert_eq!(decode(&alone).unwrap(), vec![sent[0].clone()]);
+        assert!(decode("{\"position\": 1}").is_err());
+    }
 }

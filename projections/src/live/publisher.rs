@@ -115,9 +115,8 @@ impl Publisher {
         let deliveries = deliveries(&mut tx, &events).await?;
         if !deliveries.is_empty() {
             let mut pipe = redis::pipe();
-            for delivery in &deliveries {
-                pipe.publish(&self.channel, serde_json::to_string(delivery)?)
-                    .ignore();
+            for message in super::encode(&deliveries)? {
+                pipe.publish(&self.channel, message).ignore();
             }
             pipe.query_async::<()>(&mut self.redis.clone()).await?;
         }

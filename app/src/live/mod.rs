@@ -83,8 +83,9 @@ impl Live {
     }
 
     /// Delivers a command's just-stored chat events to this instance's sockets, sends them on to
-    /// the others, and asks the publisher to send them from the log too. Returns what was delivered, from which the
-    /// command's caller answers (the sender's acknowledgement is the frame its peer received).
+    /// the others, and asks the publisher to send them from the log too. Returns what was
+    /// delivered, from which the command's caller answers (the sender's acknowledgement is the
+    /// frame its peer received).
     pub async fn announce(&self, db: &PgPool, appended: Option<&Appended>) -> Vec<Delivery> {
         match appended {
             Some(appended) => self.announce_events(db, &appended.events).await,

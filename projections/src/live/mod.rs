@@ -50,11 +50,20 @@ const PER_MESSAGE: usize = 256;
 
 /// The Redis messages that carry `deliveries`: JSON arrays of at most [`PER_MESSAGE`], so that a
 /// busy chat costs Redis and every subscriber one message per batch rather than per frame.
-pub fn encode(deliveries: &[Delivery]) -> serde_json::Result<Vec<String>> {
+fn encode(deliveries: &[Delivery]) -> serde_json::Result<Vec<String>> {
     deliveries
         .chunks(PER_MESSAGE)
         .map(serde_json::to_string)
         .collect()
+}
+
+/// The commands that publish `deliveries` on `channel`, to send in one round trip.
+pub fn publishing(channel: &str, deliveries: &[Delivery]) -> serde_json::Result<redis::Pipeline> {
+    let mut pipe = redis::pipe();
+    for message in encode(deliveries)? {
+        pipe.publish(channel, message).ignore();
+    }
+    Ok(pipe)
 }
 
 /// The deliveries in one Redis message: an array of them, or one alone (a typing frame).

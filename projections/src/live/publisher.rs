@@ -114,11 +114,9 @@ impl Publisher {
         };
         let deliveries = deliveries(&mut tx, &events).await?;
         if !deliveries.is_empty() {
-            let mut pipe = redis::pipe();
-            for message in super::encode(&deliveries)? {
-                pipe.publish(&self.channel, message).ignore();
-            }
-            pipe.query_async::<()>(&mut self.redis.clone()).await?;
+            super::publishing(&self.channel, &deliveries)?
+                .query_async::<()>(&mut self.redis.clone())
+                .await?;
         }
         sqlx::query!(
             "update projector_checkpoints set transaction_id = $2::text::xid8, position = $3, updated_at = now() where name = $1",

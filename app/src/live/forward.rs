@@ -12,8 +12,9 @@ use projections::live::{self, Delivery};
 use redis::aio::ConnectionManager;
 use tokio::sync::mpsc;
 
-/// Batches of frames waiting for Redis; beyond this, they are left to the publisher.
-const WAITING: usize = 256;
+/// Batches of frames waiting for Redis; beyond this, they are left to the publisher. Small: a
+/// batch of long messages may be a few megabytes, and while Redis is away the queue only fills.
+const WAITING: usize = 32;
 /// The most batches sent in one round trip.
 const PER_ROUND: usize = 32;
 

@@ -203,9 +203,15 @@ impl PageCache {
     /// Reads the version every [`LOOK_EVERY`] until `stop`, for changes other instances project,
     /// and lets idle pages go.
     pub async fn watch(self: Arc<Self>, db: sqlx::PgPool, stop: CancellationToken) {
+        // Asking times count in whole seconds: one sweep a second sees every change.
+        let mut swept = None;
         loop {
             self.read_version(&db).await;
-            self.forget_idle(self.clock());
+            let now = self.clock();
+            if swept != Some(now) {
+                self.forget_idle(now);
+                swept = Some(now);
+            }
             tokio::select! {
                 () = stop.cancelled() => return,
                 () = tokio::time::sleep(LOOK_EVERY) => {}

@@ -155,16 +155,51 @@ pub async fn open_room(asker: &Browser, approver: &Browser, asked: &str) -> Stri
         .to_owned()
 }
 
+/// Ann on one instance and Ben on another of the same site, in a room of their own, with a
+/// socket each on their own instance. Whoever takes it apart keeps both instances (an instance
+/// dropped stops, and closes its sockets).
+pub struct AcrossInstances {
+    pub first: TestApp,
+    pub second: TestApp,
+    pub ann: Browser,
+    pub ben: Browser,
+    pub room: String,
+    pub ann_socket: Socket,
+    pub ben_socket: Socket,
+}
+
+impl AcrossInstances {
+    /// Ann signs in on `first`, Ben on a second instance beside it.
+    pub async fn open(first: TestApp) -> Self {
+        let second = first.another_instance().await;
+        let ann = first.signed_in("ann").await;
+        let ben = second.signed_in("ben").await;
+        let room = open_room(&ann, &ben, "ben").await;
+        let ann_socket = Socket::open(&first, &ann).await;
+        let ben_socket = Socket::open(&second, &ben).await;
+        Self {
+            first,
+            second,
+            ann,
+            ben,
+            room,
+            ann_socket,
+            ben_socket,
+        }
+    }
+}
+
 #[tokio::test]
 async fn two_people_on_two_instances_chat_live_both_ways() {
-    let first = TestApp::spawn().await;
-    let second = first.another_instance().await;
-    let ann = first.signed_in("ann").await;
-    let ben = second.signed_in("ben").await;
-    let room = open_room(&ann, &ben, "ben").await;
-
-    let mut ann_socket = Socket::open(&first, &ann).await;
-    let mut ben_socket = Socket::open(&second, &ben).await;
+    let AcrossInstances {
+        first: _first,
+        second,
+        ann,
+        room,
+        mut ann_socket,
+        mut ben_socket,
+        ..
+    } = AcrossInstances::open(TestApp::spawn().await).await;
     let mut ann_other_tab = Socket::open(&second, &ann).await;
 
     let sent = ann_socket.say(&room, "Hello from the first instance").await;
@@ -188,13 +223,14 @@ async fn two_people_on_two_instances_chat_live_both_ways() {
 
 #[tokio::test]
 async fn a_message_reaches_the_other_instance_without_waiting_for_the_logs_publisher() {
-    let first = TestApp::spawn().await;
-    let second = first.another_instance().await;
-    let ann = first.signed_in("ann").await;
-    let ben = second.signed_in("ben").await;
-    let room = open_room(&ann, &ben, "ben").await;
-    let mut ann_socket = Socket::open(&first, &ann).await;
-    let mut ben_socket = Socket::open(&second, &ben).await;
+    let AcrossInstances {
+        first,
+        second: _second,
+        room,
+        mut ann_socket,
+        mut ben_socket,
+        ..
+    } = AcrossInstances::open(TestApp::spawn().await).await;
 
     // Every instance's publisher waits for this lock, so while it is held only the frames the
     // writing instance forwards itself can reach the other.
@@ -220,13 +256,15 @@ async fn a_message_reaches_the_other_instance_without_waiting_for_the_logs_publi
 
 #[tokio::test]
 async fn concurrent_sends_from_two_instances_reach_every_socket_in_seq_order_once() {
-    let first = TestApp::spawn().await;
-    let second = first.another_instance().await;
-    let ann = first.signed_in("ann").await;
-    let ben = second.signed_in("ben").await;
-    let room = open_room(&ann, &ben, "ben").await;
-    let ann_socket = Socket::open(&first, &ann).await;
-    let ben_socket = Socket::open(&second, &ben).await;
+    let AcrossInstances {
+        first,
+        second,
+        ann,
+        ben,
+        room,
+        ann_socket,
+        ben_socket,
+    } = AcrossInstances::open(TestApp::spawn().await).await;
     // Tabs that only read, each on the instance the other person writes through: everything
     // they get from their own side comes through Redis, the rest at once.
     let ann_reader = Socket::open(&second, &ann).await;
@@ -767,14 +805,16 @@ async fn the_inbox_shows_unread_counts_and_reading_clears_them() {
 #[tokio::test]
 async fn chat_keeps_working_when_redis_goes_away_and_catches_up_when_it_returns() {
     let redis = crate::redis_server::RedisServer::start();
-    let first = TestApp::spawn_with(|config| config.redis_url = redis.url()).await;
-    let second = first.another_instance().await;
-    let ann = first.signed_in("ann").await;
-    let ben = second.signed_in("ben").await;
-    let room = open_room(&ann, &ben, "ben").await;
-    let mut ann_socket = Socket::open(&first, &ann).await;
+    let AcrossInstances {
+        first,
+        second: _second,
+        ann,
+        room,
+        mut ann_socket,
+        mut ben_socket,
+        ..
+    } = AcrossInstances::open(TestApp::spawn_with(|config| config.redis_url = redis.url()).await).await;
     let mut ann_tab_on_first = Socket::open(&first, &ann).await;
-    let mut ben_socket = Socket::open(&second, &ben).await;
     ann_socket.say(&room, "while redis is up").await;
     assert_eq!(ben_socket.next_of("message").await["message"]["seq"], 1);
 
@@ -806,13 +846,14 @@ async fn chat_keeps_working_when_redis_goes_away_and_catches_up_when_it_returns(
 #[tokio::test]
 async fn every_message_sent_through_a_redis_outage_arrives_live_without_a_sync() {
     let redis = crate::redis_server::RedisServer::start();
-    let first = TestApp::spawn_with(|config| config.redis_url = redis.url()).await;
-    let second = first.another_instance().await;
-    let ann = first.signed_in("ann").await;
-    let ben = second.signed_in("ben").await;
-    let room = open_room(&ann, &ben, "ben").await;
-    let mut ann_socket = Socket::open(&first, &ann).await;
-    let mut ben_socket = Socket::open(&second, &ben).await;
+    let AcrossInstances {
+        first,
+        second: _second,
+        room,
+        mut ann_socket,
+        mut ben_socket,
+        ..
+    } = AcrossInstances::open(TestApp::spawn_with(|config| config.redis_url = redis.url()).await).await;
 
     // Ann keeps writing, before, during and after a Redis outage; Ben's socket never asks for
     // anything.
